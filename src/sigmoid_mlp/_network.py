@@ -1,0 +1,322 @@
+"""The network's mathematics: sigmoid, forward pass, loss and backward pass.
+
+Pure numpy/scipy, no scikit-learn: every function here is the vectorised form
+of a formula from the lecture deck, generalised from the deck's 1-3-1 network
+to any number of features, hidden layers and outputs.
+
+Notation (the deck's, with layer ``l = 1 .. L``):
+
+* ``a^(0) = X`` (the inputs, shape ``(n, d)``),
+* ``z^(l) = a^(l-1) W^(l) + b^(l)`` (pre-activations),
+* ``a^(l) = g(z^(l))`` for the hidden layers, ``ŷ = a^(L) = z^(L)``
+  (identity output),
+* ``g(z) = 1 / (1 + exp(-z))`` and ``g'(z) = g(z) (1 - g(z))``.
+
+Weights follow scikit-learn's ``MLPRegressor`` layout: ``coefs[l]`` has shape
+``(fan_in, fan_out)`` and ``intercepts[l]`` shape ``(fan_out,)``.  In the deck's
+notation for the 1-3-1 network, ``coefs[0][0, j-1] = w_j1^(1)``,
+``intercepts[0][j-1] = w_j0^(1)``, ``coefs[1][j-1, 0] = w_1j^(2)`` and
+``intercepts[1][0] = w_10^(2)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+__all__ = [
+    "backward",
+    "forward",
+    "init_weights",
+    "l2_penalty",
+    "loss_gradient",
+    "pack",
+    "predict",
+    "sigmoid",
+    "sigmoid_derivative",
+    "squared_error",
+    "unpack",
+]
+
+
+def sigmoid(z, out=None):
+    r"""The logistic activation :math:`g(z) = 1 / (1 + e^{-z})`.
+
+    Computed by :func:`scipy.special.expit`, which never overflows: for
+    :math:`|z|` up to the largest float it returns values in :math:`[0, 1]`
+    without warnings.
+
+    Parameters
+    ----------
+    z : ndarray
+        Pre-activations.
+    out : ndarray, optional
+        Where to write the result; pass ``out=z`` to work in place.
+
+    Returns
+    -------
+    ndarray
+        :math:`g(z)`, same shape and dtype as ``z``.
+    """
+    return expit(z, out=out)
+
+
+def sigmoid_derivative(a):
+    r"""The derivative :math:`g'(z) = g(z)\,(1 - g(z))` from the *activation*.
+
+    The backward pass never calls ``exp`` again: it reuses the activation
+    :math:`a = g(z)` stored by the forward pass.
+
+    Parameters
+    ----------
+    a : ndarray
+        Activations :math:`g(z)` of a hidden layer.
+
+    Returns
+    -------
+    ndarray
+        :math:`g'(z)`, same shape as ``a``.
+    """
+    return a * (1 - a)
+
+
+def init_weights(layer_sizes, random_state, dtype=np.float64):
+    r"""Glorot-uniform starting weights, drawn as ``MLPRegressor`` draws them.
+
+    For a layer with ``fan_in`` inputs and ``fan_out`` units, weights and
+    intercepts are drawn from :math:`U(-r, r)` with
+    :math:`r = \sqrt{2 / (\text{fan\_in} + \text{fan\_out})}` (the factor 2 is
+    the one Glorot & Bengio recommend for logistic units).  Per layer the
+    coefficient matrix is drawn first, then the intercepts, from the same
+    ``RandomState``, so a given seed yields exactly ``MLPRegressor``'s starting
+    weights for ``activation='logistic'``.  The draw does not depend on the
+    number of samples.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_features, *hidden_layer_sizes, n_outputs]``.
+    random_state : numpy.random.RandomState
+        Source of randomness.
+    dtype : numpy dtype, default=float64
+        dtype of the returned arrays.
+
+    Returns
+    -------
+    coefs : list of ndarray
+        ``coefs[l]`` of shape ``(layer_sizes[l], layer_sizes[l + 1])``.
+    intercepts : list of ndarray
+        ``intercepts[l]`` of shape ``(layer_sizes[l + 1],)``.
+    """
+    coefs, intercepts = [], []
+    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        bound = np.sqrt(2.0 / (fan_in + fan_out))
+        coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
+        intercept = random_state.uniform(-bound, bound, fan_out)
+        coefs.append(coef.astype(dtype, copy=False))
+        intercepts.append(intercept.astype(dtype, copy=False))
+    return coefs, intercepts
+
+
+def forward(X, coefs, intercepts):
+    r"""Forward pass: the activations of every layer, inputs first.
+
+    For each layer :math:`z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)}`; hidden layers
+    apply :math:`a^{(l)} = g(z^{(l)})` (in place, so the pre-activation is not
+    kept), the output layer is the identity.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Inputs :math:`a^{(0)}`.
+    coefs, intercepts : list of ndarray
+        Weights in ``MLPRegressor``'s layout.
+
+    Returns
+    -------
+    activations : list of ndarray
+        ``[X, a^(1), ..., a^(L-1), ŷ]``; ``ŷ`` has shape
+        ``(n_samples, n_outputs)``.
+    """
+    activations = [X]
+    last = len(coefs) - 1
+    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+        # ``@`` works for dense and sparse a^(0) and yields a dense array.
+        z = activations[-1] @ W
+        z = np.asarray(z)
+        z += b
+        if layer != last:
+            sigmoid(z, out=z)
+        activations.append(z)
+    return activations
+
+
+def predict(X, coefs, intercepts):
+    """Network output ``ŷ`` of shape ``(n_samples, n_outputs)``.
+
+    The forward pass without keeping the hidden activations.
+    """
+    a = X
+    last = len(coefs) - 1
+    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+        a = np.asarray(a @ W)
+        a += b
+        if layer != last:
+            sigmoid(a, out=a)
+    return a
+
+
+def squared_error(y, y_pred, sample_weight=None):
+    r"""The deck's cost, weighted: :math:`\frac{1}{2\sum_i w_i} \sum_i w_i \lVert y_i - \hat y_i\rVert^2`.
+
+    With ``sample_weight=None`` (all :math:`w_i = 1`) this is exactly the
+    deck's :math:`J = \frac{1}{2n}\sum_i (y_i - \hat y_i)^2`.  For several
+    outputs the squared norm sums over outputs, so the value is the function
+    whose gradient :func:`backward` returns (not its mean over outputs).
+
+    Parameters
+    ----------
+    y, y_pred : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,), optional
+
+    Returns
+    -------
+    float
+    """
+    residual = y - y_pred
+    per_sample = np.einsum("ij,ij->i", residual, residual)
+    if sample_weight is None:
+        return float(per_sample.sum()) / (2.0 * y.shape[0])
+    return float(per_sample @ sample_weight) / (2.0 * float(sample_weight.sum()))
+
+
+def l2_penalty(coefs, alpha, weight_sum):
+    r"""The L2 term :math:`\frac{\alpha}{2\sum_i w_i} \sum_l \lVert W^{(l)}\rVert_F^2`.
+
+    Biases are not penalised; dividing by the (weighted) number of samples is
+    scikit-learn's convention, so ``alpha`` means the same in both estimators.
+    """
+    if alpha == 0:
+        return 0.0
+    total = sum(float(np.dot(W.ravel(), W.ravel())) for W in coefs)
+    return 0.5 * alpha * total / weight_sum
+
+
+def backward(activations, y, coefs, sample_weight=None, alpha=0.0):
+    r"""Backward pass: :math:`\partial J/\partial W^{(l)}` and :math:`\partial J/\partial b^{(l)}`.
+
+    The deck's chain rule, vectorised over samples.  With
+    :math:`S = \sum_i w_i` (``n`` without weights), the error of the output
+    layer is
+
+    .. math:: \delta^{(L)} = w \odot (\hat y - y),
+
+    (the deck's :math:`-(y_i - \hat y_i)`: the sign of the residual is folded
+    in here so every gradient below is a plain sum), and each hidden layer
+    receives it through the weights and the sigmoid's slope,
+
+    .. math:: \delta^{(l)} = \left(\delta^{(l+1)} {W^{(l+1)}}^\top\right)
+              \odot g'(z^{(l)}), \qquad g'(z^{(l)}) = a^{(l)} (1 - a^{(l)}).
+
+    The gradients are then
+
+    .. math:: \frac{\partial J}{\partial W^{(l)}} =
+              \frac{{a^{(l-1)}}^\top \delta^{(l)} + \alpha W^{(l)}}{S},
+              \qquad
+              \frac{\partial J}{\partial b^{(l)}} = \frac{1}{S}\sum_i \delta^{(l)}_i.
+
+    For the deck's 1-3-1 network and ``alpha = 0`` these are exactly the ten
+    formulas of "Alle Ableitungen auf einen Blick", e.g.
+    :math:`\partial J/\partial w_{11}^{(2)} = -\frac1n\sum_i (y_i - \hat y_i)
+    g(z_1^{(1)})` and :math:`\partial J/\partial w_{11}^{(1)} =
+    -\frac{w_{11}^{(2)}}{n}\sum_i (y_i - \hat y_i) g'(z_1^{(1)}) x_i`.
+
+    Parameters
+    ----------
+    activations : list of ndarray
+        Output of :func:`forward`.
+    y : ndarray of shape (n_samples, n_outputs)
+    coefs : list of ndarray
+    sample_weight : ndarray of shape (n_samples,), optional
+    alpha : float, default=0.0
+
+    Returns
+    -------
+    coef_grads, intercept_grads : list of ndarray
+        Same shapes as the weights.
+    """
+    n_layers = len(coefs)
+    weight_sum = y.shape[0] if sample_weight is None else float(sample_weight.sum())
+    coef_grads = [None] * n_layers
+    intercept_grads = [None] * n_layers
+
+    delta = activations[-1] - y
+    if sample_weight is not None:
+        delta *= sample_weight[:, None]
+    for layer in range(n_layers - 1, -1, -1):
+        grad = np.asarray(activations[layer].T @ delta)
+        if alpha:
+            grad += alpha * coefs[layer]
+        grad /= weight_sum
+        coef_grads[layer] = grad
+        intercept_grads[layer] = delta.sum(axis=0) / weight_sum
+        if layer > 0:
+            a = activations[layer]
+            delta = delta @ coefs[layer].T
+            delta *= a
+            delta *= 1 - a
+    return coef_grads, intercept_grads
+
+
+def loss_gradient(X, y, coefs, intercepts, sample_weight=None, alpha=0.0):
+    r"""Loss :math:`J` and its gradient at the given weights: forward, then backward.
+
+    .. math:: J(\mathbf w) = \frac{1}{2S}\sum_i w_i \lVert y_i - \hat y_i\rVert^2
+              + \frac{\alpha}{2S}\sum_l \lVert W^{(l)}\rVert_F^2,
+              \qquad S = \sum_i w_i.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_outputs)
+    coefs, intercepts : list of ndarray
+    sample_weight : ndarray of shape (n_samples,), optional
+    alpha : float, default=0.0
+
+    Returns
+    -------
+    loss : float
+    coef_grads, intercept_grads : list of ndarray
+    """
+    activations = forward(X, coefs, intercepts)
+    weight_sum = y.shape[0] if sample_weight is None else float(sample_weight.sum())
+    loss = squared_error(y, activations[-1], sample_weight)
+    loss += l2_penalty(coefs, alpha, weight_sum)
+    coef_grads, intercept_grads = backward(
+        activations, y, coefs, sample_weight=sample_weight, alpha=alpha
+    )
+    return loss, coef_grads, intercept_grads
+
+
+def pack(coefs, intercepts):
+    """Flatten weights into one vector (the seam to ``scipy.optimize``).
+
+    Order: every ``coefs[l].ravel()`` first, then every ``intercepts[l]``, as
+    ``MLPRegressor`` packs them.
+    """
+    return np.concatenate([W.ravel() for W in coefs] + [b.ravel() for b in intercepts])
+
+
+def unpack(packed, layer_sizes):
+    """Inverse of :func:`pack`: views into ``packed`` in the weight layout."""
+    coefs, intercepts = [], []
+    start = 0
+    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        end = start + fan_in * fan_out
+        coefs.append(packed[start:end].reshape(fan_in, fan_out))
+        start = end
+    for fan_out in layer_sizes[1:]:
+        end = start + fan_out
+        intercepts.append(packed[start:end])
+        start = end
+    return coefs, intercepts
