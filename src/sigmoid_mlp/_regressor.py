@@ -25,6 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _network
+from ._kernels import FullBatchLossGradient, run_full_batch_gd
 from ._solvers import GradientDescent
 
 __all__ = [
@@ -495,80 +496,80 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
         (the loss comes from the same forward pass), check it for divergence,
         record it, take the step, and apply the stopping rule.  After the last
         epoch one more forward pass gives the loss at the final weights, which
-        also checks the last step.
+        also checks the last step.  The loop itself is
+        :func:`sigmoid_mlp._kernels.run_full_batch_gd`.
         """
-        n_layers = len(state.coefs)
-        alpha = float(self.alpha)
-        n_samples = X.shape[0]
+        loss_gradient = FullBatchLossGradient(X, y, sample_weight, self.alpha)
         reference = max(
-            _constant_prediction_loss(y, sample_weight), np.finfo(X.dtype).tiny
+            _constant_prediction_loss(y, sample_weight),
+            loss_gradient.loss(state.coefs, state.intercepts),
+            np.finfo(X.dtype).tiny,
         )
+        if not np.isfinite(reference):
+            reference = np.finfo(X.dtype).max
         start = time.perf_counter()
-        curve_at_start = len(state.loss_curve)
-        params = [*state.coefs, *state.intercepts]
-        previous = None  # the weights before the last step: the last finite ones
-        for epoch in range(1, n_epochs + 1):
-            loss, coef_grads, intercept_grads = _network.loss_gradient(
-                X, y, params[:n_layers], params[n_layers:], sample_weight, alpha
-            )
-            if epoch == 1 and np.isfinite(loss):
-                reference = max(reference, loss)
-            if _diverged(loss, reference):
-                self._raise_diverged(state, previous or params, n_layers, epoch,
-                                     loss, curve_at_start)
-            previous = params
-            params = state.solver.step(params, [*coef_grads, *intercept_grads])
-            state.loss_curve.append(loss)
-            state.n_iter += 1
-            state.t += n_samples
-            if self.verbose:
+        on_epoch = None
+        if self.verbose:
+            n_iter_before = state.n_iter
+
+            def on_epoch(epoch, loss):
                 print(
-                    f"Epoch {state.n_iter}: loss = {loss:.8g}, "
+                    f"Epoch {n_iter_before + epoch}: loss = {loss:.8g}, "
                     f"elapsed = {time.perf_counter() - start:.3f}s"
                 )
-            if loss > state.best_loss - self.tol:
-                state.no_improvement_count += 1
-            else:
-                state.no_improvement_count = 0
-            state.best_loss = min(state.best_loss, loss)
-            if check_convergence and state.no_improvement_count > self.n_iter_no_change:
-                break
-        else:
-            if check_convergence:
-                warnings.warn(
-                    f"SigmoidMLPRegressor: maximum iterations ({n_epochs}) reached "
-                    "and the optimization hasn't converged yet; raise max_iter, "
-                    "raise learning_rate, or scale the inputs.",
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
 
-        y_pred = _network.predict(X, params[:n_layers], params[n_layers:])
-        final = _network.squared_error(y, y_pred, sample_weight)
-        weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
-        final += _network.l2_penalty(params[:n_layers], alpha, weight_sum)
-        if _diverged(final, reference):
-            self._raise_diverged(state, previous, n_layers, epoch, final,
-                                 curve_at_start)
-        state.coefs = params[:n_layers]
-        state.intercepts = params[n_layers:]
-        state.loss = final
-
-    def _raise_diverged(self, state, last_finite, n_layers, epoch, loss,
-                        curve_at_start):
-        raise TrainingDivergedError(
-            f"Training diverged at epoch {epoch} of this call: the loss became "
-            f"{loss!r} with learning_rate={self.learning_rate}. The step size is "
-            "too large for this data; lower learning_rate (e.g. by a factor of "
-            "10) and standardise the inputs (sklearn.preprocessing."
-            "StandardScaler). The estimator was left unchanged.",
-            epoch=epoch,
-            learning_rate=self.learning_rate,
-            loss=loss,
-            coefs=list(last_finite[:n_layers]),
-            intercepts=list(last_finite[n_layers:]),
-            loss_curve=state.loss_curve[curve_at_start:],
+        result = run_full_batch_gd(
+            loss_gradient,
+            state.coefs,
+            state.intercepts,
+            learning_rate=state.solver.learning_rate,
+            n_epochs=n_epochs,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            best_loss=state.best_loss,
+            no_improvement_count=state.no_improvement_count,
+            check_convergence=check_convergence,
+            divergence_threshold=_BLOW_UP_FACTOR * reference,
+            on_epoch=on_epoch,
         )
+        if result.status == "diverged":
+            raise TrainingDivergedError(
+                f"Training diverged at epoch {result.diverged_epoch} of this call: "
+                f"the loss became {result.final_loss!r} with learning_rate="
+                f"{self.learning_rate}. The step size is too large for this data; "
+                "lower learning_rate (e.g. by a factor of 10) and standardise the "
+                "inputs (sklearn.preprocessing.StandardScaler). The estimator was "
+                "left unchanged.",
+                epoch=result.diverged_epoch,
+                learning_rate=self.learning_rate,
+                loss=result.final_loss,
+                coefs=result.coefs,
+                intercepts=result.intercepts,
+                loss_curve=result.losses,
+            )
+        n_done = len(result.losses)
+        state.coefs, state.intercepts = result.coefs, result.intercepts
+        state.loss_curve.extend(result.losses)
+        state.n_iter += n_done
+        state.t += n_done * X.shape[0]
+        state.best_loss = result.best_loss
+        state.no_improvement_count = result.no_improvement_count
+        state.loss = result.final_loss
+        if result.status == "interrupted":
+            warnings.warn(
+                f"Training interrupted after {n_done} epochs of this call; the model "
+                "keeps the weights of the last complete epoch.",
+                UserWarning,
+                stacklevel=3,
+            )
+        elif result.status == "max_iter" and check_convergence:
+            warnings.warn(
+                f"SigmoidMLPRegressor: maximum iterations ({n_epochs}) reached "
+                "and the optimization hasn't converged yet; raise max_iter, "
+                "raise learning_rate, or scale the inputs.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     # ------------------------------------------------------------ prediction
     def _validate_X_predict(self, X):
