@@ -1,0 +1,244 @@
+"""The math module: the deck's formulas, finite differences, building blocks."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sigmoid_mlp import _network
+
+
+def _deck_data(n=40, seed=0):
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-3, 3, size=n)
+    y = np.sin(x) + 0.1 * rng.randn(n)
+    return x, y
+
+
+def _random_weights(layer_sizes, seed=0, dtype=np.float64):
+    return _network.init_weights(layer_sizes, np.random.RandomState(seed), dtype)
+
+
+# ---------------------------------------------------------------- proof 1
+def test_deck_formulas_written_out_for_the_1_3_1_network():
+    """The ten per-weight derivatives of "Alle Ableitungen auf einen Blick"."""
+    x, y = _deck_data()
+    n = x.shape[0]
+    rng = np.random.RandomState(1)
+    # The deck's weights, named as on the slides.
+    w10_1, w20_1, w30_1 = rng.uniform(-1, 1, 3)  # hidden biases  w_j0^(1)
+    w11_1, w21_1, w31_1 = rng.uniform(-1, 1, 3)  # hidden weights w_j1^(1)
+    w10_2 = rng.uniform(-1, 1)  # output bias    w_10^(2)
+    w11_2, w12_2, w13_2 = rng.uniform(-1, 1, 3)  # output weights w_1j^(2)
+
+    def g(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def g_prime(z):
+        return g(z) * (1.0 - g(z))
+
+    # Forward pass, unit by unit (deck: steps 1-5).
+    z1 = w10_1 + w11_1 * x
+    z2 = w20_1 + w21_1 * x
+    z3 = w30_1 + w31_1 * x
+    y_hat = w10_2 + w11_2 * g(z1) + w12_2 * g(z2) + w13_2 * g(z3)
+    J = 1 / (2 * n) * np.sum((y - y_hat) ** 2)
+
+    # Second layer (with g(z), as on "Alle Ableitungen auf einen Blick").
+    dJ_dw10_2 = -1 / n * np.sum(y - y_hat)
+    dJ_dw11_2 = -1 / n * np.sum((y - y_hat) * g(z1))
+    dJ_dw12_2 = -1 / n * np.sum((y - y_hat) * g(z2))
+    dJ_dw13_2 = -1 / n * np.sum((y - y_hat) * g(z3))
+    # First layer.
+    dJ_dw10_1 = -w11_2 / n * np.sum((y - y_hat) * g_prime(z1))
+    dJ_dw11_1 = -w11_2 / n * np.sum((y - y_hat) * g_prime(z1) * x)
+    dJ_dw20_1 = -w12_2 / n * np.sum((y - y_hat) * g_prime(z2))
+    dJ_dw21_1 = -w12_2 / n * np.sum((y - y_hat) * g_prime(z2) * x)
+    dJ_dw30_1 = -w13_2 / n * np.sum((y - y_hat) * g_prime(z3))
+    dJ_dw31_1 = -w13_2 / n * np.sum((y - y_hat) * g_prime(z3) * x)
+
+    # The same network in the coefs_/intercepts_ layout.
+    coefs = [np.array([[w11_1, w21_1, w31_1]]), np.array([[w11_2], [w12_2], [w13_2]])]
+    intercepts = [np.array([w10_1, w20_1, w30_1]), np.array([w10_2])]
+    loss, coef_grads, intercept_grads = _network.loss_gradient(
+        x.reshape(-1, 1), y.reshape(-1, 1), coefs, intercepts
+    )
+
+    assert_allclose(loss, J, rtol=1e-13)
+    assert_allclose(intercept_grads[1], [dJ_dw10_2], rtol=1e-12)
+    assert_allclose(coef_grads[1].ravel(), [dJ_dw11_2, dJ_dw12_2, dJ_dw13_2], rtol=1e-12)
+    assert_allclose(intercept_grads[0], [dJ_dw10_1, dJ_dw20_1, dJ_dw30_1], rtol=1e-12)
+    assert_allclose(coef_grads[0].ravel(), [dJ_dw11_1, dJ_dw21_1, dJ_dw31_1], rtol=1e-12)
+
+
+def test_deck_erratum_g_prime_in_second_layer_is_wrong():
+    """The "Was benötigen wir" slides print g'(z) in the 2nd layer: that is not the gradient."""
+    x, y = _deck_data()
+    coefs, intercepts = _random_weights([1, 3, 1], seed=3)
+    activations = _network.forward(x.reshape(-1, 1), coefs, intercepts)
+    _, coef_grads, _ = _network.loss_gradient(
+        x.reshape(-1, 1), y.reshape(-1, 1), coefs, intercepts
+    )
+    residual = y - activations[-1].ravel()
+    a = activations[1]
+    with_g = -(residual @ a) / x.size
+    with_g_prime = -(residual @ (a * (1 - a))) / x.size
+    assert_allclose(coef_grads[1].ravel(), with_g, rtol=1e-12)
+    assert not np.allclose(coef_grads[1].ravel(), with_g_prime, rtol=1e-3)
+
+
+# ---------------------------------------------------------------- proof 2
+def _numerical_gradient(X, y, coefs, intercepts, sample_weight, alpha, eps):
+    """Central differences (J(θ + eps e_k) - J(θ - eps e_k)) / (2 eps) for every k."""
+    layer_sizes = [coefs[0].shape[0]] + [c.shape[1] for c in coefs]
+    theta = _network.pack(coefs, intercepts)
+
+    def J(vector):
+        c, b = _network.unpack(vector, layer_sizes)
+        return _network.loss_gradient(X, y, c, b, sample_weight, alpha)[0]
+
+    grad = np.empty(theta.size)
+    for k in range(theta.size):
+        step = np.zeros_like(theta)
+        step[k] = eps
+        grad[k] = (J(theta + step) - J(theta - step)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize(
+    "hidden, n_outputs, weighted, alpha",
+    [
+        ((3,), 1, False, 0.0),
+        ((4, 2), 1, False, 0.0),
+        ((3,), 3, False, 0.0),
+        ((4, 2), 2, True, 0.0),
+        ((3,), 1, True, 0.3),
+        ((5, 3, 2), 2, True, 1e-2),
+    ],
+)
+def test_gradient_matches_central_finite_differences(hidden, n_outputs, weighted, alpha):
+    rng = np.random.RandomState(0)
+    n, d = 25, 3
+    X = rng.randn(n, d)
+    y = rng.randn(n, n_outputs)
+    sample_weight = rng.uniform(0, 3, n) if weighted else None
+    coefs, intercepts = _random_weights([d, *hidden, n_outputs], seed=1)
+    _, coef_grads, intercept_grads = _network.loss_gradient(
+        X, y, coefs, intercepts, sample_weight, alpha
+    )
+    analytic = _network.pack(coef_grads, intercept_grads)
+    numeric = _numerical_gradient(X, y, coefs, intercepts, sample_weight, alpha, 1e-6)
+    assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_gradient_matches_finite_differences_float32():
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 2).astype(np.float32)
+    y = rng.randn(30, 1).astype(np.float32)
+    coefs, intercepts = _random_weights([2, 4, 1], seed=2, dtype=np.float32)
+    _, coef_grads, intercept_grads = _network.loss_gradient(X, y, coefs, intercepts)
+    assert all(g.dtype == np.float32 for g in coef_grads + intercept_grads)
+    analytic = _network.pack(coef_grads, intercept_grads)
+    numeric = _numerical_gradient(X, y, coefs, intercepts, None, 0.0, 1e-2)
+    # float32 loss has ~7 significant digits; a step of 1e-2 keeps the rounding
+    # error of the difference quotient near 1e-4 while the O(eps^2) truncation
+    # error stays below that for these smooth functions.
+    assert_allclose(analytic, numeric, rtol=2e-2, atol=2e-4)
+
+
+def test_sparse_input_gives_the_dense_gradient():
+    rng = np.random.RandomState(0)
+    X = rng.randn(20, 6)
+    X[X < 0.5] = 0.0
+    y = rng.randn(20, 1)
+    coefs, intercepts = _random_weights([6, 3, 1])
+    dense = _network.loss_gradient(X, y, coefs, intercepts)
+    for fmt in (sp.csr_matrix, sp.csc_matrix, sp.csr_array):
+        sparse = _network.loss_gradient(fmt(X), y, coefs, intercepts)
+        assert_allclose(sparse[0], dense[0], rtol=1e-14)
+        for a, b in zip(sparse[1] + sparse[2], dense[1] + dense[2]):
+            assert isinstance(a, np.ndarray)
+            assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+# ---------------------------------------------------------------- pieces
+def test_sigmoid_is_stable_for_extreme_inputs():
+    z = np.array([-1e4, -745.0, 0.0, 745.0, 1e4])
+    with np.errstate(all="raise"):
+        a = _network.sigmoid(z)
+        da = _network.sigmoid_derivative(a)
+    assert_array_equal(a[[0, 2, 4]], [0.0, 0.5, 1.0])
+    assert np.isfinite(da).all()
+    assert da[2] == 0.25
+
+
+def test_sigmoid_derivative_matches_the_exact_derivative():
+    z = np.linspace(-6, 6, 101)
+    exact = np.exp(-z) / (1 + np.exp(-z)) ** 2
+    assert_allclose(_network.sigmoid_derivative(_network.sigmoid(z)), exact, rtol=1e-12)
+
+
+def test_squared_error_is_the_deck_cost_and_sums_over_outputs():
+    y = np.array([[1.0, 2.0], [3.0, 4.0], [0.0, 1.0]])
+    y_pred = np.array([[0.0, 2.0], [1.0, 4.0], [0.0, 0.0]])
+    # 1/(2n) sum_i ||y_i - yhat_i||^2 = (1 + 4 + 1) / 6
+    assert _network.squared_error(y, y_pred) == pytest.approx(1.0)
+    w = np.array([2.0, 0.0, 1.0])
+    assert _network.squared_error(y, y_pred, w) == pytest.approx((2 * 1 + 1) / 6)
+
+
+def test_l2_penalty_skips_intercepts_and_scales_by_weight_sum():
+    coefs = [np.ones((2, 3)), 2 * np.ones((3, 1))]
+    assert _network.l2_penalty(coefs, 0.5, 4.0) == pytest.approx(0.5 * 0.5 * (6 + 12) / 4)
+    assert _network.l2_penalty(coefs, 0.0, 4.0) == 0.0
+
+
+def test_init_weights_match_mlpregressor_draws():
+    from sklearn.neural_network import MLPRegressor
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(10, 4), rng.randn(10)
+    mlp = MLPRegressor(
+        hidden_layer_sizes=(5, 3), activation="logistic", max_iter=1, random_state=7
+    )
+    # A step of 1e-300 leaves every weight at its initial value exactly.
+    mlp.set_params(solver="sgd", learning_rate_init=1e-300, momentum=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mlp.fit(X, y)
+    coefs, intercepts = _network.init_weights([4, 5, 3, 1], np.random.RandomState(7))
+    for ours, theirs in zip(coefs + intercepts, mlp.coefs_ + mlp.intercepts_):
+        assert_array_equal(ours, theirs)
+
+
+def test_init_weights_bounds_and_dtype():
+    coefs, intercepts = _random_weights([4, 6, 2], dtype=np.float32)
+    for W, b in zip(coefs, intercepts):
+        bound = np.sqrt(2.0 / (W.shape[0] + W.shape[1]))
+        assert W.dtype == b.dtype == np.float32
+        assert np.abs(W).max() <= bound and np.abs(b).max() <= bound
+
+
+def test_forward_and_predict_agree_and_keep_every_layer():
+    rng = np.random.RandomState(0)
+    X = rng.randn(7, 3)
+    coefs, intercepts = _random_weights([3, 4, 2, 5])
+    activations = _network.forward(X, coefs, intercepts)
+    assert [a.shape for a in activations] == [(7, 3), (7, 4), (7, 2), (7, 5)]
+    assert activations[0] is X
+    assert ((activations[1] > 0) & (activations[1] < 1)).all()
+    assert_allclose(activations[-1], _network.predict(X, coefs, intercepts), rtol=1e-15)
+    # identity output: the last layer is a plain affine map of the previous one
+    assert_allclose(activations[-1], activations[2] @ coefs[2] + intercepts[2])
+
+
+def test_pack_unpack_round_trip():
+    sizes = [3, 4, 2, 5]
+    coefs, intercepts = _random_weights(sizes)
+    packed = _network.pack(coefs, intercepts)
+    assert packed.size == sum(a.size for a in coefs + intercepts)
+    c2, b2 = _network.unpack(packed, sizes)
+    for a, b in zip(coefs + intercepts, c2 + b2):
+        assert_array_equal(a, b)
