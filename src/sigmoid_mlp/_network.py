@@ -22,9 +22,11 @@ notation for the 1-3-1 network, ``coefs[0][0, j-1] = w_j1^(1)``,
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit
 
 __all__ = [
+    "array_namespace",
     "backward",
     "forward",
     "init_weights",
@@ -39,26 +41,63 @@ __all__ = [
 ]
 
 
+def array_namespace(*arrays):
+    """The Array API namespace of ``arrays``: ``numpy`` for numpy and scipy sparse.
+
+    Every function of this module is written once against this namespace
+    ``xp``, so torch, CuPy or array-api-strict arrays stay in their library and
+    on their device.  Other libraries need the ``array-api-compat`` package
+    (the ``array-api`` extra).
+    """
+    if all(isinstance(a, np.ndarray) or sp.issparse(a) or a is None for a in arrays):
+        return np
+    try:
+        import array_api_compat
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Arrays other than numpy need the array-api-compat package: "
+            "pip install 'sigmoid-mlp[array-api]'."
+        ) from exc
+    xp = array_api_compat.array_namespace(*[a for a in arrays if a is not None])
+    if array_api_compat.is_numpy_namespace(xp):
+        return np
+    return xp
+
+
+def _to_float(value):
+    """A Python float from a 0-d array of any namespace."""
+    return float(value)
+
+
 def sigmoid(z, out=None):
     r"""The logistic activation :math:`g(z) = 1 / (1 + e^{-z})`.
 
-    Computed by :func:`scipy.special.expit`, which never overflows: for
-    :math:`|z|` up to the largest float it returns values in :math:`[0, 1]`
-    without warnings.
+    Computed by :func:`scipy.special.expit` for numpy arrays, which never
+    overflows: for :math:`|z|` up to the largest float it returns values in
+    :math:`[0, 1]` without warnings.  Arrays of other libraries use the same
+    overflow-free form written in their own namespace.
 
     Parameters
     ----------
     z : ndarray
         Pre-activations.
     out : ndarray, optional
-        Where to write the result; pass ``out=z`` to work in place.
+        Where to write the result; pass ``out=z`` to work in place (numpy only;
+        other libraries return a new array).
 
     Returns
     -------
     ndarray
         :math:`g(z)`, same shape and dtype as ``z``.
     """
-    return expit(z, out=out)
+    if isinstance(z, np.ndarray):
+        return expit(z, out=out)
+    # Other namespaces, in the array's own library and on its device, without
+    # overflow: with e = exp(-|z|) <= 1, g(z) = 1/(1+e) for z >= 0 and
+    # e/(1+e) for z < 0.
+    xp = array_namespace(z)
+    e = xp.exp(-xp.abs(z))
+    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def sigmoid_derivative(a):
@@ -80,7 +119,7 @@ def sigmoid_derivative(a):
     return a * (1 - a)
 
 
-def init_weights(layer_sizes, random_state, dtype=np.float64):
+def init_weights(layer_sizes, random_state, dtype=np.float64, xp=None, device=None):
     r"""Glorot-uniform starting weights, drawn as ``MLPRegressor`` draws them.
 
     For a layer with ``fan_in`` inputs and ``fan_out`` units, weights and
@@ -98,8 +137,13 @@ def init_weights(layer_sizes, random_state, dtype=np.float64):
         ``[n_features, *hidden_layer_sizes, n_outputs]``.
     random_state : numpy.random.RandomState
         Source of randomness.
-    dtype : numpy dtype, default=float64
-        dtype of the returned arrays.
+    dtype : dtype, default=numpy.float64
+        dtype of the returned arrays (of namespace ``xp``).
+    xp : array namespace, optional
+        Library of the returned arrays (default numpy).  The draw itself is
+        always numpy's, so every library starts from the same weights.
+    device : optional
+        Device of the returned arrays, for namespaces that have devices.
 
     Returns
     -------
@@ -113,8 +157,12 @@ def init_weights(layer_sizes, random_state, dtype=np.float64):
         bound = np.sqrt(2.0 / (fan_in + fan_out))
         coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
         intercept = random_state.uniform(-bound, bound, fan_out)
-        coefs.append(coef.astype(dtype, copy=False))
-        intercepts.append(intercept.astype(dtype, copy=False))
+        if xp is None or xp is np:
+            coefs.append(coef.astype(dtype, copy=False))
+            intercepts.append(intercept.astype(dtype, copy=False))
+        else:
+            coefs.append(xp.asarray(coef, dtype=dtype, device=device))
+            intercepts.append(xp.asarray(intercept, dtype=dtype, device=device))
     return coefs, intercepts
 
 
@@ -143,10 +191,9 @@ def forward(X, coefs, intercepts):
     for layer, (W, b) in enumerate(zip(coefs, intercepts)):
         # ``@`` works for dense and sparse a^(0) and yields a dense array.
         z = activations[-1] @ W
-        z = np.asarray(z)
         z += b
         if layer != last:
-            sigmoid(z, out=z)
+            z = sigmoid(z, out=z)
         activations.append(z)
     return activations
 
@@ -159,10 +206,10 @@ def predict(X, coefs, intercepts):
     a = X
     last = len(coefs) - 1
     for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-        a = np.asarray(a @ W)
+        a = a @ W
         a += b
         if layer != last:
-            sigmoid(a, out=a)
+            a = sigmoid(a, out=a)
     return a
 
 
@@ -183,11 +230,13 @@ def squared_error(y, y_pred, sample_weight=None):
     -------
     float
     """
+    xp = array_namespace(y, y_pred)
     residual = y - y_pred
-    per_sample = np.einsum("ij,ij->i", residual, residual)
+    per_sample = xp.sum(residual * residual, axis=1)
     if sample_weight is None:
-        return float(per_sample.sum()) / (2.0 * y.shape[0])
-    return float(per_sample @ sample_weight) / (2.0 * float(sample_weight.sum()))
+        return _to_float(xp.sum(per_sample)) / (2.0 * y.shape[0])
+    weighted = _to_float(xp.sum(per_sample * sample_weight))
+    return weighted / (2.0 * _to_float(xp.sum(sample_weight)))
 
 
 def l2_penalty(coefs, alpha, weight_sum):
@@ -198,7 +247,8 @@ def l2_penalty(coefs, alpha, weight_sum):
     """
     if alpha == 0:
         return 0.0
-    total = sum(float(np.dot(W.ravel(), W.ravel())) for W in coefs)
+    xp = array_namespace(*coefs)
+    total = sum(_to_float(xp.sum(W * W)) for W in coefs)
     return 0.5 * alpha * total / weight_sum
 
 
@@ -245,21 +295,24 @@ def backward(activations, y, coefs, sample_weight=None, alpha=0.0):
     coef_grads, intercept_grads : list of ndarray
         Same shapes as the weights.
     """
+    xp = array_namespace(y, *coefs)
     n_layers = len(coefs)
-    weight_sum = y.shape[0] if sample_weight is None else float(sample_weight.sum())
+    weight_sum = (
+        y.shape[0] if sample_weight is None else _to_float(xp.sum(sample_weight))
+    )
     coef_grads = [None] * n_layers
     intercept_grads = [None] * n_layers
 
     delta = activations[-1] - y
     if sample_weight is not None:
-        delta *= sample_weight[:, None]
+        delta *= xp.reshape(sample_weight, (-1, 1))
     for layer in range(n_layers - 1, -1, -1):
-        grad = np.asarray(activations[layer].T @ delta)
+        grad = activations[layer].T @ delta
         if alpha:
             grad += alpha * coefs[layer]
         grad /= weight_sum
         coef_grads[layer] = grad
-        intercept_grads[layer] = delta.sum(axis=0) / weight_sum
+        intercept_grads[layer] = xp.sum(delta, axis=0) / weight_sum
         if layer > 0:
             a = activations[layer]
             delta = delta @ coefs[layer].T
@@ -289,7 +342,11 @@ def loss_gradient(X, y, coefs, intercepts, sample_weight=None, alpha=0.0):
     coef_grads, intercept_grads : list of ndarray
     """
     activations = forward(X, coefs, intercepts)
-    weight_sum = y.shape[0] if sample_weight is None else float(sample_weight.sum())
+    weight_sum = (
+        y.shape[0]
+        if sample_weight is None
+        else _to_float(array_namespace(sample_weight).sum(sample_weight))
+    )
     loss = squared_error(y, activations[-1], sample_weight)
     loss += l2_penalty(coefs, alpha, weight_sum)
     coef_grads, intercept_grads = backward(
