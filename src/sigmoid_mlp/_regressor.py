@@ -62,6 +62,10 @@ __all__ = [
 
 SOLVERS = ("gd", "sgd", "adam", "lbfgs")
 
+# Warnings from _run point at the caller of fit/partial_fit: one frame more
+# when sklearn's callback decorator wraps them.
+_WARN_STACKLEVEL = 4 if _HAS_CALLBACK_API else 3
+
 # A step is called divergent when the loss grows beyond this multiple of the
 # larger of the loss at the start of the call and the loss of the constant
 # (weighted-mean) prediction.  Gradient descent with a stable step size never
@@ -980,7 +984,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 "epoch" + (" with the best validation loss" if self.early_stopping
                            else "") + ".",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_WARN_STACKLEVEL,
             )
         elif fit_call and status in ("max_iter", "max_fun"):
             if self.solver == "lbfgs":
@@ -997,13 +1001,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                     "reached and the optimization hasn't converged yet; raise "
                     "max_iter, raise learning_rate, or scale the inputs."
                 )
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+            warnings.warn(message, ConvergenceWarning, stacklevel=_WARN_STACKLEVEL)
         elif fit_call and status == "abnormal":
             warnings.warn(
                 f"SigmoidMLPRegressor(solver='lbfgs') stopped before converging: "
                 f"{self._lbfgs_message}",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=_WARN_STACKLEVEL,
             )
         if _HAS_CALLBACK_API:
             root.call_on_fit_task_end(
@@ -1023,6 +1027,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         )
         threshold = _BLOW_UP_FACTOR * reference
         n_before = len(state.loss_curve)
+        n_iter_before = state.n_iter
         fast = (
             self.solver == "gd"
             and self.learning_rate_schedule == "constant"
@@ -1045,13 +1050,14 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 )
                 self._lbfgs_message = message
                 previous = [*state.coefs, *state.intercepts]
+                last_step = (state.n_iter - n_iter_before, None)
             else:
                 batch_size = (
                     X.shape[0] if self.solver == "gd"
                     else min(200, X.shape[0]) if self.batch_size is None
                     else self.batch_size
                 )
-                status, previous = run_epochs(
+                status, previous, last_step = run_epochs(
                     state, X, y, sample_weight,
                     n_epochs=n_epochs, alpha=self.alpha, batch_size=batch_size,
                     shuffle=bool(self.shuffle), tol=self.tol,
@@ -1064,7 +1070,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 final = None
         except Diverged as exc:
             raise self._diverged_error(
-                exc.epoch, exc.loss, exc.learning_rate, exc.coefs, exc.intercepts,
+                exc.epoch, exc.learning_rate, exc.loss, exc.coefs, exc.intercepts,
                 state.loss_curve[n_before:],
             ) from None
         if self.early_stopping and state.best_coefs is not None:
@@ -1075,9 +1081,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         if not np.isfinite(final) or final > threshold:
             n_layers = len(state.coefs)
             raise self._diverged_error(
-                len(state.loss_curve) - n_before, final,
-                getattr(state.solver, "learning_rate", None),
-                previous[:n_layers], previous[n_layers:], state.loss_curve[n_before:],
+                *last_step, final, previous[:n_layers], previous[n_layers:],
+                state.loss_curve[n_before:],
             )
         state.loss = float(final)
         return status
@@ -1111,9 +1116,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             on_epoch=on_epoch,
         )
         if result.status == "diverged":
+            # The kernel names the epoch whose loss check failed; the step that
+            # blew the loss up is the one before it, i.e. that of the last
+            # recorded epoch.
             raise self._diverged_error(
-                result.diverged_epoch, result.final_loss, state.solver.learning_rate,
-                result.coefs, result.intercepts, result.losses,
+                max(1, len(result.losses)), state.solver.learning_rate,
+                result.final_loss, result.coefs, result.intercepts, result.losses,
             )
         n_done = len(result.losses)
         state.coefs, state.intercepts = list(result.coefs), list(result.intercepts)
@@ -1125,7 +1133,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         state.loss = float(result.final_loss)
         return result.status
 
-    def _diverged_error(self, epoch, loss, learning_rate, coefs, intercepts,
+    def _diverged_error(self, epoch, learning_rate, loss, coefs, intercepts,
                         loss_curve):
         if self.solver == "lbfgs":
             detail = (

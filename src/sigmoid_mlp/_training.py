@@ -49,7 +49,7 @@ class Diverged(Exception):
         The last finite weights before the divergent step.
     """
 
-    def __init__(self, epoch, loss, learning_rate, params, n_layers):
+    def __init__(self, epoch, learning_rate, loss, params, n_layers):
         super().__init__(epoch, loss)
         self.epoch = epoch
         self.loss = loss
@@ -204,6 +204,8 @@ def run_epochs(
     previous : list of ndarray
         The weights before the last step (the last finite weights should the
         final weights turn out to diverge).
+    last_step : tuple
+        ``(epoch, learning_rate)`` of the last step taken.
     """
     n_samples = X.shape[0]
     n_layers = len(state.coefs)
@@ -227,6 +229,10 @@ def run_epochs(
     status = "max_iter"
     rng_state = None
     previous = [*state.coefs, *state.intercepts]
+    # The epoch and step size of the last step taken: a blown-up loss is
+    # seen at the next batch, possibly in the next epoch, but it is this
+    # step's doing.
+    last_step = (1, state.solver.learning_rate)
     try:
         for epoch in range(1, n_epochs + 1):
             if on_epoch_begin is not None:
@@ -246,11 +252,12 @@ def run_epochs(
                     params[:n_layers], params[n_layers:]
                 )
                 if not np.isfinite(loss) or loss * weight / total_weight > divergence_threshold:
-                    raise Diverged(epoch, loss, learning_rate, previous, n_layers)
+                    raise Diverged(*last_step, loss, previous, n_layers)
                 new_params = solver.step(params, [*coef_grads, *intercept_grads])
                 if not _all_finite(new_params):
-                    raise Diverged(epoch, np.inf, learning_rate, params, n_layers)
+                    raise Diverged(epoch, learning_rate, np.inf, params, n_layers)
                 previous, params = params, new_params
+                last_step = (epoch, learning_rate)
                 accumulated += loss * weight
             epoch_loss = accumulated / total_weight
 
@@ -292,7 +299,7 @@ def run_epochs(
             state.rng.set_state(rng_state)
         status = "interrupted"
         previous = [*state.coefs, *state.intercepts]
-    return status, previous
+    return status, previous, last_step
 
 
 class _NonFinite(Exception):
@@ -412,7 +419,7 @@ def run_lbfgs(
         )
     except _NonFinite as exc:
         raise Diverged(
-            current["epoch"], exc.loss, None, [*state.coefs, *state.intercepts],
+            current["epoch"], None, exc.loss, [*state.coefs, *state.intercepts],
             n_layers,
         ) from None
     except KeyboardInterrupt:
