@@ -167,6 +167,16 @@ def test_lbfgs_converges_without_warning_and_records_its_curve():
     assert est.loss_ <= est.loss_curve_[-1] <= est.loss_curve_[0]
 
 
+@pytest.mark.parametrize("solver", sorted(SOLVER_PARAMS))
+def test_float32_stays_float32_with_every_solver(solver):
+    X, y = scaled_data()
+    est = fit_quietly(SigmoidMLPRegressor(max_iter=20, random_state=0,
+                                          **SOLVER_PARAMS[solver]),
+                      X.astype(np.float32), y.astype(np.float32))
+    assert all(w.dtype == np.float32 for w in est.coefs_ + est.intercepts_)
+    assert est.predict(X.astype(np.float32)).dtype == np.float32
+
+
 # --------------------------------------------------------------- schedules
 def test_invscaling_step_size_follows_samples_seen():
     X, y = scaled_data(n=50)

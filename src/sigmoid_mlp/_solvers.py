@@ -215,7 +215,8 @@ class Adam:
         b1, b2 = self.beta_1, self.beta_2
         self.ms = [b1 * m + (1 - b1) * g for m, g in zip(self.ms, grads)]
         self.vs = [b2 * v + (1 - b2) * (g**2) for v, g in zip(self.vs, grads)]
-        self.learning_rate = (
+        # a Python float, so that float32 weights stay float32
+        self.learning_rate = float(
             self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
         lr = self.learning_rate
