@@ -634,3 +634,50 @@ def test_invalid_training_parameters(params, error, match):
     X, y = scaled_data(n=20)
     with pytest.raises(error, match=match):
         SigmoidMLPRegressor(**params).fit(X, y)
+
+
+def test_warm_start_restarts_the_adaptive_step_size_and_the_stopping_count():
+    X, y = scaled_data()
+    est = fit_quietly(
+        SigmoidMLPRegressor(learning_rate=0.5, learning_rate_schedule="adaptive",
+                            tol=10.0, n_iter_no_change=1, max_iter=40,
+                            warm_start=True, random_state=0),
+        X, y,
+    )
+    assert est._solver.learning_rate < 0.5 / 5  # divided down
+    n_before = est.n_iter_
+    fit_quietly(est.set_params(max_iter=1), X, y)
+    assert est._solver.learning_rate == 0.5  # the new fit starts again
+    assert est.n_iter_ == n_before + 1
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_pickled_mid_stream_model_continues_identically(solver):
+    import pickle
+
+    X, y = scaled_data()
+    est = SigmoidMLPRegressor(random_state=0, batch_size=16, **SOLVER_PARAMS[solver])
+    for _ in range(3):
+        est.partial_fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    for _ in range(2):
+        est.partial_fit(X, y)
+        restored.partial_fit(X, y)
+    assert_weights_equal(weights_of(est), weights_of(restored))
+
+
+def test_keyboard_interrupt_with_early_stopping_keeps_the_best_epoch(monkeypatch):
+    X, y, X_val, y_val = noisy_problem()
+    params = dict(hidden_layer_sizes=(20,), early_stopping=True, tol=0.0,
+                  n_iter_no_change=np.inf, random_state=0)
+    # full-batch gd: one loss/gradient evaluation per epoch; interrupt the
+    # 41st epoch
+    interrupt_on_call(monkeypatch, 41)
+    est = SigmoidMLPRegressor(max_iter=1000, **params)
+    with pytest.warns(UserWarning, match="best validation loss"):
+        est.fit(X, y, X_val=X_val, y_val=y_val)
+    monkeypatch.undo()
+    assert est.n_iter_ == 40 == len(est.validation_loss_curve_)
+    reference = fit_quietly(SigmoidMLPRegressor(max_iter=40, **params), X, y,
+                            X_val=X_val, y_val=y_val)
+    assert_weights_equal(weights_of(est), weights_of(reference))
