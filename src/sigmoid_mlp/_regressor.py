@@ -187,6 +187,7 @@ class _State:
         self.best_validation_score = None
         self.best_coefs = None
         self.best_intercepts = None
+        self.message = ""  # why the solver stopped, when it says (L-BFGS)
 
     @classmethod
     def from_estimator(cls, est):
@@ -1005,7 +1006,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         elif fit_call and status == "abnormal":
             warnings.warn(
                 f"SigmoidMLPRegressor(solver='lbfgs') stopped before converging: "
-                f"{self._lbfgs_message}",
+                f"{state.message}",
                 ConvergenceWarning,
                 stacklevel=_WARN_STACKLEVEL,
             )
@@ -1048,7 +1049,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                     early_stopping=bool(self.early_stopping), validation=validation,
                     on_epoch_begin=on_begin, on_epoch_end=on_end,
                 )
-                self._lbfgs_message = message
+                state.message = message
                 previous = [*state.coefs, *state.intercepts]
                 last_step = (state.n_iter - n_iter_before, None)
             else:
