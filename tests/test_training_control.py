@@ -681,3 +681,22 @@ def test_keyboard_interrupt_with_early_stopping_keeps_the_best_epoch(monkeypatch
     reference = fit_quietly(SigmoidMLPRegressor(max_iter=40, **params), X, y,
                             X_val=X_val, y_val=y_val)
     assert_weights_equal(weights_of(est), weights_of(reference))
+
+
+def test_validation_set_through_a_pipeline_is_transformed_like_x():
+    # Pipeline(transform_input=["X_val"]) (metadata routing) scales X_val
+    # with the fitted scaler before it reaches the network.
+    import sklearn
+
+    X, y, X_val, y_val = noisy_problem()
+    X, X_val = 10 * X + 5, 10 * X_val + 5
+    with sklearn.config_context(enable_metadata_routing=True):
+        net = SigmoidMLPRegressor(max_iter=5, random_state=0)
+        net.set_fit_request(X_val=True, y_val=True)
+        try:
+            pipe = make_pipeline(StandardScaler(), net, transform_input=["X_val"])
+        except TypeError:
+            pytest.skip("Pipeline(transform_input=...) needs a newer scikit-learn")
+        fit_quietly(pipe, X, y, X_val=X_val, y_val=y_val)
+    J_val = net.loss_gradient(pipe[0].transform(X_val), y_val).loss
+    assert net.validation_loss_curve_[-1] == pytest.approx(J_val, rel=1e-12)
