@@ -477,7 +477,6 @@ def interrupt_on_call(monkeypatch, n):
 @pytest.mark.parametrize(
     "params, calls_per_epoch",
     [
-        (dict(solver="gd", learning_rate=0.5), 1),  # the fast loop
         (dict(solver="gd", learning_rate=0.5, learning_rate_schedule="adaptive"), 1),
         (dict(solver="sgd", learning_rate=0.05, batch_size=16), 8),
         (dict(solver="adam", learning_rate=0.01, batch_size=16), 8),
@@ -498,11 +497,33 @@ def test_keyboard_interrupt_keeps_the_last_complete_epoch(monkeypatch, params,
     monkeypatch.undo()
     # a usable, fitted model that can continue
     assert np.isfinite(est.predict(X)).all()
-    if params["solver"] != "gd" or "learning_rate_schedule" in params:
-        # the optimizer state is that of the end of epoch 3 as well
-        reference.partial_fit(X, y)
-        est.partial_fit(X, y)
-        assert_weights_equal(weights_of(est), weights_of(reference))
+    # the optimizer state is that of the end of epoch 3 as well
+    reference.partial_fit(X, y)
+    est.partial_fit(X, y)
+    assert_weights_equal(weights_of(est), weights_of(reference))
+
+
+def test_keyboard_interrupt_in_the_fast_gd_loop(monkeypatch):
+    # Plain gd runs in the kernel loop; deliver the interrupt from its
+    # per-epoch hook (the verbose line), after the third epoch is complete.
+    X, y = scaled_data()
+    common = dict(random_state=0, tol=0.0, n_iter_no_change=np.inf)
+    reference = fit_quietly(SigmoidMLPRegressor(max_iter=3, **common), X, y)
+    lines = []
+
+    def interrupting_print(*args, **kwargs):
+        lines.append(args)
+        if len(lines) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("sigmoid_mlp._regressor.print", interrupting_print,
+                        raising=False)
+    est = SigmoidMLPRegressor(max_iter=100, verbose=True, **common)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X, y)
+    assert est.n_iter_ == 3
+    assert_weights_equal(weights_of(est), weights_of(reference))
+    assert np.isfinite(est.predict(X)).all()
 
 
 def test_keyboard_interrupt_in_lbfgs_keeps_the_last_iteration(monkeypatch):
