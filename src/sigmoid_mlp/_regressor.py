@@ -1,32 +1,57 @@
 """``SigmoidMLPRegressor``: validation, initialisation and the training loop.
 
 The mathematics lives in :mod:`sigmoid_mlp._network` (forward pass, loss,
-backward pass) and the stepping rule in :mod:`sigmoid_mlp._solvers`; this
-module only checks inputs, keeps the fitted state and runs
+backward pass), the stepping rules in :mod:`sigmoid_mlp._solvers` and the
+general epoch loop in :mod:`sigmoid_mlp._training`; this module checks inputs,
+keeps the fitted state and runs
 
-    forward pass -> backward pass -> gradient-descent step, repeated
+    forward pass -> backward pass -> step, repeated
 
-as the deck describes.
+as the deck describes.  Plain full-batch gradient descent with a constant step
+size runs in the fast loop of :mod:`sigmoid_mlp._kernels`.
 """
 
 from __future__ import annotations
 
+import copy
 import numbers
 import time
 import warnings
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _network
 from ._kernels import FullBatchLossGradient, run_full_batch_gd
-from ._solvers import GradientDescent
+from ._solvers import SCHEDULES, Adam, GradientDescent, StochasticGradientDescent
+from ._training import Diverged, Validation, run_epochs, run_lbfgs
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+try:  # scikit-learn >= 1.9: the callback API (sklearn.callback)
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+
+    _HAS_CALLBACK_API = True
+except ImportError:  # older scikit-learn: no callbacks, everything else works
+    _HAS_CALLBACK_API = False
+
+    class CallbackSupportMixin:
+        """Stand-in: no callback support before scikit-learn 1.9."""
+
+        pass
+
+    def with_callbacks(method):
+        return method
+
 
 __all__ = [
     "ForwardPass",
@@ -34,6 +59,12 @@ __all__ = [
     "SigmoidMLPRegressor",
     "TrainingDivergedError",
 ]
+
+SOLVERS = ("gd", "sgd", "adam", "lbfgs")
+
+# Warnings from _run point at the caller of fit/partial_fit: one frame more
+# when sklearn's callback decorator wraps them.
+_WARN_STACKLEVEL = 4 if _HAS_CALLBACK_API else 3
 
 # A step is called divergent when the loss grows beyond this multiple of the
 # larger of the loss at the start of the call and the loss of the constant
@@ -46,27 +77,32 @@ _BLOW_UP_FACTOR = 1e4
 class TrainingDivergedError(ValueError):
     """Training diverged; the estimator was left exactly as before the call.
 
-    Raised by ``fit`` and ``partial_fit`` when the loss becomes non-finite or
-    blows up.  The estimator's fitted state is not touched (a previously fitted
-    model stays intact, an unfitted one stays unfitted).  The last finite
-    weights the aborted run reached are kept on the exception.
+    Raised by ``fit`` and ``partial_fit`` when the loss (or a weight) becomes
+    non-finite or the loss blows up, for every solver; the check runs on
+    every mini-batch, so training stops within the epoch in which it happens.
+    The estimator's fitted state is not touched (a previously fitted model
+    stays intact, an unfitted one stays unfitted).  The last finite weights
+    the aborted run reached are kept on the exception.
 
     Attributes
     ----------
     epoch : int
-        The epoch (1-based, counted within the call) whose step diverged.
-    learning_rate : float
-        The step size in use.
+        The epoch (1-based, counted within the call; for ``'lbfgs'`` the
+        iteration) whose step diverged.
+    learning_rate : float or None
+        The step size in use (None for ``'lbfgs'``, which chooses its own).
     loss : float
         The offending loss value (``inf`` or ``nan`` or a blown-up value).
     coefs, intercepts : list of ndarray
         The last finite weights reached before the divergent step.
     loss_curve : list of float
-        The losses recorded by the call up to the divergent step.
+        The losses recorded by the call up to the divergent epoch.
+    solver : str or None
+        The solver that diverged.
     """
 
     def __init__(self, message, *, epoch, learning_rate, loss, coefs, intercepts,
-                 loss_curve):
+                 loss_curve, solver=None):
         super().__init__(message)
         self.epoch = epoch
         self.learning_rate = learning_rate
@@ -74,6 +110,8 @@ class TrainingDivergedError(ValueError):
         self.coefs = coefs
         self.intercepts = intercepts
         self.loss_curve = loss_curve
+        self.solver = solver
+
 
 
 @dataclass(frozen=True)
@@ -117,32 +155,49 @@ class LossGradient(NamedTuple):
     intercept_grads: list
 
 
+
+
 class _State:
     """Everything training changes, so a call can work on a copy and commit it.
 
     ``fit`` and ``partial_fit`` never touch the estimator's attributes until
     the call has succeeded: a diverged or failed call therefore leaves no
-    half-updated model behind.
+    half-updated model behind.  Weight arrays are never modified in place by
+    the training loops (every step makes new arrays), so copying the lists is
+    enough.
     """
 
-    def __init__(self, coefs, intercepts, solver):
+    def __init__(self, coefs, intercepts, solver, rng):
         self.coefs = coefs
         self.intercepts = intercepts
         self.solver = solver
+        self.solver_key = None
+        self.rng = rng
         self.n_iter = 0
         self.t = 0
         self.loss = None
         self.loss_curve = []
         self.best_loss = np.inf
         self.no_improvement_count = 0
+        # validation bookkeeping of the current call (None: leave the
+        # estimator's validation attributes as they are)
+        self.validation_loss_curve = None
+        self.validation_scores = None
+        self.best_validation_loss = np.inf
+        self.best_validation_score = None
+        self.best_coefs = None
+        self.best_intercepts = None
+        self.message = ""  # why the solver stopped, when it says (L-BFGS)
 
     @classmethod
     def from_estimator(cls, est):
         state = cls(
-            [c.copy() for c in est.coefs_],
-            [b.copy() for b in est.intercepts_],
-            est._solver.copy(),
+            list(est.coefs_),
+            list(est.intercepts_),
+            None if est._solver is None else est._solver.copy(),
+            copy.deepcopy(est._rng),
         )
+        state.solver_key = est._solver_key
         state.n_iter = est.n_iter_
         state.t = est.t_
         state.loss = est.loss_
@@ -151,74 +206,260 @@ class _State:
         state.no_improvement_count = est._no_improvement_count
         return state
 
-    def commit(self, est):
-        est.coefs_ = self.coefs
-        est.intercepts_ = self.intercepts
+    def start_validation(self):
+        self.validation_loss_curve = []
+        self.validation_scores = []
+        self.best_validation_loss = np.inf
+        self.best_validation_score = None
+        self.best_coefs = None
+        self.best_intercepts = None
+
+    def commit(self, est, *, fit_call):
+        est.coefs_ = [np.array(c) for c in self.coefs]
+        est.intercepts_ = [np.array(b) for b in self.intercepts]
         est._solver = self.solver
+        est._solver_key = self.solver_key
+        est._rng = self.rng
         est.n_iter_ = self.n_iter
         est.t_ = self.t
         est.loss_ = self.loss
         est.loss_curve_ = self.loss_curve
         est.best_loss_ = self.best_loss
         est._no_improvement_count = self.no_improvement_count
+        if self.validation_loss_curve is not None:
+            est.validation_loss_curve_ = self.validation_loss_curve
+            est.validation_scores_ = self.validation_scores
+            est.best_validation_loss_ = self.best_validation_loss
+            est.best_validation_score_ = self.best_validation_score
+        elif fit_call:
+            est.validation_loss_curve_ = None
+            est.validation_scores_ = None
+            est.best_validation_loss_ = None
+            est.best_validation_score_ = None
 
 
-class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
+class _Hooks:
+    """Per-epoch work around the training loops: verbose output and callbacks.
+
+    With scikit-learn >= 1.9 and callbacks set (directly or propagated by a
+    meta-estimator such as ``Pipeline`` or ``GridSearchCV``), every epoch
+    (L-BFGS: iteration) is a callback sub-task of the ``fit`` task; its
+    ``on_fit_task_end`` hooks receive a ``fitted_estimator`` holding the
+    weights after the epoch, and any of them returning True stops training.
+    """
+
+    def __init__(self, est, state, ctx, X, y, metadata, task_name):
+        self.est = est
+        self.state = state
+        self.ctx = ctx
+        self.X = X
+        self.y = y
+        self.metadata = metadata
+        self.task_name = task_name
+        self.subtask = None
+        self.start = time.perf_counter()
+
+    @property
+    def active(self):
+        return bool(self.est.verbose) or self.ctx is not None
+
+    def _attributes(self):
+        state = self.state
+        return {
+            "coefs_": [np.array(c) for c in state.coefs],
+            "intercepts_": [np.array(b) for b in state.intercepts],
+            "n_iter_": state.n_iter,
+            "t_": state.t,
+            "loss_curve_": list(state.loss_curve),
+        }
+
+    def begin(self, epoch):
+        if self.ctx is None:
+            return
+        self.subtask = self.ctx.subcontext(task_name=self.task_name)
+        self.subtask.call_on_fit_task_begin(
+            estimator=self.est, X=self.X, y=self.y, metadata=self.metadata,
+            reconstruction_attributes=self._attributes,
+        )
+
+    def end(self, info):
+        if self.est.verbose:
+            line = f"Epoch {self.state.n_iter}: loss = {info.loss:.8g}"
+            if info.validation_loss is not None:
+                line += f", validation loss = {info.validation_loss:.8g}"
+            elapsed = time.perf_counter() - self.start
+            print(f"{line}, elapsed = {elapsed:.3f}s", flush=True)
+        if self.subtask is None:
+            return False
+        subtask, self.subtask = self.subtask, None
+        return subtask.call_on_fit_task_end(
+            estimator=self.est, X=self.X, y=self.y, metadata=self.metadata,
+            reconstruction_attributes=self._attributes,
+        )
+
+    def close(self):
+        """End a sub-task that was begun but never ran to its end."""
+        if self.subtask is not None:
+            subtask, self.subtask = self.subtask, None
+            subtask.call_on_fit_task_end(estimator=self.est)
+
+
+class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     r"""Multilayer perceptron regressor with sigmoid hidden units.
 
     The network of the lecture deck, generalised: inputs, one or more hidden
     layers of logistic (sigmoid) units :math:`g(z) = 1/(1+e^{-z})`, and a
-    linear output layer.  It is trained by full-batch gradient descent on the
-    deck's cost
+    linear output layer.  It minimises the deck's cost
 
-    .. math:: J(\mathbf w) = \frac{1}{2n}\sum_{i=1}^n \lVert y_i - \hat y_i\rVert^2
-              \;\Big(+\, \frac{\alpha}{2n}\sum_l \lVert W^{(l)}\rVert_F^2\Big),
+    .. math:: J(\mathbf w) = \frac{1}{2S}\sum_{i=1}^n w_i \lVert y_i - \hat y_i\rVert^2
+              \;+\; \frac{\alpha}{2S}\sum_l \lVert W^{(l)}\rVert_F^2,
+              \qquad S = \sum_i w_i,
 
-    with gradients computed by the deck's hand-derived chain rule (the
-    backpropagation formulas in :mod:`sigmoid_mlp._network`), and stepped as
-    :math:`w := w - \text{learning\_rate}\cdot\partial J/\partial w` for every
-    weight.  With sample weights :math:`w_i`, :math:`n` becomes
-    :math:`\sum_i w_i` and each squared error is multiplied by :math:`w_i`.
+    (:math:`w_i = 1` and :math:`S = n` without sample weights, and
+    :math:`\alpha = 0` by default, which is exactly the deck's
+    :math:`J = \frac{1}{2n}\sum_i (y_i - \hat y_i)^2`), with gradients from the
+    deck's hand-derived chain rule (the backpropagation formulas in
+    :mod:`sigmoid_mlp._network`).  Every solver uses that same gradient; they
+    differ only in how they step with it.  By default the solver is the
+    deck's full-batch gradient descent,
+    :math:`w := w - \text{learning\_rate}\cdot\partial J/\partial w`.
 
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(3,)
         Number of sigmoid units per hidden layer.  The default is the deck's
         network: three hidden units.
+    solver : {'gd', 'sgd', 'adam', 'lbfgs'}, default='gd'
+        How to step with the gradient :math:`g = \nabla J`:
+
+        - ``'gd'``: the deck's full-batch gradient descent,
+          :math:`w \leftarrow w - \eta_t\, g` with :math:`g` the gradient of
+          :math:`J` on the whole training set; one step per epoch.
+        - ``'sgd'``: mini-batch stochastic gradient descent with momentum.
+          Each epoch splits the training set into batches :math:`B` of
+          ``batch_size`` samples (in a new random order per epoch when
+          ``shuffle``) and steps once per batch with the gradient of
+          :math:`J_B` (the cost on the batch, normalised by the batch's
+          :math:`S_B`): :math:`v \leftarrow \mu v - \eta_t g_B`,
+          :math:`w \leftarrow w + v` (with Nesterov's momentum
+          :math:`w \leftarrow w + \mu v - \eta_t g_B`), :math:`\mu` =
+          ``momentum``.
+        - ``'adam'``: mini-batches as ``'sgd'``, stepped by Adam:
+          :math:`m \leftarrow \beta_1 m + (1-\beta_1) g_B`,
+          :math:`v \leftarrow \beta_2 v + (1-\beta_2) g_B^2`,
+          :math:`w \leftarrow w - \eta\frac{\sqrt{1-\beta_2^k}}{1-\beta_1^k}
+          \frac{m}{\sqrt v + \epsilon}` at step :math:`k`.
+        - ``'lbfgs'``: ``scipy.optimize.minimize(method='L-BFGS-B',
+          jac=True)`` on the packed weights with :math:`J` and its gradient.
+          The function it minimises is exactly the one whose gradient it is
+          given, also for several outputs (``MLPRegressor`` reports
+          :math:`1/k` of it for :math:`k` outputs, sklearn issue #8349).
+          Often the fastest on small data sets; no ``partial_fit``.
+
+        'sgd' and 'adam' reproduce ``MLPRegressor``'s solvers of the same
+        name step for step (same update formulas, same batches, same
+        schedules).
     learning_rate : float, default=0.5
-        Step size :math:`\alpha` of gradient descent (the parameter to tune,
-        e.g. with ``GridSearchCV``).  With standardised inputs and a target of
-        unit scale, 0.5 is large enough to fit the deck's sine problem in a
-        few thousand epochs and small enough to stay stable: for a
-        sigmoid layer the curvature of :math:`J` in the output weights is at
-        most the number of hidden units plus one, so much larger steps
-        oscillate or diverge, which this estimator detects and reports.
+        Step size :math:`\eta` (the deck's :math:`\alpha`; for 'adam' the
+        :math:`\eta` above; not used by 'lbfgs').  The parameter to tune,
+        e.g. with ``GridSearchCV``.  The default suits 'gd' on standardised
+        inputs and a target of unit scale: for a sigmoid layer the curvature
+        of :math:`J` in the output weights is at most the number of hidden
+        units plus one, so much larger steps oscillate or diverge, which this
+        estimator detects and reports.  With 'sgd' and momentum 0.9 the
+        effective step is :math:`\eta/(1-\mu)`, so start around 0.01 - 0.05;
+        with 'adam' around 0.01.
+    learning_rate_schedule : {'constant', 'invscaling', 'adaptive'}, \
+            default='constant'
+        Step size :math:`\eta_t` over the epochs, for 'gd' and 'sgd'
+        (ignored by 'adam' and 'lbfgs'):
+
+        - ``'constant'``: :math:`\eta_t = \eta` (``learning_rate``).
+        - ``'invscaling'``: :math:`\eta_t = \eta / (t+1)^{p}`, :math:`p` =
+          ``power_t`` and :math:`t` the number of training samples seen
+          before the epoch (``t_``; updated once per epoch, as
+          ``MLPRegressor`` does).
+        - ``'adaptive'``: :math:`\eta_t = \eta` as long as the stopping rule
+          (below) is not met; each time it is met, :math:`\eta_t` is divided
+          by 5 and training goes on, until :math:`\eta_t \le 10^{-6}`.
+    power_t : float, default=0.5
+        Exponent :math:`p` of the 'invscaling' schedule.
     max_iter : int, default=20000
-        Maximum number of epochs (full passes over the data; one
-        gradient-descent step each).  Plain gradient descent needs many cheap
-        epochs: the deck's problem converges after roughly 5 000 - 20 000 of
-        them, a fraction of a second for 200 samples.
+        Maximum number of epochs (passes over the training data); for
+        'lbfgs' the maximum number of L-BFGS iterations.  Plain gradient
+        descent needs many cheap epochs: the deck's problem converges after
+        roughly 5 000 - 20 000 of them, a fraction of a second for 200
+        samples.
     tol : float, default=1e-7
-        Training stops when the loss has not improved by at least ``tol``
-        for ``n_iter_no_change`` consecutive epochs (the rule and the counting
-        are ``MLPRegressor``'s).  Full-batch gradient descent improves the loss
-        by small amounts per epoch, hence a smaller default than
-        ``MLPRegressor``'s ``1e-4``.
+        Stopping rule (the rule and its counting are ``MLPRegressor``'s): an
+        epoch counts as *not improving* when the monitored loss
+        :math:`L_t` (the training loss, or the validation loss with
+        ``early_stopping``) satisfies :math:`L_t > \min_{s<t} L_s -`
+        ``tol``; training stops when more than ``n_iter_no_change``
+        consecutive epochs did not improve.  For 'lbfgs', ``tol`` is
+        L-BFGS-B's ``gtol``: stop when every projected gradient component is
+        at most ``tol`` in absolute value.  Full-batch gradient descent
+        improves the loss by small amounts per epoch, hence a smaller default
+        than ``MLPRegressor``'s ``1e-4``.
     n_iter_no_change : int, default=10
-        See ``tol``.
+        See ``tol``.  May be ``numpy.inf`` to run all ``max_iter`` epochs.
     alpha : float, default=0.0
         Strength of the L2 penalty on the weights (not the intercepts), with
-        ``MLPRegressor``'s scaling :math:`\alpha/(2n)`.  0 keeps :math:`J`
+        ``MLPRegressor``'s scaling :math:`\alpha/(2S)`.  0 keeps :math:`J`
         exactly the deck's cost.
+    batch_size : int or None, default=None
+        Mini-batch size for 'sgd' and 'adam'; None means
+        ``min(200, n_samples)``, a size larger than the training set means
+        full batches.  Ignored by 'gd' and 'lbfgs', which always use the
+        whole training set.
+    shuffle : bool, default=True
+        Visit the training samples in a new random order every epoch ('sgd'
+        and 'adam' with more than one batch per epoch).  The order is drawn
+        from ``random_state``.
+    momentum : float, default=0.9
+        Momentum :math:`\mu \in [0, 1]` of 'sgd'.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with 'sgd' (when ``momentum > 0``).
+    beta_1 : float, default=0.9
+        Decay rate :math:`\beta_1 \in [0, 1)` of Adam's first moment.
+    beta_2 : float, default=0.999
+        Decay rate :math:`\beta_2 \in [0, 1)` of Adam's second moment.
+    epsilon : float, default=1e-8
+        Adam's :math:`\epsilon > 0`.
+    max_fun : int, default=15000
+        Maximum number of loss/gradient evaluations of 'lbfgs'.
+    early_stopping : bool, default=False
+        Hold out a validation set (``validation_fraction`` of the training
+        data, or the ``X_val, y_val`` given to ``fit``), apply the stopping
+        rule to the validation loss :math:`J_{val}` (the same function as
+        the training loss, evaluated on the validation set after every
+        epoch), and at the end restore the weights of the epoch with the
+        smallest :math:`J_{val}`.  Works with every solver (for 'lbfgs',
+        per iteration).  Without early stopping the final weights are those
+        of the last epoch, as in ``MLPRegressor``.  ``MLPRegressor``
+        monitors the validation :math:`R^2` instead; both are recorded.
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out by ``early_stopping`` when no
+        ``X_val`` is given, drawn with ``random_state``; at least 2 samples.
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights.  The generator is re-created from
-        ``random_state`` at every ``fit``, so fitting twice gives the same
-        model.
+        Seeds the initial weights, the validation split and the shuffling.
+        The generator is re-created from ``random_state`` at every ``fit``
+        (not ``warm_start``), so fitting twice gives the same model.
     warm_start : bool, default=False
-        When True, ``fit`` continues from the current weights instead of
-        drawing new ones.
+        When True and the estimator is fitted, ``fit`` continues from the
+        current weights instead of drawing new ones.  What carries over: the
+        weights, ``n_iter_``, ``t_`` (so 'invscaling' continues where it
+        was), ``loss_curve_`` and ``best_loss_``, the shuffling generator,
+        and the solver's state -- momentum velocities ('sgd'), Adam's
+        moments and step count -- as long as the solver and its
+        hyperparameters are unchanged (otherwise the solver starts afresh).
+        Each ``fit`` call restarts the stopping rule's count, the
+        'adaptive' step size (from ``learning_rate``) and the validation
+        bookkeeping.  (``MLPRegressor`` instead resets the solver's state on
+        a warm start.)  ``partial_fit`` keeps all of it.
     verbose : bool, default=False
-        Print one line per epoch (epoch, loss, elapsed time).
+        Print one line per epoch: epoch, training loss, validation loss when
+        there is a validation set, elapsed time.
 
     Attributes
     ----------
@@ -240,19 +481,32 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
     n_layers_ : int
         Number of layers, inputs and output included.
     n_iter_ : int
-        Number of epochs run (accumulates over ``partial_fit`` calls and
-        warm-started fits).
+        Number of epochs ('lbfgs': iterations) run; accumulates over
+        ``partial_fit`` calls and warm-started fits.
     t_ : int
-        Number of training samples seen (``n_samples * n_iter_``).
+        Number of training samples seen (``n_samples`` per epoch).
     loss_ : float
-        :math:`J` at the final weights (unlike ``MLPRegressor``, whose
-        ``loss_`` is the loss before the last step).
+        :math:`J` on the training data at the final weights (unlike
+        ``MLPRegressor``, whose ``loss_`` is the loss before the last step).
     loss_curve_ : list of float
-        ``loss_curve_[t]`` is :math:`J` at the weights before step ``t``,
-        as in ``MLPRegressor``.
+        One entry per epoch: for 'gd', :math:`J` at the weights before the
+        epoch's step (as in ``MLPRegressor``); for 'sgd' and 'adam' the
+        weighted average :math:`\sum_B S_B J_B / S` of the mini-batch losses
+        seen during the epoch (``MLPRegressor``'s quantity); for 'lbfgs'
+        :math:`J` before each iteration.
     best_loss_ : float
-        Smallest value in ``loss_curve_``.  Without early stopping the final
-        weights are the last ones, not those of ``best_loss_``.
+        Smallest value in ``loss_curve_``.
+    validation_loss_curve_ : list of float or None
+        :math:`J_{val}` after every epoch of the last ``fit`` call that had a
+        validation set (``early_stopping`` or ``X_val``), else None.
+    best_validation_loss_ : float or None
+        Smallest value in ``validation_loss_curve_``.
+    validation_scores_ : list of float or None
+        :math:`R^2` on the validation set after every epoch
+        (``MLPRegressor``'s ``validation_scores_``).
+    best_validation_score_ : float or None
+        :math:`R^2` of the epoch with the best validation loss (the epoch
+        whose weights ``early_stopping`` restores).
 
     See Also
     --------
@@ -271,11 +525,26 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
     number of samples, so integer sample weights and repeated rows give the
     same model.
 
-    When a step makes the loss non-finite or blow up, training stops at once
-    and :class:`TrainingDivergedError` (a ``ValueError``) is raised; the
-    estimator keeps the state it had before the call, and the exception
-    carries the last finite weights.  The usual remedy is a smaller
-    ``learning_rate`` or standardised inputs (``StandardScaler``).
+    When a step makes the loss (or a weight) non-finite or makes the loss
+    blow up, training stops at once -- the check runs on every mini-batch of
+    every solver, and on every point L-BFGS evaluates -- and
+    :class:`TrainingDivergedError` (a ``ValueError``) is raised, naming the
+    solver, the epoch and the learning rate; the estimator keeps the state it
+    had before the call, and the exception carries the last finite weights.
+    The usual remedy is a smaller ``learning_rate`` or standardised inputs
+    (``StandardScaler``).
+
+    ``KeyboardInterrupt`` during ``fit`` ends training after the last
+    complete epoch (iteration) with a warning and leaves a usable model
+    (with ``early_stopping``, the best weights seen so far); during
+    ``partial_fit`` the model is left unchanged and the interrupt is raised
+    again.
+
+    With scikit-learn >= 1.9 the estimator supports the callback API
+    (``set_callbacks`` with e.g. ``sklearn.callback.ProgressBar`` or
+    ``ScoringMonitor``), also inside ``Pipeline`` and ``GridSearchCV``:
+    every epoch ('lbfgs': iteration) is a sub-task of the fit task, and a
+    callback returning True from ``on_fit_task_end`` stops training.
 
     References
     ----------
@@ -283,6 +552,10 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
        back-propagating errors", Nature 323 (1986).
     .. [2] Glorot and Bengio, "Understanding the difficulty of training deep
        feedforward neural networks", AISTATS (2010).
+    .. [3] Kingma and Ba, "Adam: A method for stochastic optimization",
+       ICLR (2015).
+    .. [4] Sutskever, Martens, Dahl and Hinton, "On the importance of
+       initialization and momentum in deep learning", ICML (2013).
 
     Examples
     --------
@@ -296,27 +569,57 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
     >>> model = make_pipeline(StandardScaler(), SigmoidMLPRegressor(random_state=0))
     >>> model.fit(X, y).score(X, y) > 0.95
     True
+    >>> lbfgs = make_pipeline(StandardScaler(),
+    ...                       SigmoidMLPRegressor(solver="lbfgs", random_state=0))
+    >>> lbfgs.fit(X, y).score(X, y) > 0.95
+    True
     """
 
     def __init__(
         self,
         hidden_layer_sizes=(3,),
         *,
+        solver="gd",
         learning_rate=0.5,
+        learning_rate_schedule="constant",
+        power_t=0.5,
         max_iter=20000,
         tol=1e-7,
         n_iter_no_change=10,
         alpha=0.0,
+        batch_size=None,
+        shuffle=True,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        max_fun=15000,
+        early_stopping=False,
+        validation_fraction=0.1,
         random_state=None,
         warm_start=False,
         verbose=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.solver = solver
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.power_t = power_t
         self.max_iter = max_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.alpha = alpha
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.max_fun = max_fun
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
@@ -350,15 +653,43 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
                 "tuple of positive integers, e.g. (3,) or (5, 4); got "
                 f"{self.hidden_layer_sizes!r}."
             )
+        _check_option("solver", self.solver, SOLVERS)
+        _check_option("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
         _check_real("learning_rate", self.learning_rate, low=0, low_open=True,
                     hint="a positive step size such as 0.5")
+        _check_real("power_t", self.power_t, low=0,
+                    hint="a non-negative exponent such as 0.5")
         _check_int("max_iter", self.max_iter, low=1)
         _check_real("tol", self.tol, low=0, hint="a non-negative number")
         _check_int("n_iter_no_change", self.n_iter_no_change, low=1,
                    allow_inf=True)
         _check_real("alpha", self.alpha, low=0,
                     hint="a non-negative L2 strength such as 1e-4")
-        for name in ("warm_start", "verbose"):
+        if self.batch_size is not None:
+            _check_int("batch_size", self.batch_size, low=1)
+        _check_real("momentum", self.momentum, low=0, hint="a number in [0, 1]")
+        if self.momentum > 1:
+            raise ValueError(f"momentum must be in [0, 1]; got {self.momentum!r}.")
+        for name in ("beta_1", "beta_2"):
+            value = getattr(self, name)
+            _check_real(name, value, low=0, hint="a decay rate in [0, 1)")
+            if value >= 1:
+                raise ValueError(
+                    f"{name} must be in [0, 1) (a decay rate such as 0.9); got "
+                    f"{value!r}."
+                )
+        _check_real("epsilon", self.epsilon, low=0, low_open=True,
+                    hint="a small positive number such as 1e-8")
+        _check_int("max_fun", self.max_fun, low=1)
+        _check_real("validation_fraction", self.validation_fraction, low=0,
+                    low_open=True, hint="a fraction in (0, 1) such as 0.1")
+        if self.validation_fraction >= 1:
+            raise ValueError(
+                "validation_fraction must be in (0, 1), the share of the training "
+                f"data held out; got {self.validation_fraction!r}."
+            )
+        for name in ("shuffle", "nesterovs_momentum", "early_stopping",
+                     "warm_start", "verbose"):
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_, numbers.Integral)):
                 raise TypeError(f"{name} must be a bool; got {value!r}.")
@@ -375,24 +706,61 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
             y_numeric=True,
             reset=reset,
         )
-        y = np.asarray(y, dtype=X.dtype)
-        if y.ndim == 1:
-            y = y.reshape(-1, 1)
-        if y.ndim != 2:
-            raise ValueError(
-                f"y must be 1-D (one output) or 2-D (several outputs); got an "
-                f"array with {y.ndim} dimensions."
-            )
+        y = _as_2d_target(y, X.dtype)
         sample_weight = _check_sample_weight(sample_weight, X.shape[0], X.dtype)
         return X, y, sample_weight
 
-    # ------------------------------------------------------------ training
-    def fit(self, X, y, sample_weight=None):
-        """Fit the network by full-batch gradient descent.
+    def _validate_validation_data(self, X_val, y_val, sample_weight_val, dtype):
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError(
+                    "sample_weight_val was given without X_val and y_val; pass the "
+                    "validation set too (or drop sample_weight_val)."
+                )
+            return None
+        if X_val is None or y_val is None:
+            raise ValueError(
+                "Pass both X_val and y_val (the validation inputs and targets), or "
+                "neither."
+            )
+        X_val, y_val = validate_data(
+            self,
+            X_val,
+            y_val,
+            accept_sparse=["csr", "csc"],
+            dtype=dtype,
+            multi_output=True,
+            y_numeric=True,
+            reset=False,
+        )
+        y_val = _as_2d_target(y_val, dtype)
+        if y_val.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y_val has {y_val.shape[1]} outputs but y has {self.n_outputs_}; "
+                "the validation targets must have the same columns."
+            )
+        sample_weight_val = _check_sample_weight(
+            sample_weight_val, X_val.shape[0], dtype
+        )
+        return X_val, y_val, sample_weight_val
 
-        Repeats forward pass, backward pass and one gradient-descent step
-        until the loss stops improving (``tol``, ``n_iter_no_change``) or
-        ``max_iter`` epochs have run.
+    # ------------------------------------------------------------ training
+    @with_callbacks
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        X_val: ArrayLike | None = None,
+        y_val: ArrayLike | None = None,
+        sample_weight_val: ArrayLike | None = None,
+    ) -> SigmoidMLPRegressor:
+        """Fit the network with the configured solver.
+
+        Repeats forward pass, backward pass and a solver step until the
+        stopping rule is met (``tol``, ``n_iter_no_change``; for 'lbfgs',
+        L-BFGS-B's own tests) or ``max_iter`` epochs have run.
 
         Parameters
         ----------
@@ -403,6 +771,17 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights :math:`w_i` of the squared errors; None
             gives every sample weight 1.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            A validation set (the convention of scikit-learn's
+            ``HistGradientBoostingRegressor``).  With ``early_stopping`` it
+            replaces the internal ``validation_fraction`` split; without, it
+            is only monitored (``validation_loss_curve_``, ...) and the final
+            weights stay the last ones.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Validation targets; required with ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
@@ -421,19 +800,44 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
         if warm:
             self._check_continuation(hidden, y)
             state = _State.from_estimator(self)
-            state.solver = self._make_solver()
+            self._prepare_solver(state, restart=True)
         else:
             state = self._initial_state(hidden, X, y)
-        self._train(state, X, y, sample_weight, self.max_iter, check_convergence=True)
-        state.commit(self)
+        validation = self._validate_validation_data(
+            X_val, y_val, sample_weight_val, X.dtype
+        )
+        if validation is None and self.early_stopping:
+            X, y, sample_weight, validation = self._split_validation(
+                X, y, sample_weight, state.rng
+            )
+        if validation is not None:
+            validation = Validation(*validation, self.alpha)
+            state.start_validation()
+        state.no_improvement_count = 0
+        self._run(state, X, y, sample_weight, validation, fit_call=True)
         return self
 
-    def partial_fit(self, X, y, sample_weight=None):
-        """One gradient-descent epoch on the given batch.
+    def _partial_fit_available(self):
+        return self.solver != "lbfgs"
+
+    @available_if(_partial_fit_available)
+    @with_callbacks
+    def partial_fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> SigmoidMLPRegressor:
+        """One epoch of the configured solver on the given batch.
 
         The first call draws the initial weights; later calls continue from
-        the current ones.  A call that diverges leaves the model exactly as it
-        was.
+        the current weights and the solver's state (momentum velocities,
+        Adam's moments, the step-size schedule, the shuffling generator), so
+        ``k`` calls on the same data give exactly the model of a ``fit`` with
+        ``max_iter=k`` (when ``fit`` does not stop before).  A call that
+        diverges, or is interrupted, leaves the model exactly as it was.
+        Not available for ``solver='lbfgs'`` (``hasattr(est,
+        'partial_fit')`` is False there).
 
         Parameters
         ----------
@@ -451,27 +855,91 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
         """
         first = not hasattr(self, "coefs_")
         hidden = self._validate_params()
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit runs one epoch on the batch it is given and holds out "
+                "no validation set, so early_stopping=True cannot apply; set "
+                "early_stopping=False and score a validation set between calls."
+            )
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=first)
         if first:
             state = self._initial_state(hidden, X, y)
         else:
             self._check_continuation(hidden, y)
             state = _State.from_estimator(self)
-            state.solver.learning_rate = self.learning_rate
-        self._train(state, X, y, sample_weight, 1, check_convergence=False)
-        state.commit(self)
+            self._prepare_solver(state, restart=False)
+        self._run(state, X, y, sample_weight, None, fit_call=False)
         return self
 
+    def _solver_signature(self):
+        """The hyperparameters a solver's state belongs to."""
+        keys = {
+            "gd": ("learning_rate", "learning_rate_schedule", "power_t"),
+            "sgd": ("learning_rate", "learning_rate_schedule", "power_t",
+                    "momentum", "nesterovs_momentum"),
+            "adam": ("learning_rate", "beta_1", "beta_2", "epsilon"),
+            "lbfgs": (),
+        }[self.solver]
+        return (self.solver, *(getattr(self, k) for k in keys))
+
     def _make_solver(self):
-        return GradientDescent(float(self.learning_rate))
+        lr = float(self.learning_rate)
+        if self.solver == "gd":
+            return GradientDescent(lr, self.learning_rate_schedule, self.power_t)
+        if self.solver == "sgd":
+            return StochasticGradientDescent(
+                lr, self.learning_rate_schedule, self.power_t,
+                self.momentum, bool(self.nesterovs_momentum),
+            )
+        if self.solver == "adam":
+            return Adam(lr, self.beta_1, self.beta_2, self.epsilon)
+        return None
+
+    def _prepare_solver(self, state, *, restart):
+        """Reuse the solver's state when its hyperparameters are unchanged."""
+        key = self._solver_signature()
+        if state.solver is None or state.solver_key != key:
+            state.solver = self._make_solver()
+            state.solver_key = key
+            restart = True
+        if restart and state.solver is not None:
+            state.solver.restart_schedule(state.t)
 
     def _initial_state(self, hidden, X, y):
-        random_state = check_random_state(self.random_state)
+        rng = check_random_state(self.random_state)
         layer_sizes = [X.shape[1], *hidden, y.shape[1]]
-        coefs, intercepts = _network.init_weights(layer_sizes, random_state, X.dtype)
+        coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(layer_sizes)
-        return _State(coefs, intercepts, self._make_solver())
+        state = _State(coefs, intercepts, self._make_solver(), rng)
+        state.solver_key = self._solver_signature()
+        return state
+
+    def _split_validation(self, X, y, sample_weight, rng):
+        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
+        if n_val < 2 or X.shape[0] - n_val < 1:
+            raise ValueError(
+                f"early_stopping holds out validation_fraction="
+                f"{self.validation_fraction} of {X.shape[0]} samples, which leaves "
+                f"{n_val} validation samples; at least 2 are needed, and at least "
+                "1 for training. Increase validation_fraction, pass X_val and "
+                "y_val, or set early_stopping=False."
+            )
+        parts = train_test_split(*arrays, test_size=n_val, random_state=rng)
+        X_train, X_val, y_train, y_val = parts[:4]
+        sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
+        if sw_train is not None and sw_train.sum() <= 0:
+            raise ValueError(
+                "The samples left for training after the validation split all have "
+                "zero weight; pass X_val and y_val explicitly."
+            )
+        if sw_val is not None and sw_val.sum() <= 0:
+            raise ValueError(
+                "The validation samples drawn by early_stopping all have zero weight; "
+                "pass X_val and y_val explicitly."
+            )
+        return X_train, y_train, sw_train, (X_val, y_val, sw_val)
 
     def _check_continuation(self, hidden, y):
         """Continuing training needs the same architecture and outputs."""
@@ -489,25 +957,140 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
                 "shape."
             )
 
-    def _train(self, state, X, y, sample_weight, n_epochs, check_convergence):
-        """Run up to ``n_epochs`` epochs of gradient descent on ``state``.
+    def _run(self, state, X, y, sample_weight, validation, *, fit_call):
+        """Train ``state`` for one call, with callbacks, then commit it."""
+        n_epochs = self.max_iter if fit_call else 1
+        ctx = None
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        if _HAS_CALLBACK_API:
+            max_subtasks = n_epochs + 1 if self.solver == "lbfgs" else n_epochs
+            root = self._init_callback_context(max_subtasks=max_subtasks)
+            root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+            if getattr(self, "_skl_callbacks", None):
+                ctx = root
+        task = "lbfgs-iteration" if self.solver == "lbfgs" else "epoch"
+        hooks = _Hooks(self, state, ctx, X, y, metadata, task)
+        try:
+            status = self._train(state, X, y, sample_weight, validation, n_epochs,
+                                 fit_call, hooks)
+        finally:
+            hooks.close()
+        if status == "interrupted" and not fit_call:
+            raise KeyboardInterrupt
+        state.commit(self, fit_call=fit_call)
+        if status == "interrupted":
+            warnings.warn(
+                f"Training interrupted (KeyboardInterrupt) after {state.n_iter} "
+                "epochs in all; the model keeps the weights of the last complete "
+                "epoch" + (" with the best validation loss" if self.early_stopping
+                           else "") + ".",
+                UserWarning,
+                stacklevel=_WARN_STACKLEVEL,
+            )
+        elif fit_call and status in ("max_iter", "max_fun"):
+            if self.solver == "lbfgs":
+                limit = (f"maximum number of iterations (max_iter={self.max_iter})"
+                         if status == "max_iter" else
+                         f"maximum number of function evaluations "
+                         f"(max_fun={self.max_fun})")
+                message = (f"SigmoidMLPRegressor(solver='lbfgs') stopped at its "
+                           f"{limit} before converging; raise it, or scale the "
+                           "inputs.")
+            else:
+                message = (
+                    f"SigmoidMLPRegressor: maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet; raise "
+                    "max_iter, raise learning_rate, or scale the inputs."
+                )
+            warnings.warn(message, ConvergenceWarning, stacklevel=_WARN_STACKLEVEL)
+        elif fit_call and status == "abnormal":
+            warnings.warn(
+                f"SigmoidMLPRegressor(solver='lbfgs') stopped before converging: "
+                f"{state.message}",
+                ConvergenceWarning,
+                stacklevel=_WARN_STACKLEVEL,
+            )
+        if _HAS_CALLBACK_API:
+            root.call_on_fit_task_end(
+                estimator=self, X=X, y=y, metadata=metadata,
+                reconstruction_attributes={},
+            )
 
-        Each epoch: forward pass and backward pass at the current weights
-        (the loss comes from the same forward pass), check it for divergence,
-        record it, take the step, and apply the stopping rule.  After the last
-        epoch one more forward pass gives the loss at the final weights, which
-        also checks the last step.  The loop itself is
-        :func:`sigmoid_mlp._kernels.run_full_batch_gd`.
-        """
+    def _train(self, state, X, y, sample_weight, validation, n_epochs, fit_call,
+               hooks):
+        """Run the solver on ``state``; return the status of the run."""
         loss_gradient = FullBatchLossGradient(X, y, sample_weight, self.alpha)
+        start_loss = loss_gradient.loss(state.coefs, state.intercepts)
         reference = max(
             _constant_prediction_loss(y, sample_weight),
-            loss_gradient.loss(state.coefs, state.intercepts),
+            start_loss if np.isfinite(start_loss) else 0.0,
             np.finfo(X.dtype).tiny,
         )
-        if not np.isfinite(reference):
-            reference = np.finfo(X.dtype).max
-        start = time.perf_counter()
+        threshold = _BLOW_UP_FACTOR * reference
+        n_before = len(state.loss_curve)
+        n_iter_before = state.n_iter
+        fast = (
+            self.solver == "gd"
+            and self.learning_rate_schedule == "constant"
+            and validation is None
+            and hooks.ctx is None
+        )
+        if fast:
+            return self._train_fast(state, loss_gradient, n_epochs, fit_call,
+                                    threshold, hooks)
+        on_begin = hooks.begin if hooks.ctx is not None else None
+        on_end = hooks.end if hooks.active else None
+        try:
+            if self.solver == "lbfgs":
+                status, message, final = run_lbfgs(
+                    state, X, y, sample_weight,
+                    alpha=self.alpha, max_iter=n_epochs, max_fun=self.max_fun,
+                    tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+                    early_stopping=bool(self.early_stopping), validation=validation,
+                    on_epoch_begin=on_begin, on_epoch_end=on_end,
+                )
+                state.message = message
+                previous = [*state.coefs, *state.intercepts]
+                last_step = (state.n_iter - n_iter_before, None)
+            else:
+                batch_size = (
+                    X.shape[0] if self.solver == "gd"
+                    else min(200, X.shape[0]) if self.batch_size is None
+                    else self.batch_size
+                )
+                status, previous, last_step = run_epochs(
+                    state, X, y, sample_weight,
+                    n_epochs=n_epochs, alpha=self.alpha, batch_size=batch_size,
+                    shuffle=bool(self.shuffle), tol=self.tol,
+                    n_iter_no_change=self.n_iter_no_change,
+                    early_stopping=bool(self.early_stopping),
+                    check_convergence=fit_call, divergence_threshold=threshold,
+                    validation=validation, on_epoch_begin=on_begin,
+                    on_epoch_end=on_end,
+                )
+                final = None
+        except Diverged as exc:
+            raise self._diverged_error(
+                exc.epoch, exc.learning_rate, exc.loss, exc.coefs, exc.intercepts,
+                state.loss_curve[n_before:],
+            ) from None
+        if self.early_stopping and state.best_coefs is not None:
+            state.coefs, state.intercepts = state.best_coefs, state.best_intercepts
+            final = None
+        if final is None:
+            final = loss_gradient.loss(state.coefs, state.intercepts)
+        if not np.isfinite(final) or final > threshold:
+            n_layers = len(state.coefs)
+            raise self._diverged_error(
+                *last_step, final, previous[:n_layers], previous[n_layers:],
+                state.loss_curve[n_before:],
+            )
+        state.loss = float(final)
+        return status
+
+    def _train_fast(self, state, loss_gradient, n_epochs, fit_call, threshold,
+                    hooks):
+        """Plain full-batch gradient descent in the fast kernel loop."""
         on_epoch = None
         if self.verbose:
             n_iter_before = state.n_iter
@@ -515,7 +1098,8 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
             def on_epoch(epoch, loss):
                 print(
                     f"Epoch {n_iter_before + epoch}: loss = {loss:.8g}, "
-                    f"elapsed = {time.perf_counter() - start:.3f}s"
+                    f"elapsed = {time.perf_counter() - hooks.start:.3f}s",
+                    flush=True,
                 )
 
         result = run_full_batch_gd(
@@ -528,48 +1112,55 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             best_loss=state.best_loss,
             no_improvement_count=state.no_improvement_count,
-            check_convergence=check_convergence,
-            divergence_threshold=_BLOW_UP_FACTOR * reference,
+            check_convergence=fit_call,
+            divergence_threshold=threshold,
             on_epoch=on_epoch,
         )
         if result.status == "diverged":
-            raise TrainingDivergedError(
-                f"Training diverged at epoch {result.diverged_epoch} of this call: "
-                f"the loss became {result.final_loss!r} with learning_rate="
-                f"{self.learning_rate}. The step size is too large for this data; "
-                "lower learning_rate (e.g. by a factor of 10) and standardise the "
-                "inputs (sklearn.preprocessing.StandardScaler). The estimator was "
-                "left unchanged.",
-                epoch=result.diverged_epoch,
-                learning_rate=self.learning_rate,
-                loss=result.final_loss,
-                coefs=result.coefs,
-                intercepts=result.intercepts,
-                loss_curve=result.losses,
+            # The kernel names the epoch whose loss check failed; the step that
+            # blew the loss up is the one before it, i.e. that of the last
+            # recorded epoch.
+            raise self._diverged_error(
+                max(1, len(result.losses)), state.solver.learning_rate,
+                result.final_loss, result.coefs, result.intercepts, result.losses,
             )
         n_done = len(result.losses)
-        state.coefs, state.intercepts = result.coefs, result.intercepts
+        state.coefs, state.intercepts = list(result.coefs), list(result.intercepts)
         state.loss_curve.extend(result.losses)
         state.n_iter += n_done
-        state.t += n_done * X.shape[0]
+        state.t += n_done * loss_gradient.n_samples
         state.best_loss = result.best_loss
         state.no_improvement_count = result.no_improvement_count
-        state.loss = result.final_loss
-        if result.status == "interrupted":
-            warnings.warn(
-                f"Training interrupted after {n_done} epochs of this call; the model "
-                "keeps the weights of the last complete epoch.",
-                UserWarning,
-                stacklevel=3,
+        state.loss = float(result.final_loss)
+        return result.status
+
+    def _diverged_error(self, epoch, learning_rate, loss, coefs, intercepts,
+                        loss_curve):
+        if self.solver == "lbfgs":
+            detail = (
+                f"in L-BFGS iteration {epoch} of this call with solver='lbfgs': the "
+                f"loss or its gradient became {loss!r}. L-BFGS chooses its own "
+                "step sizes, so the inputs or targets are too large for the sigmoid "
+                "network; standardise them (sklearn.preprocessing.StandardScaler)."
             )
-        elif result.status == "max_iter" and check_convergence:
-            warnings.warn(
-                f"SigmoidMLPRegressor: maximum iterations ({n_epochs}) reached "
-                "and the optimization hasn't converged yet; raise max_iter, "
-                "raise learning_rate, or scale the inputs.",
-                ConvergenceWarning,
-                stacklevel=3,
+        else:
+            detail = (
+                f"in epoch {epoch} of this call with solver={self.solver!r} and "
+                f"learning_rate={learning_rate!r}: the loss became {loss!r}. The "
+                "step size is too large for this data; lower learning_rate (e.g. "
+                "by a factor of 10) and standardise the inputs "
+                "(sklearn.preprocessing.StandardScaler)."
             )
+        return TrainingDivergedError(
+            f"Training diverged {detail} The estimator was left unchanged.",
+            epoch=epoch,
+            learning_rate=learning_rate,
+            loss=loss,
+            coefs=[np.array(c) for c in coefs],
+            intercepts=[np.array(b) for b in intercepts],
+            loss_curve=list(loss_curve),
+            solver=self.solver,
+        )
 
     # ------------------------------------------------------------ prediction
     def _validate_X_predict(self, X):
@@ -582,7 +1173,7 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
             reset=False,
         )
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict with the network: one forward pass.
 
         Parameters
@@ -600,12 +1191,42 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
         y_pred = _network.predict(X, self.coefs_, self.intercepts_)
         return self._shape_output(y_pred)
 
+    def score(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> float:
+        """Coefficient of determination :math:`R^2` of the prediction.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :math:`R^2` of ``predict(X)`` with respect to ``y`` (averaged
+            uniformly over outputs), as ``RegressorMixin.score``.
+        """
+        return super().score(X, y, sample_weight=sample_weight)
+
     def _shape_output(self, y_pred):
         return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
 
     # ------------------------------------------------------------ inspection
     @classmethod
-    def from_weights(cls, coefs, intercepts, **params):
+    def from_weights(
+        cls,
+        coefs: list[ArrayLike],
+        intercepts: list[ArrayLike],
+        **params,
+    ) -> SigmoidMLPRegressor:
         """A fitted estimator with the given weights (the deck's "given weights").
 
         Parameters
@@ -617,14 +1238,15 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
         intercepts : sequence of array-like
             ``intercepts[l]`` of shape ``(fan_out,)``.
         **params
-            Constructor parameters (``learning_rate``, ...).
+            Constructor parameters (``learning_rate``, ``solver``, ...).
             ``hidden_layer_sizes`` is taken from the weights.
 
         Returns
         -------
         SigmoidMLPRegressor
             A fitted estimator: ``predict``, ``score``, ``partial_fit`` and
-            ``fit`` with ``warm_start=True`` continue from these weights.
+            ``fit`` with ``warm_start=True`` continue from these weights
+            (with a fresh solver state).
         """
         coefs, intercepts = _check_weights(coefs, intercepts)
         hidden = tuple(c.shape[1] for c in coefs[:-1])
@@ -648,16 +1270,23 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
         est.loss_ = None
         est.loss_curve_ = []
         est.best_loss_ = np.inf
+        est.validation_loss_curve_ = None
+        est.validation_scores_ = None
+        est.best_validation_loss_ = None
+        est.best_validation_score_ = None
         est._no_improvement_count = 0
         est._solver = est._make_solver()
+        est._solver_key = est._solver_signature()
+        est._rng = check_random_state(est.random_state)
         return est
 
-    def forward_pass(self, X):
+    def forward_pass(self, X: ArrayLike) -> ForwardPass:
         """All intermediate values of the forward pass for ``X``.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
 
         Returns
         -------
@@ -677,14 +1306,22 @@ class SigmoidMLPRegressor(RegressorMixin, BaseEstimator):
                 activations.append(a)
         return ForwardPass(pre_activations, activations, self._shape_output(z.copy()))
 
-    def loss_gradient(self, X, y, sample_weight=None):
+    def loss_gradient(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> LossGradient:
         """The loss J at the current weights and its gradient (no step taken).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights :math:`w_i`; None gives every sample weight 1.
 
         Returns
         -------
@@ -814,3 +1451,23 @@ def _check_weights(coefs, intercepts):
         if not (np.isfinite(W).all() and np.isfinite(b).all()):
             raise ValueError(f"Weights of layer {layer} contain NaN or infinity.")
     return coefs, intercepts
+
+
+def _check_option(name, value, options):
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(
+            f"{name} must be one of {', '.join(repr(o) for o in options)}; got "
+            f"{value!r}."
+        )
+
+
+def _as_2d_target(y, dtype):
+    y = np.asarray(y, dtype=dtype)
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if y.ndim != 2:
+        raise ValueError(
+            f"y must be 1-D (one output) or 2-D (several outputs); got an "
+            f"array with {y.ndim} dimensions."
+        )
+    return y

@@ -1,44 +1,273 @@
-"""How to step with a gradient.
+r"""How to step with a gradient.
 
 A solver knows nothing about networks: it receives the list of parameter
 arrays ``params`` (every ``coefs[l]`` then every ``intercepts[l]``) and the
-matching list of gradients, and returns the parameters after one step.  The
-gradient itself always comes from :func:`sigmoid_mlp._network.loss_gradient`.
+matching list of gradients :math:`g = \partial J/\partial w`, and returns the
+parameters after one step.  The gradient itself always comes from the
+hand-written backward pass (:func:`sigmoid_mlp._network.loss_gradient`, or its
+fast version :class:`sigmoid_mlp._kernels.FullBatchLossGradient`).
 
-Solvers never modify ``params`` in place: they return new arrays, so the
-caller still holds the previous (finite) weights when a step turns out to be a
-divergent one.
+Solvers never modify an array in place: ``step`` returns new parameter arrays
+and replaces (never mutates) its own state arrays.  Two consequences the
+training loop relies on:
+
+* the caller still holds the previous, finite weights when a step turns out
+  to be divergent, and
+* ``copy.copy(solver)`` is a complete, cheap snapshot of the solver's state
+  (the loop takes one at the start of every epoch, so that an interrupted
+  epoch can be discarded as a whole).
+
+The update rules and their state are those of scikit-learn's
+``MLPRegressor`` (``sgd`` with momentum or Nesterov's momentum, ``adam``),
+written so that the same floating-point operations happen in the same order;
+the equivalence tests rely on that.  :func:`minimize_lbfgs` is the seam to
+``scipy.optimize.minimize(method='L-BFGS-B')``.
 """
 
 from __future__ import annotations
 
 import copy
 
-__all__ = ["GradientDescent"]
+import numpy as np
+import scipy.optimize
+
+__all__ = [
+    "SCHEDULES",
+    "Adam",
+    "GradientDescent",
+    "LBFGSStop",
+    "StochasticGradientDescent",
+    "minimize_lbfgs",
+]
+
+SCHEDULES = ("constant", "invscaling", "adaptive")
+
+# The 'adaptive' schedule gives up once the step size has been divided down to
+# this value (MLPRegressor's threshold).
+_ADAPTIVE_MIN_LEARNING_RATE = 1e-6
 
 
 class GradientDescent:
-    r"""The deck's gradient-descent step.
+    r"""The deck's gradient-descent step, with a step-size schedule.
 
-    .. math:: w := w - \alpha \frac{\partial J(\mathbf w)}{\partial w}
+    .. math:: w := w - \eta_t \frac{\partial J(\mathbf w)}{\partial w}
 
-    for every weight and bias, with the step size :math:`\alpha` given as
-    ``learning_rate``.
+    for every weight and bias.  The step size :math:`\eta_t` follows
+    ``schedule``:
+
+    * ``'constant'``: :math:`\eta_t = \eta_0` (``learning_rate``).
+    * ``'invscaling'``: :math:`\eta_t = \eta_0 / (t + 1)^{p}` with
+      :math:`t` the number of training samples seen before the epoch and
+      :math:`p` = ``power_t`` (updated once per epoch, as in
+      ``MLPRegressor``).
+    * ``'adaptive'``: :math:`\eta_t = \eta_0` while the monitored loss keeps
+      improving; each time the no-improvement rule fires, :math:`\eta` is
+      divided by 5, and training stops once :math:`\eta \le 10^{-6}`.
 
     Parameters
     ----------
     learning_rate : float
-        Step size :math:`\alpha > 0`.
+        Initial step size :math:`\eta_0 > 0`.
+    schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    power_t : float, default=0.5
+        Exponent :math:`p` of ``'invscaling'``.
+
+    Attributes
+    ----------
+    learning_rate : float
+        The step size the next step uses.
     """
 
-    def __init__(self, learning_rate):
-        self.learning_rate = learning_rate
+    def __init__(self, learning_rate, schedule="constant", power_t=0.5):
+        self.learning_rate_init = float(learning_rate)
+        self.learning_rate = float(learning_rate)
+        self.schedule = schedule
+        self.power_t = power_t
 
     def step(self, params, grads):
         """Return ``[p - learning_rate * g for p, g in zip(params, grads)]``."""
         lr = self.learning_rate
         return [p - lr * g for p, g in zip(params, grads)]
 
+    def epoch_ends(self, samples_seen):
+        """Move the schedule on after an epoch (``samples_seen``: :math:`t`)."""
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (
+                (samples_seen + 1) ** self.power_t
+            )
+
+    def no_improvement(self):
+        """React to the no-improvement rule; return True to stop training.
+
+        ``'adaptive'`` divides the step size by 5 and continues (returns
+        False) unless it is already at most ``1e-6``; every other schedule
+        stops.
+        """
+        if self.schedule != "adaptive":
+            return True
+        if self.learning_rate <= _ADAPTIVE_MIN_LEARNING_RATE:
+            return True
+        self.learning_rate /= 5.0
+        return False
+
+    def restart_schedule(self, samples_seen):
+        """Put the schedule where a new ``fit`` call starts it.
+
+        ``'adaptive'`` starts again from ``learning_rate``; ``'invscaling'``
+        continues from ``samples_seen`` (:math:`t`).
+        """
+        if self.schedule == "adaptive":
+            self.learning_rate = self.learning_rate_init
+        elif self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (
+                (samples_seen + 1) ** self.power_t
+            )
+
     def copy(self):
-        """An independent copy (solvers with state copy their state too)."""
-        return copy.deepcopy(self)
+        """An independent snapshot (state arrays are never mutated in place)."""
+        return copy.copy(self)
+
+
+class StochasticGradientDescent(GradientDescent):
+    r"""Gradient descent with (Nesterov's) momentum, ``MLPRegressor``'s 'sgd'.
+
+    With momentum :math:`\mu` and velocity :math:`v` (zero at the start),
+
+    .. math:: v \leftarrow \mu v - \eta_t g, \qquad w \leftarrow w + v,
+
+    and with Nesterov's momentum the step looks ahead along the new velocity,
+
+    .. math:: v \leftarrow \mu v - \eta_t g, \qquad
+              w \leftarrow w + \mu v - \eta_t g.
+
+    With :math:`\mu = 0` both are plain gradient descent.  The gradient is
+    that of :math:`J` on the current mini-batch.
+
+    Parameters
+    ----------
+    learning_rate : float
+    schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    power_t : float, default=0.5
+    momentum : float, default=0.9
+        :math:`\mu \in [0, 1]`.
+    nesterov : bool, default=True
+    """
+
+    def __init__(self, learning_rate, schedule="constant", power_t=0.5,
+                 momentum=0.9, nesterov=True):
+        super().__init__(learning_rate, schedule, power_t)
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.velocities = None
+
+    def step(self, params, grads):
+        """One momentum step; returns new parameter arrays."""
+        if self.velocities is None:
+            self.velocities = [np.zeros_like(p) for p in params]
+        mu, lr = self.momentum, self.learning_rate
+        updates = [mu * v - lr * g for v, g in zip(self.velocities, grads)]
+        self.velocities = updates
+        if self.nesterov:
+            updates = [mu * v - lr * g for v, g in zip(self.velocities, grads)]
+        return [p + u for p, u in zip(params, updates)]
+
+
+class Adam:
+    r"""Adam (Kingma & Ba), ``MLPRegressor``'s 'adam'.
+
+    With step count :math:`t` (per mini-batch), first and second moment
+    estimates :math:`m, v` (zero at the start):
+
+    .. math::
+        m &\leftarrow \beta_1 m + (1 - \beta_1) g, \qquad
+        v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \\
+        \eta_t &= \eta_0 \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}, \qquad
+        w \leftarrow w - \eta_t \frac{m}{\sqrt{v} + \epsilon}.
+
+    Parameters
+    ----------
+    learning_rate : float
+        :math:`\eta_0 > 0`.
+    beta_1, beta_2 : float
+        Decay rates in :math:`[0, 1)`.
+    epsilon : float
+        :math:`\epsilon > 0`, keeps the division finite.
+    """
+
+    schedule = "constant"
+
+    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.learning_rate_init = float(learning_rate)
+        self.learning_rate = float(learning_rate)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.t = 0
+        self.ms = None
+        self.vs = None
+
+    def step(self, params, grads):
+        """One Adam step; returns new parameter arrays."""
+        if self.ms is None:
+            self.ms = [np.zeros_like(p) for p in params]
+            self.vs = [np.zeros_like(p) for p in params]
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        self.ms = [b1 * m + (1 - b1) * g for m, g in zip(self.ms, grads)]
+        self.vs = [b2 * v + (1 - b2) * (g**2) for v, g in zip(self.vs, grads)]
+        # a Python float, so that float32 weights stay float32
+        self.learning_rate = float(
+            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        )
+        lr = self.learning_rate
+        updates = [-lr * m / (np.sqrt(v) + self.epsilon) for m, v in zip(self.ms, self.vs)]
+        return [p + u for p, u in zip(params, updates)]
+
+    def epoch_ends(self, samples_seen):
+        """Adam has no per-epoch schedule."""
+
+    def no_improvement(self):
+        """Adam stops when the no-improvement rule fires."""
+        return True
+
+    def restart_schedule(self, samples_seen):
+        """Nothing to restart: the bias correction carries on with ``t``."""
+
+    def copy(self):
+        """An independent snapshot (state arrays are never mutated in place)."""
+        return copy.copy(self)
+
+
+class LBFGSStop(Exception):
+    """Raised from an L-BFGS iteration callback to end the optimisation early."""
+
+
+def minimize_lbfgs(fun, x0, *, max_iter, max_fun, tol, callback=None):
+    r"""Minimise ``fun`` with scipy's L-BFGS-B, the gradient supplied.
+
+    ``fun(x)`` returns ``(J(x), ∂J/∂x)`` for the packed weight vector ``x``
+    (:func:`sigmoid_mlp._network.pack`).  The options are
+    ``MLPRegressor``'s: ``maxiter=max_iter``, ``maxfun=max_fun`` and
+    ``gtol=tol`` (stop when :math:`\max_i |\text{proj}\, g_i| \le` ``tol``);
+    L-BFGS-B's own relative-reduction test ``ftol`` keeps scipy's default.
+
+    ``callback(x)`` is called after every iteration with the new iterate; it
+    may raise :class:`LBFGSStop` to end the optimisation, which then returns
+    ``None`` (the caller keeps the iterate it saw last).  Any other
+    exception propagates.
+
+    Returns
+    -------
+    scipy.optimize.OptimizeResult or None
+    """
+    try:
+        return scipy.optimize.minimize(
+            fun,
+            x0,
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={"maxiter": int(max_iter), "maxfun": int(max_fun), "gtol": tol},
+        )
+    except LBFGSStop:
+        return None

@@ -1,0 +1,441 @@
+r"""The general training loops: epochs of (mini-)batch steps, and L-BFGS.
+
+Plain full-batch gradient descent with a constant step size and nothing to do
+between epochs runs in :func:`sigmoid_mlp._kernels.run_full_batch_gd`.  Every
+other configuration runs here, with the same hand-written loss and gradient
+(:class:`sigmoid_mlp._kernels.FullBatchLossGradient`, built on each batch):
+
+* :func:`run_epochs` -- 'gd' (one batch: the whole training set), 'sgd' and
+  'adam' (mini-batches), with step-size schedules, validation monitoring,
+  early stopping, per-epoch hooks (verbose output, scikit-learn callbacks) and
+  divergence checks on every mini-batch.
+* :func:`run_lbfgs` -- ``scipy.optimize.minimize(method='L-BFGS-B')`` on the
+  packed weights, with the same monitoring per L-BFGS iteration.
+
+Both work on a training *state* (``_State`` of :mod:`sigmoid_mlp._regressor`)
+and change it only a whole epoch (iteration) at a time: the weights, the
+solver's state, the counters and curves are replaced together once an epoch is
+complete.  An interrupted epoch (``KeyboardInterrupt``) therefore leaves the
+state at the end of the last complete epoch, and a divergent step raises
+:class:`Diverged` carrying the last finite weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import gen_batches
+
+from . import _network
+from ._kernels import FullBatchLossGradient
+from ._solvers import LBFGSStop, minimize_lbfgs
+
+__all__ = ["Diverged", "EpochEnd", "Validation", "run_epochs", "run_lbfgs"]
+
+
+class Diverged(Exception):
+    """A step made the loss (or the weights) non-finite or blow up.
+
+    Attributes
+    ----------
+    epoch : int
+        1-based epoch (L-BFGS: iteration) within the call.
+    loss : float
+        The offending loss value.
+    learning_rate : float or None
+        The step size in use (None for L-BFGS).
+    coefs, intercepts : list of ndarray
+        The last finite weights before the divergent step.
+    """
+
+    def __init__(self, epoch, learning_rate, loss, params, n_layers):
+        super().__init__(epoch, loss)
+        self.epoch = epoch
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.coefs = list(params[:n_layers])
+        self.intercepts = list(params[n_layers:])
+
+
+@dataclass
+class EpochEnd:
+    """What the per-epoch hook learns about a completed epoch.
+
+    Attributes
+    ----------
+    epoch : int
+        1-based epoch (L-BFGS: iteration) within the call.
+    loss : float
+        Training loss recorded for the epoch (``loss_curve_``'s entry).
+    validation_loss, validation_score : float or None
+        :math:`J` and :math:`R^2` on the validation set after the epoch.
+    learning_rate : float or None
+        Step size used in the epoch (None for L-BFGS).
+    """
+
+    epoch: int
+    loss: float
+    validation_loss: float | None
+    validation_score: float | None
+    learning_rate: float | None
+
+
+class Validation:
+    r"""A held-out set, scored after every epoch.
+
+    ``evaluate`` returns :math:`J_{val}` (the training objective on the
+    validation data: weighted squared error plus
+    :math:`\frac{\alpha}{2 S_{val}}\sum_l \lVert W^{(l)}\rVert^2`, the same
+    quantity as ``loss_curve_``) and :math:`R^2` (``r2_score``, what
+    ``MLPRegressor`` records), from one forward pass.
+    """
+
+    def __init__(self, X, y, sample_weight, alpha):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.alpha = float(alpha)
+        self.weight_sum = (
+            float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+        )
+        # Denominator of R^2 per output: the weighted total sum of squares.
+        w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        mean = np.average(y, axis=0, weights=w)
+        self._total_ss = (w[:, None] * (y - mean) ** 2).sum(axis=0)
+        self._w = w
+
+    def r2(self, y_pred):
+        """``r2_score(y, y_pred, sample_weight)``, outputs averaged uniformly.
+
+        Computed directly (it runs after every epoch); a constant target
+        gives 1 for a perfect prediction and 0 otherwise, as ``r2_score``'s
+        ``force_finite=True``.
+        """
+        residual_ss = (self._w[:, None] * (self.y - y_pred) ** 2).sum(axis=0)
+        scores = np.ones_like(residual_ss, dtype=np.float64)
+        nonzero = self._total_ss != 0
+        scores[nonzero] = 1 - residual_ss[nonzero] / self._total_ss[nonzero]
+        scores[~nonzero & (residual_ss != 0)] = 0.0
+        return float(scores.mean())
+
+    def evaluate(self, coefs, intercepts):
+        y_pred = _network.predict(self.X, coefs, intercepts)
+        if not np.isfinite(y_pred).all():
+            return np.inf, -np.inf
+        loss = _network.squared_error(self.y, y_pred, self.sample_weight)
+        loss += _network.l2_penalty(coefs, self.alpha, self.weight_sum)
+        score = self.r2(y_pred)
+        return loss, score
+
+
+def _all_finite(arrays):
+    return all(np.isfinite(a).all() for a in arrays)
+
+
+def _record_validation(state, validation, coefs, intercepts):
+    """Score the validation set; update the curves and the best weights.
+
+    Returns the validation loss and score and the best validation loss before
+    this epoch (for the no-improvement rule).
+    """
+    loss, score = validation.evaluate(coefs, intercepts)
+    previous_best = state.best_validation_loss
+    state.validation_loss_curve.append(loss)
+    state.validation_scores.append(score)
+    if loss < state.best_validation_loss:
+        state.best_validation_loss = loss
+        state.best_validation_score = score
+        # Arrays are never modified in place, so keeping references is safe.
+        state.best_coefs = list(coefs)
+        state.best_intercepts = list(intercepts)
+    return loss, score, previous_best
+
+
+def _update_no_improvement(state, monitored, previous_best, tol):
+    # MLPRegressor's rule: an epoch is bad when it does not beat the best so
+    # far by at least tol.
+    if monitored > previous_best - tol:
+        state.no_improvement_count += 1
+    else:
+        state.no_improvement_count = 0
+
+
+def run_epochs(
+    state,
+    X,
+    y,
+    sample_weight,
+    *,
+    n_epochs,
+    alpha,
+    batch_size,
+    shuffle,
+    tol,
+    n_iter_no_change,
+    early_stopping,
+    check_convergence,
+    divergence_threshold,
+    validation=None,
+    on_epoch_begin=None,
+    on_epoch_end=None,
+):
+    r"""Run up to ``n_epochs`` epochs of ``state.solver`` on ``state``.
+
+    One epoch visits every training sample once, in mini-batches of
+    ``batch_size`` (in a fresh random order per epoch when ``shuffle``); on
+    each batch :math:`B` it computes :math:`J_B` and :math:`\nabla J_B` at the
+    current weights and lets the solver step.  Before a step, the batch loss
+    is checked: non-finite, or larger than ``divergence_threshold`` once
+    rescaled to the whole set (:math:`J_B S_B / S`, never more than the
+    full-data loss of a non-divergent run), raises :class:`Diverged`; so do
+    non-finite weights after a step.
+
+    The epoch's training loss (the ``loss_curve_`` entry) is the
+    weight-averaged batch loss :math:`\sum_B S_B J_B / S`; for one batch it is
+    :math:`J` before the epoch's step, as in the fast path.  Then the
+    validation set (if any) is scored, the no-improvement rule is applied to
+    the validation loss (``early_stopping``) or the training loss, and the
+    schedule moves on.
+
+    Returns
+    -------
+    status : {'converged', 'max_iter', 'interrupted', 'callback'}
+    previous : list of ndarray
+        The weights before the last step (the last finite weights should the
+        final weights turn out to diverge).
+    last_step : tuple
+        ``(epoch, learning_rate)`` of the last step taken.
+    """
+    n_samples = X.shape[0]
+    n_layers = len(state.coefs)
+    total_weight = float(n_samples) if sample_weight is None else float(sample_weight.sum())
+    batch_size = min(batch_size, n_samples)
+    one_batch = batch_size >= n_samples
+
+    def batch(rows):
+        Xb, yb = X[rows], y[rows]
+        swb = None if sample_weight is None else sample_weight[rows]
+        weight = float(Xb.shape[0]) if swb is None else float(swb.sum())
+        return FullBatchLossGradient(Xb, yb, swb, alpha), weight
+
+    if one_batch:
+        fixed_batches = [(FullBatchLossGradient(X, y, sample_weight, alpha), total_weight)]
+    elif not shuffle:
+        fixed_batches = [batch(rows) for rows in gen_batches(n_samples, batch_size)]
+    else:
+        fixed_batches = None
+
+    status = "max_iter"
+    rng_state = None
+    previous = [*state.coefs, *state.intercepts]
+    # The epoch and step size of the last step taken: a blown-up loss is
+    # seen at the next batch, possibly in the next epoch, but it is this
+    # step's doing.
+    last_step = (1, state.solver.learning_rate)
+    try:
+        for epoch in range(1, n_epochs + 1):
+            if on_epoch_begin is not None:
+                on_epoch_begin(epoch)
+            solver = state.solver.copy()
+            learning_rate = solver.learning_rate
+            if fixed_batches is not None:
+                batches = fixed_batches
+            else:
+                rng_state = state.rng.get_state()
+                order = state.rng.permutation(n_samples)
+                batches = (batch(order[s]) for s in gen_batches(n_samples, batch_size))
+            params = [*state.coefs, *state.intercepts]
+            accumulated = 0.0
+            for loss_gradient, weight in batches:
+                loss, coef_grads, intercept_grads = loss_gradient(
+                    params[:n_layers], params[n_layers:]
+                )
+                if not np.isfinite(loss) or loss * weight / total_weight > divergence_threshold:
+                    raise Diverged(*last_step, loss, previous, n_layers)
+                new_params = solver.step(params, [*coef_grads, *intercept_grads])
+                if not _all_finite(new_params):
+                    raise Diverged(epoch, learning_rate, np.inf, params, n_layers)
+                previous, params = params, new_params
+                last_step = (epoch, learning_rate)
+                accumulated += loss * weight
+            epoch_loss = accumulated / total_weight
+
+            # The epoch is complete: commit it to the state.
+            rng_state = None
+            coefs, intercepts = params[:n_layers], params[n_layers:]
+            state.coefs, state.intercepts, state.solver = coefs, intercepts, solver
+            state.n_iter += 1
+            state.t += n_samples
+            state.loss_curve.append(epoch_loss)
+            validation_loss = validation_score = None
+            if validation is not None:
+                validation_loss, validation_score, best_val = _record_validation(
+                    state, validation, coefs, intercepts
+                )
+            if early_stopping:
+                _update_no_improvement(state, validation_loss, best_val, tol)
+            else:
+                _update_no_improvement(state, epoch_loss, state.best_loss, tol)
+            state.best_loss = min(state.best_loss, epoch_loss)
+            solver.epoch_ends(state.t)
+            stop = False
+            if state.no_improvement_count > n_iter_no_change:
+                if solver.no_improvement():
+                    stop = check_convergence
+                else:
+                    state.no_improvement_count = 0
+            if on_epoch_end is not None and on_epoch_end(
+                EpochEnd(epoch, epoch_loss, validation_loss, validation_score,
+                         learning_rate)
+            ):
+                status = "callback"
+                break
+            if stop:
+                status = "converged"
+                break
+    except KeyboardInterrupt:
+        if rng_state is not None:
+            state.rng.set_state(rng_state)
+        status = "interrupted"
+        previous = [*state.coefs, *state.intercepts]
+    return status, previous, last_step
+
+
+class _NonFinite(Exception):
+    def __init__(self, loss):
+        super().__init__(loss)
+        self.loss = loss
+
+
+def run_lbfgs(
+    state,
+    X,
+    y,
+    sample_weight,
+    *,
+    alpha,
+    max_iter,
+    max_fun,
+    tol,
+    n_iter_no_change,
+    early_stopping,
+    validation=None,
+    on_epoch_begin=None,
+    on_epoch_end=None,
+):
+    r"""Minimise :math:`J` with L-BFGS-B from ``state``'s weights.
+
+    The objective handed to scipy is exactly :math:`J` and its gradient from
+    the backward pass, for any number of outputs (``MLPRegressor`` reports
+    :math:`1/k` of the function whose gradient it uses for :math:`k`
+    outputs, which misleads the line search; sklearn issue #8349).
+
+    Every L-BFGS iteration counts as an epoch: ``loss_curve_`` gets
+    :math:`J` before the iteration, the validation set is scored after it,
+    the hooks run, and with ``early_stopping`` the optimisation ends once the
+    validation loss has not improved by ``tol`` for more than
+    ``n_iter_no_change`` iterations.  A non-finite loss or gradient at any
+    point L-BFGS evaluates raises :class:`Diverged`.
+
+    Returns
+    -------
+    status : {'converged', 'max_iter', 'max_fun', 'abnormal', 'interrupted',
+              'callback'}
+    message : str
+        scipy's message when scipy stopped the optimisation.
+    final_loss : float or None
+        :math:`J` at the final weights when known without another pass.
+    """
+    n_layers = len(state.coefs)
+    dtype = state.coefs[0].dtype
+    layer_sizes = [state.coefs[0].shape[0], *(c.shape[1] for c in state.coefs)]
+    loss_gradient = FullBatchLossGradient(X, y, sample_weight, alpha)
+    n_samples = X.shape[0]
+    last_eval = {"x": None, "loss": None}
+    current = {"loss": None, "epoch": 1}
+
+    def unpack(x):
+        coefs, intercepts = _network.unpack(np.asarray(x, dtype=dtype), layer_sizes)
+        return [c.copy() for c in coefs], [b.copy() for b in intercepts]
+
+    def fun(x):
+        coefs, intercepts = unpack(x)
+        loss, coef_grads, intercept_grads = loss_gradient(coefs, intercepts)
+        grad = _network.pack(coef_grads, intercept_grads).astype(np.float64)
+        if not np.isfinite(loss) or not np.isfinite(grad).all():
+            raise _NonFinite(loss if not np.isfinite(loss) else np.inf)
+        last_eval["x"] = np.array(x, copy=True)
+        last_eval["loss"] = float(loss)
+        return float(loss), grad
+
+    def loss_at(x):
+        if last_eval["x"] is not None and np.array_equal(last_eval["x"], x):
+            return last_eval["loss"]
+        coefs, intercepts = unpack(x)
+        return float(loss_gradient.loss(coefs, intercepts))
+
+    def callback(xk):
+        epoch = current["epoch"]
+        coefs, intercepts = unpack(xk)
+        new_loss = loss_at(xk)
+        state.coefs, state.intercepts = coefs, intercepts
+        state.n_iter += 1
+        state.t += n_samples
+        state.loss_curve.append(current["loss"])
+        state.best_loss = min(state.best_loss, current["loss"])
+        current["loss"] = new_loss
+        current["epoch"] = epoch + 1
+        validation_loss = validation_score = None
+        stop = False
+        if validation is not None:
+            validation_loss, validation_score, best_val = _record_validation(
+                state, validation, coefs, intercepts
+            )
+            if early_stopping:
+                _update_no_improvement(state, validation_loss, best_val, tol)
+                stop = state.no_improvement_count > n_iter_no_change
+        if on_epoch_end is not None and on_epoch_end(
+            EpochEnd(epoch, state.loss_curve[-1], validation_loss, validation_score,
+                     None)
+        ):
+            current["status"] = "callback"
+            raise LBFGSStop
+        if stop:
+            current["status"] = "converged"
+            raise LBFGSStop
+        if on_epoch_begin is not None:
+            on_epoch_begin(epoch + 1)
+
+    x0 = _network.pack(state.coefs, state.intercepts).astype(np.float64)
+    try:
+        current["loss"] = float(loss_gradient.loss(state.coefs, state.intercepts))
+        if not np.isfinite(current["loss"]):
+            raise _NonFinite(current["loss"])
+        if on_epoch_begin is not None:
+            on_epoch_begin(1)
+        result = minimize_lbfgs(
+            fun, x0, max_iter=max_iter, max_fun=max_fun, tol=tol, callback=callback
+        )
+    except _NonFinite as exc:
+        raise Diverged(
+            current["epoch"], None, exc.loss, [*state.coefs, *state.intercepts],
+            n_layers,
+        ) from None
+    except KeyboardInterrupt:
+        return "interrupted", "", current["loss"]
+    if result is None:
+        return current.get("status", "callback"), "", current["loss"]
+    # scipy's final iterate is the last one the callback saw; take it (and
+    # its loss) from the result all the same.
+    state.coefs, state.intercepts = unpack(result.x)
+    if result.status == 0:
+        status = "converged"
+    elif result.status == 1:
+        status = "max_fun" if result.nfev >= max_fun else "max_iter"
+    else:
+        status = "abnormal"
+    message = result.message
+    if isinstance(message, bytes):  # older scipy
+        message = message.decode()
+    return status, str(message), float(result.fun)
