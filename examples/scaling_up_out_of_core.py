@@ -149,8 +149,8 @@ def incremental_part(n_rows, chunk):
     t0 = time.perf_counter()
     model.fit(X, y)  # one partial_fit per block, blocks in order
     t_fit = time.perf_counter() - t0
-    # dask-ml's own scorer fails on arrays of unknown chunk sizes with current
-    # dask; score with scikit-learn on a computed sample instead.
+    # dask-ml's own r2 scorer fails with dask >= 2025.2 (a broadcasting error,
+    # dask/dask-ml#1012); score with scikit-learn on a computed sample.
     X_test, y_test = X[:200_000].compute(), y[:200_000].compute()
     r2 = r2_score(y_test, model.predict(X_test))
     print(f"   fit: {model.estimator_.n_iter_} partial_fit steps in {t_fit:.1f} s; "

@@ -135,7 +135,7 @@ def test_incremental_over_dask_array_blocks_on_cluster(dask_client):
     _assert_same_model(fitted, reference)
 
     # predictions come back blockwise; score with sklearn on computed arrays
-    # (dask-ml's own r2 scorer fails on current dask with unknown shapes)
+    # (dask-ml's own r2 scorer fails with dask >= 2025.2, dask/dask-ml#1012)
     y_pred = incremental.predict(X_dask)
     assert isinstance(y_pred, da.Array)
     y_pred = y_pred.compute()
