@@ -116,6 +116,12 @@ def test_from_weights_rejects_inconsistent_shapes(coefs, intercepts, match):
         SigmoidMLPRegressor.from_weights(coefs, intercepts)
 
 
+def test_from_weights_rejects_a_network_without_hidden_layer():
+    # The estimator is a network with at least one hidden layer.
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        SigmoidMLPRegressor.from_weights([[[2.0]]], [[1.0]])
+
+
 def test_from_weights_rejects_non_list_and_non_numeric_weights():
     with pytest.raises(TypeError, match="lists of arrays"):
         SigmoidMLPRegressor.from_weights(np.zeros((1, 3)), [B1])
