@@ -122,7 +122,7 @@ def test_prediction_display_multi_output_selects_output():
 
 def test_prediction_display_errors():
     X, y = sine_data()
-    with pytest.raises(ValueError, match="single input feature.*shape \\(40, 2\\)"):
+    with pytest.raises(ValueError, match=r"single input feature.*shape \(40, 2\)"):
         PredictionDisplay.from_estimator(deck_model(), np.c_[X, X], y)
     with pytest.raises(ValueError, match="one target per sample"):
         PredictionDisplay.from_estimator(deck_model(), X, y[:5])
@@ -291,5 +291,5 @@ def test_comparison_display_errors():
     with pytest.raises(ValueError, match="y is required"):
         ComparisonDisplay.from_estimators([deck_model()], X, None)
     _, ax = plt.subplots()
-    with pytest.raises(ValueError, match="one Axes per regressor \\(2\\)"):
+    with pytest.raises(ValueError, match=r"one Axes per regressor \(2\)"):
         ComparisonDisplay.from_estimators([deck_model(), deck_model()], X, y, ax=ax)
