@@ -6,6 +6,7 @@ no intersphinx inventories are fetched.
 """
 
 import os
+import re
 import sys
 from datetime import date
 
@@ -71,3 +72,38 @@ html_theme_options = {
     "header_links_before_dropdown": 6,
 }
 html_sidebars = {"index": [], "install": []}
+
+
+def _skip_metadata_request_methods(app, what, name, obj, skip, options):
+    """Skip scikit-learn's generated ``set_{method}_request`` methods.
+
+    They are created by scikit-learn's metadata-routing machinery, are
+    documented in scikit-learn's metadata-routing guide, and their docstrings
+    refer to pages of scikit-learn's own documentation (unresolvable here).
+    """
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return skip
+
+
+_SHAPE = re.compile(r"shape \(([^()]*)\)")
+_TRAILING_UNDERSCORE = re.compile(r"\b([A-Za-z]\w*?)_(?=[,)\s]|$)")
+
+
+def _escape_shape_names(app, what, name, obj, options, lines):
+    """Escape names like ``n_features_in_`` in ``shape (...)`` type specs.
+
+    scikit-learn's docstring convention writes ``ndarray of shape
+    (n_features_in_,)``; in reStructuredText a word ending in ``_`` is a
+    link target reference, which would fail the build.
+    """
+
+    def escape(match):
+        return "shape (" + _TRAILING_UNDERSCORE.sub(r"\1\\_", match.group(1)) + ")"
+
+    lines[:] = [_SHAPE.sub(escape, line) for line in lines]
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_request_methods)
+    app.connect("autodoc-process-docstring", _escape_shape_names)
