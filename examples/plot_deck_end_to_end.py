@@ -99,7 +99,8 @@ if plt is not None:
     PredictionDisplay.from_estimator(model, X, y, highlight=2.0, show_curve=False,
                                      ax=axes[0])
     axes[0].set_title("Predictions at the data points")
-    PredictionDisplay.from_estimator(model, X, y, highlight=2.0, ax=axes[1])
+    PredictionDisplay.from_estimator(model, X, y, highlight=2.0, show_points=False,
+                                     ax=axes[1])
     axes[1].set_title("Interpolated: the model's curve")
 
 # %%

@@ -76,7 +76,7 @@ def test_prediction_display_draws_data_points_and_curve():
     y2 = B2[0] + sum(W2[j][0] * g(B1[j] + W1[0][j] * 2.0) for j in range(3))
     assert_allclose(disp.highlight_scatter_.get_offsets(), [[2.0, y2]], rtol=1e-12)
     assert disp.ax_.figure is disp.figure_
-    assert "ŷ(2) = 2.44" in disp.highlight_scatter_.get_label()
+    assert r"$\hat{y}(2)$ = 2.44" in disp.highlight_scatter_.get_label()
 
 
 def test_prediction_display_options_and_given_axes():
@@ -146,10 +146,11 @@ def test_activation_display_deck_decomposition_by_hand():
         line = disp.activation_lines_[j]
         assert_allclose(line.get_xdata(), grid)
         assert_allclose(line.get_ydata(), act, rtol=1e-12)
-        assert line.get_label() == f"g(z_{j + 1}^(1))"
+        assert line.get_label() == f"$g(z_{{{j + 1}}}^{{(1)}})$"
         contrib = disp.contribution_lines_[j]
         assert_allclose(contrib.get_ydata(), W2[j][0] * act, rtol=1e-12)
-        assert contrib.get_label().startswith(f"w_1{j + 1}^(2)·g(z_{j + 1}^(1))")
+        assert contrib.get_label() == (
+            f"$w_{{1{j + 1}}}^{{(2)}} \\cdot g(z_{{{j + 1}}}^{{(1)}})$, w = {W2[j][0]:g}")
         total += contrib.get_ydata()
     assert_allclose(disp.intercept_line_.get_ydata(), B2[0])
     # contributions + bias = the prediction curve = the model's predictions
@@ -172,7 +173,7 @@ def test_activation_display_deep_network_and_pipeline():
     fp = net.forward_pass(pipe[0].transform(disp.grid[:, None]))
     assert disp.layer == 3
     assert len(disp.activation_lines_) == 3
-    assert disp.activation_lines_[0].get_label() == "g(z_1^(2))"
+    assert disp.activation_lines_[0].get_label() == "$g(z_{1}^{(2)})$"
     for j, line in enumerate(disp.activation_lines_):
         assert_allclose(line.get_ydata(), fp.activations[2][:, j], rtol=1e-12)
         assert_allclose(disp.contribution_lines_[j].get_ydata(),

@@ -520,12 +520,12 @@ class PredictionDisplay:
             self.highlight_scatter_ = ax.scatter(
                 self.highlight, self.highlight_pred, s=80, color="red", zorder=3,
                 edgecolor="black",
-                label=", ".join(f"ŷ({_num(h, 3)}) = {_num(p, 3)}"
+                label=", ".join(f"$\\hat{{y}}({_num(h, 3)})$ = {_num(p, 3)}"
                                 for h, p in zip(self.highlight, self.highlight_pred)),
             )
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        ax.legend(loc="best")
+        ax.legend(loc="best", fontsize="small")
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
@@ -685,17 +685,17 @@ class ActivationDisplay:
         for j in range(self.activations.shape[1]):
             color = colors[j % len(colors)]
             (line,) = axes[0].plot(self.grid, self.activations[:, j], color=color,
-                                   label=f"g(z_{j + 1}^({h}))")
+                                   label=f"$g(z_{{{j + 1}}}^{{({h})}})$")
             self.activation_lines_.append(line)
             (line,) = axes[1].plot(
                 self.grid, self.contributions[:, j], color=color, ls="--",
-                label=f"w_{_idx(1, j + 1)}^({L})·g(z_{j + 1}^({h})), "
-                      f"w = {_num(self.weights[j], 3)}",
+                label=f"$w_{{{_idx(1, j + 1)}}}^{{({L})}} \\cdot g(z_{{{j + 1}}}^{{({h})}})$"
+                      f", w = {_num(self.weights[j], 3)}",
             )
             self.contribution_lines_.append(line)
         (self.intercept_line_,) = axes[1].plot(
             self.grid, np.full_like(self.grid, self.intercept), color="grey", ls=":",
-            label=f"w_10^({L}) = {_num(self.intercept, 3)}",
+            label=f"$w_{{10}}^{{({L})}}$ = {_num(self.intercept, 3)}",
         )
         self.data_scatter_ = None
         if self.y is not None:
@@ -703,7 +703,7 @@ class ActivationDisplay:
                                                  color="tab:blue", label="data")
         (self.prediction_line_,) = axes[1].plot(
             self.grid, self.prediction, color="red", lw=2.5,
-            label="ŷ = sum + bias",
+            label="$\\hat{y}$ = sum + bias",
         )
         axes[0].set_title(f"Activations of hidden layer {h}")
         axes[0].set_xlabel("x")
@@ -821,7 +821,7 @@ class LossCurveDisplay:
             _, ax = plt.subplots()
         loss = np.asarray(self.loss_curve, dtype=np.float64)
         (self.loss_line_,) = ax.plot(np.arange(1, loss.size + 1), loss,
-                                     label="training loss J")
+                                     label="training loss $J$")
         self.validation_loss_line_ = None
         values = loss
         if self.validation_loss_curve is not None:
