@@ -887,7 +887,8 @@ class ComparisonDisplay:
     >>> disp = ComparisonDisplay.from_estimators(
     ...     {"SigmoidMLPRegressor": SigmoidMLPRegressor(random_state=0),
     ...      "MLPRegressor (lbfgs)": MLPRegressor(hidden_layer_sizes=(3,),
-    ...          activation="logistic", solver="lbfgs", random_state=0)},
+    ...          activation="logistic", solver="lbfgs", max_iter=2000,
+    ...          random_state=0)},
     ...     X, y, fit=True)
     >>> len(disp.curve_lines_)
     2
