@@ -294,3 +294,19 @@ def test_comparison_display_errors():
     _, ax = plt.subplots()
     with pytest.raises(ValueError, match=r"one Axes per regressor \(2\)"):
         ComparisonDisplay.from_estimators([deck_model(), deck_model()], X, y, ax=ax)
+
+
+def test_displays_keep_dataframe_column_names():
+    pd = pytest.importorskip("pandas")
+    X, y = sine_data()
+    X = pd.DataFrame({"x": X.ravel()})
+    model = fitted(SigmoidMLPRegressor(max_iter=30, random_state=0), X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        pred = PredictionDisplay.from_estimator(model, X, y, highlight=1.0)
+        act = ActivationDisplay.from_estimator(model, X, y)
+        comp = ComparisonDisplay.from_estimators([model], X, y)
+    grid = pd.DataFrame({"x": pred.grid})
+    assert_allclose(pred.curve_line_.get_ydata(), model.predict(grid))
+    assert_allclose(act.prediction_line_.get_ydata(), model.predict(grid))
+    assert_allclose(comp.curve_lines_[0].get_ydata(), model.predict(grid))

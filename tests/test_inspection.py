@@ -206,3 +206,22 @@ def test_importing_inspection_does_not_import_matplotlib():
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_dataframe_inputs_use_the_column_names():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"temperature": rng.uniform(-3, 3, 40),
+                      "pressure": rng.uniform(-3, 3, 40)})
+    y = np.sin(X["temperature"]).to_numpy()
+    model = SigmoidMLPRegressor(max_iter=20, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        expl = explain_prediction(model, X.iloc[3])
+    assert expl.lines[0] == (
+        f"Input: temperature = {X.iloc[3, 0]:.4g}, pressure = {X.iloc[3, 1]:.4g}")
+    assert "w_11^(1)·temperature + w_12^(1)·pressure" in expl.lines[2]
+    assert_allclose(expl.prediction, model.predict(X.iloc[[3]]), rtol=1e-15)

@@ -96,6 +96,19 @@ def _single_feature(X, caller):
     return X.astype(np.float64).ravel()
 
 
+def _as_input(values, X):
+    """A column of values shaped as the model's input, with X's column name.
+
+    Keeps a DataFrame a DataFrame, so that a model fitted on named columns
+    does not warn about missing feature names.
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(-1, 1)
+    columns = getattr(X, "columns", None)
+    if columns is not None and hasattr(X, "iloc"):
+        return type(X)(values, columns=list(columns))
+    return values
+
+
 def _grid(x, grid_resolution, caller):
     if (
         isinstance(grid_resolution, bool)
@@ -283,26 +296,34 @@ def explain_prediction(estimator, x, *, precision=4, max_terms=6, max_units=8):
             "one-feature model)."
         )
     raw = row[0].copy()
-    net_row = np.asarray(preprocess(row), dtype=np.float64) if preprocess else row
-    forward = network.forward_pass(net_row)
+    feature_names = getattr(estimator, "feature_names_in_", None)
+    model_input = row
+    if feature_names is not None:
+        # Fitted on a DataFrame: pass one, so the model sees its column names.
+        import pandas as pd
+
+        model_input = pd.DataFrame(row, columns=list(feature_names))
+    net_row = (np.asarray(preprocess(model_input), dtype=np.float64) if preprocess
+               else row)
+    forward = network.forward_pass(net_row if preprocess else model_input)
     coefs, intercepts = network.coefs_, network.intercepts_
     n_layers = len(coefs)
     n_in = net_row.shape[1]
 
-    lines = []
-    if n_in == 1:
-        input_names = ["x"]
-        lines.append(f"Input: x = {_num(raw[0], precision)}" if raw.size == 1
-                     else f"Input: {np.array2string(raw, precision=precision)}")
+    if feature_names is not None and raw.size == len(feature_names):
+        raw_names = [str(name) for name in feature_names]
+    elif raw.size == 1:
+        raw_names = ["x"]
     else:
-        input_names = [f"x_{k + 1}" for k in range(n_in)]
-        if raw.size == n_in:
-            shown = _elide([f"{input_names[k]} = {_num(raw[k], precision)}"
-                            for k in range(n_in)], max_terms)
-        else:  # a preprocessing step changed the number of features
-            shown = _elide([_num(v, precision) for v in raw], max_terms)
-        lines.append("Input: " + ", ".join(shown))
-    if preprocess is not None:
+        raw_names = [f"x_{k + 1}" for k in range(raw.size)]
+    lines = ["Input: " + ", ".join(_elide(
+        [f"{name} = {_num(v, precision)}" for name, v in zip(raw_names, raw)],
+        max_terms))]
+    if preprocess is None:
+        input_names = raw_names
+    else:
+        # The network's inputs are the preprocessed values, named x or x_k.
+        input_names = ["x"] if n_in == 1 else [f"x_{k + 1}" for k in range(n_in)]
         steps = " → ".join(type(step).__name__ for _, step in estimator.steps[:-1])
         values = ", ".join(_elide(
             [_num(v, precision) for v in net_row[0]], max_terms))
@@ -473,12 +494,12 @@ class PredictionDisplay:
         x = _single_feature(X, caller)
         y = _check_y(y, x.shape[0], caller)
         grid = _grid(x, grid_resolution, caller)
-        y_pred = _one_output(estimator.predict(x[:, None]), output, caller)
-        grid_pred = _one_output(estimator.predict(grid[:, None]), output, caller)
+        y_pred = _one_output(estimator.predict(_as_input(x, X)), output, caller)
+        grid_pred = _one_output(estimator.predict(_as_input(grid, X)), output, caller)
         highlight_pred = None
         if highlight is not None:
             highlight = np.atleast_1d(np.asarray(highlight, dtype=np.float64)).ravel()
-            highlight_pred = _one_output(estimator.predict(highlight[:, None]),
+            highlight_pred = _one_output(estimator.predict(_as_input(highlight, X)),
                                          output, caller)
         disp = cls(x=x, y=y, y_pred=y_pred, grid=grid, grid_pred=grid_pred,
                    highlight=highlight, highlight_pred=highlight_pred,
@@ -635,7 +656,7 @@ class ActivationDisplay:
         x = _single_feature(X, caller)
         y = _check_y(y, x.shape[0], caller)
         grid = _grid(x, grid_resolution, caller)
-        inputs = grid[:, None]
+        inputs = _as_input(grid, X)
         if preprocess is not None:
             inputs = preprocess(inputs)
         if network.n_layers_ < 3:
@@ -946,14 +967,16 @@ class ComparisonDisplay:
             if fit:
                 model = clone(model)
                 start = time.perf_counter()
-                model.fit(x[:, None], y)
+                model.fit(_as_input(x, X), y)
                 fit_times.append(time.perf_counter() - start)
             else:
                 check_is_fitted(model)
             fitted.append(model)
-        predictions = [np.asarray(m.predict(grid[:, None]), dtype=np.float64).ravel()
-                       for m in fitted]
-        scores = [float(m.score(x[:, None], y)) for m in fitted]
+        predictions = [
+            np.asarray(m.predict(_as_input(grid, X)), dtype=np.float64).ravel()
+            for m in fitted
+        ]
+        scores = [float(m.score(_as_input(x, X), y)) for m in fitted]
         disp = cls(x=x, y=y, grid=grid, predictions=predictions, names=names,
                    scores=scores, fit_times=fit_times)
         disp.estimators_ = fitted
