@@ -26,16 +26,15 @@ the script still runs and prints every number.
 import numpy as np
 
 from sigmoid_mlp import SigmoidMLPRegressor
-from sigmoid_mlp.inspection import explain_prediction
+from sigmoid_mlp.inspection import (
+    ActivationDisplay,
+    LossCurveDisplay,
+    PredictionDisplay,
+    explain_prediction,
+)
 
 try:
     import matplotlib.pyplot as plt
-
-    from sigmoid_mlp.inspection import (
-        ActivationDisplay,
-        LossCurveDisplay,
-        PredictionDisplay,
-    )
 except ImportError:  # matplotlib is optional: the numbers are printed anyway
     plt = None
 

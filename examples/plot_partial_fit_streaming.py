@@ -58,10 +58,10 @@ for n_pass in range(n_passes):
 # Left: the cost of each chunk before its step (``loss_curve_`` has one
 # entry per ``partial_fit`` call). Right: the held-out :math:`R^2` after each
 # pass over the stream.
+from sigmoid_mlp.inspection import LossCurveDisplay
+
 try:
     import matplotlib.pyplot as plt
-
-    from sigmoid_mlp.inspection import LossCurveDisplay
 except ImportError:
     print("matplotlib is not installed: no figure")
 else:

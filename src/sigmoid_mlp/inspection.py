@@ -194,7 +194,7 @@ class PredictionExplanation:
         The explanation, one formula per line.
     x : ndarray of shape (n_features,)
         The input as given.
-    network_input : ndarray of shape (n_features_in_,)
+    network_input : ndarray of shape (n_network_inputs,)
         The input the network sees (after a pipeline's preprocessing steps).
     forward : ForwardPass
         The forward pass the numbers come from
