@@ -279,8 +279,15 @@ def test_forward_pass_after_fit_and_on_sparse_input():
 def test_forward_pass_does_not_change_the_estimator():
     est = deck_model()
     before = copy.deepcopy(est.__dict__)
-    est.forward_pass([[0.5], [1.0]])
+    fp = est.forward_pass([[0.5], [1.0]])
     assert before.keys() == est.__dict__.keys()
+    for a, b in zip(before["coefs_"] + before["intercepts_"],
+                    est.coefs_ + est.intercepts_):
+        assert_array_equal(a, b)
+    # The returned arrays are not views of the weights: changing them is safe.
+    fp.pre_activations[1][:] = 0.0
+    fp.output[:] = 0.0
+    assert_array_equal(est.intercepts_[1], B2)
 
 
 def test_forward_pass_errors():
