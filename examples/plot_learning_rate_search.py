@@ -63,10 +63,11 @@ best_lr = search.best_params_["sigmoidmlpregressor__learning_rate"]
 print(f"best learning_rate: {best_lr:.4f} (CV R^2 = {search.best_score_:.4f})")
 
 # %%
-# Just below the divergence threshold a step size can be unstable without
-# blowing up: the loss grows for a few epochs, the no-improvement rule stops
-# training, and the model is useless (a hugely negative :math:`R^2`). The
-# loss curve shows it:
+# Near the stability limit a step size can make the loss grow without
+# blowing up: the no-improvement rule then stops training after a few epochs
+# and the model is useless (a hugely negative :math:`R^2`). Any learning rate
+# whose fits returned such a model is listed here, with its loss curve's
+# first and last value:
 failed = np.isnan(mean)
 unstable = ~failed & (mean < 0)
 for lr in learning_rates[unstable]:
