@@ -118,7 +118,7 @@ def test_from_weights_rejects_inconsistent_shapes(coefs, intercepts, match):
 
 def test_from_weights_rejects_a_network_without_hidden_layer():
     # The estimator is a network with at least one hidden layer.
-    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+    with pytest.raises(ValueError, match="hidden"):
         SigmoidMLPRegressor.from_weights([[[2.0]]], [[1.0]])
 
 
