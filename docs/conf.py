@@ -1,0 +1,109 @@
+"""Sphinx configuration for the sigmoid-mlp documentation.
+
+Build with ``sphinx-build -W --keep-going -b html docs docs/_build/html``
+(``.ci/stage-docs.sh`` does exactly that).  The build needs no network:
+no intersphinx inventories are fetched.
+"""
+
+import os
+import re
+import sys
+from datetime import date
+
+# Document the checkout the docs belong to, even when another copy of the
+# package is installed.
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "src")))
+
+import sigmoid_mlp
+
+project = "sigmoid-mlp"
+author = "sigmoid-mlp developers"
+copyright = f"{date.today().year}, {author}"
+version = release = sigmoid_mlp.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
+source_suffix = {".rst": "restructuredtext"}
+root_doc = "index"
+default_role = "literal"
+
+# -- autodoc / autosummary / numpydoc -----------------------------------------
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = True
+numpydoc_xref_param_type = False
+
+# -- sphinx-gallery --------------------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    # Examples whose file name starts with ``plot_`` are executed during the
+    # build (their figures and output appear on the page); keep them fast.
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "doc_module": ("sigmoid_mlp",),
+    "reference_url": {"sigmoid_mlp": None},
+    "backreferences_dir": "generated/backreferences",
+    "abort_on_example_error": True,
+    "remove_config_comments": True,
+    "show_memory": False,
+    "download_all_examples": False,
+}
+
+# -- HTML ----------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"sigmoid-mlp {release}"
+html_static_path = ["_static"]
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "header_links_before_dropdown": 6,
+}
+html_sidebars = {"index": [], "install": []}
+
+
+def _skip_metadata_request_methods(app, what, name, obj, skip, options):
+    """Skip scikit-learn's generated ``set_{method}_request`` methods.
+
+    They are created by scikit-learn's metadata-routing machinery, are
+    documented in scikit-learn's metadata-routing guide, and their docstrings
+    refer to pages of scikit-learn's own documentation (unresolvable here).
+    """
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return skip
+
+
+_SHAPE = re.compile(r"shape \(([^()]*)\)")
+_TRAILING_UNDERSCORE = re.compile(r"\b([A-Za-z]\w*?)_(?=[,)\s]|$)")
+
+
+def _escape_shape_names(app, what, name, obj, options, lines):
+    """Escape names like ``n_features_in_`` in ``shape (...)`` type specs.
+
+    scikit-learn's docstring convention writes ``ndarray of shape
+    (n_features_in_,)``; in reStructuredText a word ending in ``_`` is a
+    link target reference, which would fail the build.
+    """
+
+    def escape(match):
+        return "shape (" + _TRAILING_UNDERSCORE.sub(r"\1\\_", match.group(1)) + ")"
+
+    lines[:] = [_SHAPE.sub(escape, line) for line in lines]
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_request_methods)
+    app.connect("autodoc-process-docstring", _escape_shape_names)
