@@ -244,7 +244,7 @@ def test_partial_fit_after_fit_never_reinitialises(problem, hidden, dtype, solve
     n_iter, curve = est.n_iter_, list(est.loss_curve_)
 
     # a new batch from the same distribution
-    rng = np.random.RandomState(data_seed + 1)
+    rng = np.random.RandomState((data_seed + 1) % 2**32)
     X2 = rng.uniform(-2, 2, X.shape).astype(dtype)
     Y2 = rng.uniform(-2, 2, Y.shape)
 
