@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import warnings
 
@@ -9,6 +10,12 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from sigmoid_mlp import SigmoidMLPRegressor
+
+#: Examples hypothesis tries per property.  Modest by default so the whole
+#: reliability suite runs in seconds on a 2-core CI machine; raise it locally
+#: for a deeper search, e.g. ``SIGMOID_MLP_RELIABILITY_EXAMPLES=2000 pytest
+#: tests/reliability``.
+N_EXAMPLES = int(os.environ.get("SIGMOID_MLP_RELIABILITY_EXAMPLES", "40"))
 
 #: Every solver the reliability suite knows about; only the ones the estimator
 #: offers are tested (today 'gd' only; the others appear once merged).

@@ -284,8 +284,8 @@ def test_keyboard_interrupt_from_a_real_signal(solver, monkeypatch):
     """Ctrl-C as the OS delivers it: asynchronously, at an arbitrary bytecode.
 
     A timer armed at the first epoch fires 20 ms later; its handler raises
-    KeyboardInterrupt wherever the main thread happens to be.  The model
-    must be exactly the one of ``n_iter_`` uninterrupted epochs.
+    KeyboardInterrupt wherever the main thread happens to be.  The weights
+    must be exactly those of ``n_iter_`` uninterrupted epochs.
     """
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are delivered to the main thread only")
@@ -312,7 +312,11 @@ def test_keyboard_interrupt_from_a_real_signal(solver, monkeypatch):
         monkeypatch.undo()
     assert 1 <= est.n_iter_ < 300_000
     ref = _reference(solver, est.n_iter_)
-    assert_same_state(fitted_state(ref), fitted_state(est))
+    # weights, n_iter_, loss_curve_ and loss_ bit for bit.  (The stopping-rule
+    # counters are left to the line-by-line sweep below: a signal can land
+    # between their updates, and that window is what the sweep pins down.)
+    assert_weights_identical(est, ref)
+    assert est.loss_ == ref.loss_
 
 
 class _InterruptAtLine:

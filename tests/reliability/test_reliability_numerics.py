@@ -19,9 +19,8 @@ from hypothesis import strategies as st
 
 from sigmoid_mlp import SigmoidMLPRegressor, _network
 
-from ._helpers import PARTIAL_FIT_SOLVERS, make_estimator
+from ._helpers import N_EXAMPLES, PARTIAL_FIT_SOLVERS, make_estimator
 
-N_EXAMPLES = 40
 DTYPES = [np.float32, np.float64]
 
 

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sigmoid_mlp import SigmoidMLPRegressor, _network
 
 from ._helpers import (
+    N_EXAMPLES,
     PARTIAL_FIT_SOLVERS,
     SOLVERS,
     assert_weights_identical,
@@ -29,9 +30,6 @@ from ._helpers import (
     quiet_fit,
 )
 
-#: Examples per property (kept modest: the whole reliability suite must run in
-#: well under 3 minutes on a 2-core CI machine).
-N_EXAMPLES = 40
 SETTINGS = settings(
     max_examples=N_EXAMPLES,
     deadline=None,
