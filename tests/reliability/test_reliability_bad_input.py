@@ -25,6 +25,8 @@ from sklearn.exceptions import (
 from sigmoid_mlp import SigmoidMLPRegressor
 
 from ._helpers import (
+    HAS_SOLVER_PARAM,
+    SOLVERS,
     assert_same_state,
     fitted_state,
     make_data,
@@ -259,6 +261,33 @@ BAD_INPUTS = [
         ]
         for method, target in [("fit", "fitted"), ("partial_fit", "fitted")]
     ],
+    # training-control parameters (issue 3): tested as soon as they exist, each
+    # with the solver that uses it
+    *[
+        (f"set_params-solver={solver}-{name}={value!r}-then-fit", "fitted",
+         set_params_then("fit", solver=solver, **{name: value}), (VE, TE), name)
+        for solver, name, value in [
+            ("sgd", "batch_size", 0),
+            ("sgd", "momentum", -0.5),
+            ("sgd", "momentum", 2.0),
+            ("sgd", "nesterovs_momentum", "maybe"),
+            ("sgd", "shuffle", "maybe"),
+            ("sgd", "power_t", -1.0),
+            ("sgd", "learning_rate_schedule", "bogus"),
+            ("adam", "beta_1", 1.5),
+            ("adam", "beta_2", -0.1),
+            ("adam", "epsilon", -1.0),
+            ("lbfgs", "max_fun", 0),
+            ("gd", "early_stopping", "maybe"),
+            ("gd", "validation_fraction", 1.5),
+        ]
+        if HAS_SOLVER_PARAM and solver in SOLVERS
+        and name in SigmoidMLPRegressor().get_params()
+    ],
+    *[
+        ("set_params-solver=newton-then-fit", "fitted",
+         set_params_then("fit", solver="newton"), (VE, TE), r"solver.*newton")
+    ][: int(HAS_SOLVER_PARAM)],
     ("set_params-random_state-then-fit", "fitted",
      set_params_then("fit", random_state="seed"), VE, r"cannot be used to seed"),
     ("set_params-unknown", "fitted", lambda est: est.set_params(learning_rat=0.1), VE,

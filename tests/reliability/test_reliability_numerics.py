@@ -126,10 +126,10 @@ def test_training_step_from_saturated_network_is_clean(solver, dtype, z_max):
     W0 *= z_max / np.max(np.abs(X @ W0))
     coefs = [W0.astype(dtype), rng.randn(4, 1).astype(dtype)]
     intercepts = [np.zeros(4, dtype), np.zeros(1, dtype)]
-    est = SigmoidMLPRegressor.from_weights(coefs, intercepts, learning_rate=0.1)
+    params = {"learning_rate": 0.1}
     if solver != "gd":
-        template = make_estimator(solver)
-        est.set_params(solver=solver, learning_rate=template.learning_rate)
+        params = {"solver": solver, "learning_rate": make_estimator(solver).learning_rate}
+    est = SigmoidMLPRegressor.from_weights(coefs, intercepts, **params)
     with _strict():
         for _ in range(5):
             est.partial_fit(X, y)
