@@ -1365,10 +1365,13 @@ def _check_sample_weight(sample_weight, n_samples, dtype):
     if sp.issparse(sample_weight):
         raise TypeError("sample_weight must be a dense 1-D array, not a sparse matrix.")
     try:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        sample_weight = np.asarray(sample_weight)
+        if sample_weight.dtype.kind == "c":
+            raise TypeError("got complex values")
+        sample_weight = sample_weight.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(
-            f"sample_weight must be an array of non-negative numbers; {exc}"
+            f"sample_weight must be an array of non-negative real numbers; {exc}"
         ) from None
     if sample_weight.ndim != 1:
         raise ValueError(
@@ -1386,11 +1389,21 @@ def _check_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError(
             "sample_weight contains negative values; weights must be non-negative."
         )
-    if sample_weight.sum() <= 0:
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+        if total > 0:
+            sample_weight = sample_weight.astype(dtype, copy=False)
+            total = sample_weight.sum()
+    if total <= 0:
         raise ValueError(
             "sample_weight sums to zero; at least one sample needs a positive weight."
         )
-    return sample_weight.astype(dtype, copy=False)
+    if not np.isfinite(total):
+        raise ValueError(
+            f"sample_weight is too large: its sum overflows {np.dtype(dtype).name}; "
+            "rescale the weights (only their ratios matter)."
+        )
+    return sample_weight
 
 
 def _check_real(name, value, *, low, low_open=False, hint):
@@ -1418,11 +1431,18 @@ def _check_weights(coefs, intercepts):
             "(coefs_[l] of shape (fan_in, fan_out), intercepts_[l] of shape "
             "(fan_out,))."
         )
-    coefs, intercepts = list(coefs), list(intercepts)
-    if len(coefs) == 0 or len(coefs) != len(intercepts):
+    try:
+        coefs, intercepts = list(coefs), list(intercepts)
+    except TypeError:
+        raise TypeError(
+            "coefs and intercepts must be lists of arrays, one per layer; got "
+            f"{type(coefs).__name__} and {type(intercepts).__name__}."
+        ) from None
+    if len(coefs) < 2 or len(coefs) != len(intercepts):
         raise ValueError(
             f"Got {len(coefs)} coefficient matrices and {len(intercepts)} intercept "
-            "vectors; pass one of each per layer (at least one layer)."
+            "vectors; pass one of each per layer, and at least two layers (the "
+            "network has at least one hidden layer)."
         )
     arrays = [np.asarray(a) for a in coefs + intercepts]
     if any(a.dtype.kind not in "fiu" for a in arrays):
