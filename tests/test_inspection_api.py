@@ -100,7 +100,7 @@ def test_from_weights_keeps_float32():
 @pytest.mark.parametrize(
     "coefs, intercepts, match",
     [
-        ([], [], "at least one layer"),
+        ([], [], "at least two layers"),
         ([W1, W2], [B1], "one of each per layer"),
         ([[1.5, -2.0, 0.5], W2], [B1, B2], r"coefs\[0\] must be a non-empty 2-D"),
         ([np.zeros((1, 0)), W2], [[], B2], r"coefs\[0\] must be a non-empty 2-D"),

@@ -391,3 +391,14 @@ def test_verbose_prints_one_line_per_epoch(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 4
     assert lines[0].startswith("Epoch 1") and "loss =" in lines[0]
+
+
+def test_unstable_step_size_that_never_overflows_is_reported():
+    """A step size just past stability: the loss grows 1000-fold, stays finite."""
+    X, y = deck_problem()
+    X = StandardScaler().fit_transform(X)
+    est = SigmoidMLPRegressor(learning_rate=2.15, max_iter=2000, random_state=0)
+    with pytest.raises(TrainingDivergedError, match="became unstable") as info:
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")
+    assert info.value.loss > info.value.loss_curve[0]

@@ -231,11 +231,14 @@ def squared_error(y, y_pred, sample_weight=None):
     float
     """
     xp = array_namespace(y, y_pred)
-    residual = y - y_pred
-    per_sample = xp.sum(residual * residual, axis=1)
-    if sample_weight is None:
-        return _to_float(xp.sum(per_sample)) / (2.0 * y.shape[0])
-    weighted = _to_float(xp.sum(per_sample * sample_weight))
+    # An overflow gives J = inf, which the training loops report as divergence
+    # with a clear message; numpy's warning would only add noise.
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = y - y_pred
+        per_sample = xp.sum(residual * residual, axis=1)
+        if sample_weight is None:
+            return _to_float(xp.sum(per_sample)) / (2.0 * y.shape[0])
+        weighted = _to_float(xp.sum(per_sample * sample_weight))
     return weighted / (2.0 * _to_float(xp.sum(sample_weight)))
 
 

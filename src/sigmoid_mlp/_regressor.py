@@ -13,6 +13,7 @@ size runs in the fast loop of :mod:`sigmoid_mlp._kernels`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import numbers
 import time
@@ -215,27 +216,38 @@ class _State:
         self.best_intercepts = None
 
     def commit(self, est, *, fit_call):
-        est.coefs_ = [np.array(c) for c in self.coefs]
-        est.intercepts_ = [np.array(b) for b in self.intercepts]
-        est._solver = self.solver
-        est._solver_key = self.solver_key
-        est._rng = self.rng
-        est.n_iter_ = self.n_iter
-        est.t_ = self.t
-        est.loss_ = self.loss
-        est.loss_curve_ = self.loss_curve
-        est.best_loss_ = self.best_loss
-        est._no_improvement_count = self.no_improvement_count
+        # One dict update, so a KeyboardInterrupt cannot leave a half-committed
+        # model behind.
+        attrs = {
+            "coefs_": [np.array(c) for c in self.coefs],
+            "intercepts_": [np.array(b) for b in self.intercepts],
+            "n_outputs_": self.coefs[-1].shape[1],
+            "n_layers_": len(self.coefs) + 1,
+            "_solver": self.solver,
+            "_solver_key": self.solver_key,
+            "_rng": self.rng,
+            "n_iter_": self.n_iter,
+            "t_": self.t,
+            "loss_": self.loss,
+            "loss_curve_": self.loss_curve,
+            "best_loss_": self.best_loss,
+            "_no_improvement_count": self.no_improvement_count,
+        }
         if self.validation_loss_curve is not None:
-            est.validation_loss_curve_ = self.validation_loss_curve
-            est.validation_scores_ = self.validation_scores
-            est.best_validation_loss_ = self.best_validation_loss
-            est.best_validation_score_ = self.best_validation_score
+            attrs.update(
+                validation_loss_curve_=self.validation_loss_curve,
+                validation_scores_=self.validation_scores,
+                best_validation_loss_=self.best_validation_loss,
+                best_validation_score_=self.best_validation_score,
+            )
         elif fit_call:
-            est.validation_loss_curve_ = None
-            est.validation_scores_ = None
-            est.best_validation_loss_ = None
-            est.best_validation_score_ = None
+            attrs.update(
+                validation_loss_curve_=None,
+                validation_scores_=None,
+                best_validation_loss_=None,
+                best_validation_score_=None,
+            )
+        est.__dict__.update(attrs)
 
 
 class _Hooks:
@@ -624,6 +636,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
 
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "coefs_")
+
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -696,6 +711,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         return tuple(int(s) for s in sizes)
 
     def _validate_data(self, X, y, sample_weight, reset):
+        if sp.issparse(y):
+            raise TypeError(
+                "y must be a dense array; got a sparse matrix. Pass y.toarray()."
+            )
         X, y = validate_data(
             self,
             X,
@@ -710,7 +729,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, X.shape[0], X.dtype)
         return X, y, sample_weight
 
-    def _validate_validation_data(self, X_val, y_val, sample_weight_val, dtype):
+    def _validate_validation_data(self, X_val, y_val, sample_weight_val, dtype,
+                                  n_outputs):
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
                 raise ValueError(
@@ -734,9 +754,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             reset=False,
         )
         y_val = _as_2d_target(y_val, dtype)
-        if y_val.shape[1] != self.n_outputs_:
+        if y_val.shape[1] != n_outputs:
             raise ValueError(
-                f"y_val has {y_val.shape[1]} outputs but y has {self.n_outputs_}; "
+                f"y_val has {y_val.shape[1]} outputs but y has {n_outputs}; "
                 "the validation targets must have the same columns."
             )
         sample_weight_val = _check_sample_weight(
@@ -794,6 +814,11 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             When the loss becomes non-finite or blows up; the estimator is
             left as it was before the call.
         """
+        with _restore_input_attributes_on_failure(self):
+            self._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
+        return self
+
+    def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = self._validate_params()
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=not warm)
@@ -804,7 +829,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         else:
             state = self._initial_state(hidden, X, y)
         validation = self._validate_validation_data(
-            X_val, y_val, sample_weight_val, X.dtype
+            X_val, y_val, sample_weight_val, X.dtype, y.shape[1]
         )
         if validation is None and self.early_stopping:
             X, y, sample_weight, validation = self._split_validation(
@@ -815,7 +840,6 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             state.start_validation()
         state.no_improvement_count = 0
         self._run(state, X, y, sample_weight, validation, fit_call=True)
-        return self
 
     def _partial_fit_available(self):
         return self.solver != "lbfgs"
@@ -861,14 +885,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 "no validation set, so early_stopping=True cannot apply; set "
                 "early_stopping=False and score a validation set between calls."
             )
-        X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=first)
-        if first:
-            state = self._initial_state(hidden, X, y)
-        else:
-            self._check_continuation(hidden, y)
-            state = _State.from_estimator(self)
-            self._prepare_solver(state, restart=False)
-        self._run(state, X, y, sample_weight, None, fit_call=False)
+        with _restore_input_attributes_on_failure(self):
+            X, y, sample_weight = self._validate_data(
+                X, y, sample_weight, reset=first
+            )
+            if first:
+                state = self._initial_state(hidden, X, y)
+            else:
+                self._check_continuation(hidden, y)
+                state = _State.from_estimator(self)
+                self._prepare_solver(state, restart=False)
+            self._run(state, X, y, sample_weight, None, fit_call=False)
         return self
 
     def _solver_signature(self):
@@ -909,8 +936,6 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         layer_sizes = [X.shape[1], *hidden, y.shape[1]]
         coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
-        self.n_outputs_ = y.shape[1]
-        self.n_layers_ = len(layer_sizes)
         state = _State(coefs, intercepts, self._make_solver(), rng)
         state.solver_key = self._solver_signature()
         return state
@@ -1037,7 +1062,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         )
         if fast:
             return self._train_fast(state, loss_gradient, n_epochs, fit_call,
-                                    threshold, hooks)
+                                    threshold, hooks, reference)
         on_begin = hooks.begin if hooks.ctx is not None else None
         on_end = hooks.end if hooks.active else None
         try:
@@ -1085,11 +1110,14 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 *last_step, final, previous[:n_layers], previous[n_layers:],
                 state.loss_curve[n_before:],
             )
+        if fit_call:
+            self._check_stable(final, reference, last_step, state.coefs,
+                               state.intercepts, state.loss_curve[n_before:])
         state.loss = float(final)
         return status
 
     def _train_fast(self, state, loss_gradient, n_epochs, fit_call, threshold,
-                    hooks):
+                    hooks, reference):
         """Plain full-batch gradient descent in the fast kernel loop."""
         on_epoch = None
         if self.verbose:
@@ -1124,6 +1152,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 max(1, len(result.losses)), state.solver.learning_rate,
                 result.final_loss, result.coefs, result.intercepts, result.losses,
             )
+        if fit_call:
+            self._check_stable(
+                result.final_loss, reference,
+                (max(1, len(result.losses)), state.solver.learning_rate),
+                result.coefs, result.intercepts, result.losses,
+            )
         n_done = len(result.losses)
         state.coefs, state.intercepts = list(result.coefs), list(result.intercepts)
         state.loss_curve.extend(result.losses)
@@ -1133,6 +1167,37 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         state.no_improvement_count = result.no_improvement_count
         state.loss = float(result.final_loss)
         return result.status
+
+    def _check_stable(self, final, reference, last_step, coefs, intercepts,
+                      loss_curve):
+        """A fit must not end worse than where it started and than the mean.
+
+        An unstable step size can make the loss grow by orders of magnitude and
+        then oscillate, finite but useless, until the no-improvement rule
+        stops training.  ``reference`` is the larger of the loss at the start
+        of the call and the loss of predicting the (weighted) mean of ``y``;
+        ending above both means training made the model worse than trivial.
+        """
+        if final <= reference:
+            return
+        epoch, learning_rate = last_step
+        raise TrainingDivergedError(
+            f"Training became unstable with solver={self.solver!r} and "
+            f"learning_rate={learning_rate!r}: after {len(loss_curve)} epochs of this "
+            f"call the loss is {final!r}, above both the loss at the start "
+            "of the call and that of predicting the mean of y "
+            f"({reference!r}). The step size is too large for this data; lower "
+            "learning_rate (e.g. by a factor of 10) and standardise the inputs "
+            "(sklearn.preprocessing.StandardScaler). The estimator was left "
+            "unchanged.",
+            epoch=epoch,
+            learning_rate=learning_rate,
+            loss=final,
+            coefs=[np.array(c) for c in coefs],
+            intercepts=[np.array(b) for b in intercepts],
+            loss_curve=list(loss_curve),
+            solver=self.solver,
+        )
 
     def _diverged_error(self, epoch, learning_rate, loss, coefs, intercepts,
                         loss_curve):
@@ -1343,6 +1408,27 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------- helpers
+_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
+
+@contextlib.contextmanager
+def _restore_input_attributes_on_failure(est):
+    """Undo ``validate_data(reset=True)``'s bookkeeping when the call fails.
+
+    ``validate_data`` records ``n_features_in_`` and ``feature_names_in_`` as
+    soon as it has checked the data; if training then fails, those must go
+    back to the previous model's values (or away), so that nothing is lost.
+    """
+    saved = {k: est.__dict__[k] for k in _INPUT_ATTRIBUTES if k in est.__dict__}
+    try:
+        yield
+    except BaseException:
+        for key in _INPUT_ATTRIBUTES:
+            est.__dict__.pop(key, None)
+        est.__dict__.update(saved)
+        raise
+
+
 def _diverged(loss, reference):
     return not np.isfinite(loss) or loss > _BLOW_UP_FACTOR * reference
 
@@ -1483,6 +1569,12 @@ def _check_option(name, value, options):
 
 def _as_2d_target(y, dtype):
     y = np.asarray(y, dtype=dtype)
+    if not np.isfinite(y).all():
+        # object arrays skip validate_data's finiteness check: None became NaN
+        raise ValueError(
+            "Input y contains NaN or infinity (None in an object array becomes "
+            "NaN); remove or impute those targets."
+        )
     if y.ndim == 1:
         y = y.reshape(-1, 1)
     if y.ndim != 2:

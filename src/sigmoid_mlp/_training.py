@@ -133,32 +133,29 @@ def _all_finite(arrays):
     return all(np.isfinite(a).all() for a in arrays)
 
 
-def _record_validation(state, validation, coefs, intercepts):
-    """Score the validation set; update the curves and the best weights.
+def _validation_updates(state, validation, coefs, intercepts):
+    """Score the validation set; the new curves and best weights, as updates.
 
-    Returns the validation loss and score and the best validation loss before
-    this epoch (for the no-improvement rule).
+    Returns the state updates (new lists, never appended in place, so that
+    nothing changes until the epoch is committed), the validation loss and
+    score, and the best validation loss before this epoch (for the
+    no-improvement rule).
     """
     loss, score = validation.evaluate(coefs, intercepts)
     previous_best = state.best_validation_loss
-    state.validation_loss_curve.append(loss)
-    state.validation_scores.append(score)
-    if loss < state.best_validation_loss:
-        state.best_validation_loss = loss
-        state.best_validation_score = score
+    updates = {
+        "validation_loss_curve": [*state.validation_loss_curve, loss],
+        "validation_scores": [*state.validation_scores, score],
+    }
+    if loss < previous_best:
         # Arrays are never modified in place, so keeping references is safe.
-        state.best_coefs = list(coefs)
-        state.best_intercepts = list(intercepts)
-    return loss, score, previous_best
-
-
-def _update_no_improvement(state, monitored, previous_best, tol):
-    # MLPRegressor's rule: an epoch is bad when it does not beat the best so
-    # far by at least tol.
-    if monitored > previous_best - tol:
-        state.no_improvement_count += 1
-    else:
-        state.no_improvement_count = 0
+        updates.update(
+            best_validation_loss=loss,
+            best_validation_score=score,
+            best_coefs=list(coefs),
+            best_intercepts=list(intercepts),
+        )
+    return updates, loss, score, previous_best
 
 
 def run_epochs(
@@ -228,6 +225,7 @@ def run_epochs(
 
     status = "max_iter"
     rng_state = None
+    n_iter_at_start = state.n_iter
     previous = [*state.coefs, *state.intercepts]
     # The epoch and step size of the last step taken: a blown-up loss is
     # seen at the next batch, possibly in the next epoch, but it is this
@@ -235,6 +233,7 @@ def run_epochs(
     last_step = (1, state.solver.learning_rate)
     try:
         for epoch in range(1, n_epochs + 1):
+            n_iter_at_start = state.n_iter
             if on_epoch_begin is not None:
                 on_epoch_begin(epoch)
             solver = state.solver.copy()
@@ -261,30 +260,42 @@ def run_epochs(
                 accumulated += loss * weight
             epoch_loss = accumulated / total_weight
 
-            # The epoch is complete: commit it to the state.
-            rng_state = None
+            # The epoch is complete.  Everything it changes is computed first and
+            # committed to the state in one update, so a KeyboardInterrupt sees
+            # either the previous epoch or this one, never a mixture.
             coefs, intercepts = params[:n_layers], params[n_layers:]
-            state.coefs, state.intercepts, state.solver = coefs, intercepts, solver
-            state.n_iter += 1
-            state.t += n_samples
-            state.loss_curve.append(epoch_loss)
+            t = state.t + n_samples
+            updates = {}
             validation_loss = validation_score = None
             if validation is not None:
-                validation_loss, validation_score, best_val = _record_validation(
-                    state, validation, coefs, intercepts
+                updates, validation_loss, validation_score, best_val = (
+                    _validation_updates(state, validation, coefs, intercepts)
                 )
             if early_stopping:
-                _update_no_improvement(state, validation_loss, best_val, tol)
+                monitored, previous_best = validation_loss, best_val
             else:
-                _update_no_improvement(state, epoch_loss, state.best_loss, tol)
-            state.best_loss = min(state.best_loss, epoch_loss)
-            solver.epoch_ends(state.t)
+                monitored, previous_best = epoch_loss, state.best_loss
+            # MLPRegressor's rule: an epoch is bad when it does not beat the
+            # best so far by at least tol.
+            count = state.no_improvement_count + 1 if monitored > previous_best - tol else 0
+            solver.epoch_ends(t)
             stop = False
-            if state.no_improvement_count > n_iter_no_change:
+            if count > n_iter_no_change:
                 if solver.no_improvement():
                     stop = check_convergence
                 else:
-                    state.no_improvement_count = 0
+                    count = 0
+            updates.update(
+                coefs=coefs,
+                intercepts=intercepts,
+                solver=solver,
+                n_iter=state.n_iter + 1,
+                t=t,
+                loss_curve=[*state.loss_curve, epoch_loss],
+                best_loss=min(state.best_loss, epoch_loss),
+                no_improvement_count=count,
+            )
+            state.__dict__.update(updates)
             if on_epoch_end is not None and on_epoch_end(
                 EpochEnd(epoch, epoch_loss, validation_loss, validation_score,
                          learning_rate)
@@ -295,7 +306,8 @@ def run_epochs(
                 status = "converged"
                 break
     except KeyboardInterrupt:
-        if rng_state is not None:
+        # Undo the shuffling draw of an epoch that was not committed.
+        if rng_state is not None and state.n_iter == n_iter_at_start:
             state.rng.set_state(rng_state)
         status = "interrupted"
         previous = [*state.coefs, *state.intercepts]
@@ -379,22 +391,30 @@ def run_lbfgs(
         epoch = current["epoch"]
         coefs, intercepts = unpack(xk)
         new_loss = loss_at(xk)
-        state.coefs, state.intercepts = coefs, intercepts
-        state.n_iter += 1
-        state.t += n_samples
-        state.loss_curve.append(current["loss"])
-        state.best_loss = min(state.best_loss, current["loss"])
-        current["loss"] = new_loss
-        current["epoch"] = epoch + 1
+        updates = {}
         validation_loss = validation_score = None
         stop = False
+        count = state.no_improvement_count
         if validation is not None:
-            validation_loss, validation_score, best_val = _record_validation(
-                state, validation, coefs, intercepts
+            updates, validation_loss, validation_score, best_val = (
+                _validation_updates(state, validation, coefs, intercepts)
             )
             if early_stopping:
-                _update_no_improvement(state, validation_loss, best_val, tol)
-                stop = state.no_improvement_count > n_iter_no_change
+                count = count + 1 if validation_loss > best_val - tol else 0
+                stop = count > n_iter_no_change
+        # One update: an interrupt sees the previous iteration or this one.
+        updates.update(
+            coefs=coefs,
+            intercepts=intercepts,
+            n_iter=state.n_iter + 1,
+            t=state.t + n_samples,
+            loss_curve=[*state.loss_curve, current["loss"]],
+            best_loss=min(state.best_loss, current["loss"]),
+            no_improvement_count=count,
+        )
+        state.__dict__.update(updates)
+        current["loss"] = new_loss
+        current["epoch"] = epoch + 1
         if on_epoch_end is not None and on_epoch_end(
             EpochEnd(epoch, state.loss_curve[-1], validation_loss, validation_score,
                      None)

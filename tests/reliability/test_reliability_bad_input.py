@@ -95,10 +95,6 @@ def from_weights(coefs, intercepts, **params):
     return lambda est: SigmoidMLPRegressor.from_weights(coefs, intercepts, **params)
 
 
-def xfail_bug(reason):
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
 VE, TE, NF = ValueError, TypeError, NotFittedError
 # (id, target model, call, exception(s), regex on the message)
 # target: "unfitted" (fresh estimator), "fitted" (fit on X, y) or
@@ -152,11 +148,6 @@ BAD_INPUTS = [
     pytest.param(
         "fit-y-object-None", "fitted", fit(X, y_obj_none), VE,
         r"Input y contains NaN",
-        marks=xfail_bug(
-            "an object y containing None passes validate_data (object arrays skip "
-            "the finiteness check) and becomes NaN: fit reports divergence "
-            "('lower learning_rate') instead of 'y contains NaN'"
-        ),
         id="fit-y-object-None",
     ),
     ("fit-X-complex", "unfitted", fit(X_complex, y), VE, r"Complex data not supported"),
@@ -173,11 +164,6 @@ BAD_INPUTS = [
     pytest.param(
         "fit-y-sparse", "unfitted", fit(X, sp.csr_matrix(y.reshape(-1, 1))), (VE, TE),
         r"(?i)y.*sparse|sparse.*y",
-        marks=xfail_bug(
-            "a sparse y passes validate_data and then fails in np.asarray with "
-            "'setting an array element with a sequence', which does not name the "
-            "problem"
-        ),
         id="fit-y-sparse",
     ),
     # --- mismatched lengths
@@ -412,7 +398,6 @@ def test_bad_input_raises_clear_error(case_id, target, action, exc, match):
     )
 
 
-# the known message bugs (xfail above) do leave the model unchanged: no marks here
 FITTED_CASES = [pytest.param(*c.values, id=c.values[0]) for c in _params(BAD_INPUTS)
                 if c.values[1] in ("fitted", "fitted32", "fitted_df", "from_weights")]
 

@@ -93,12 +93,6 @@ def test_learning_rate_1e6_on_unfitted_model_raises(solver, method):
     assert not hasattr(est, "coefs_")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a failed first fit/partial_fit leaves n_features_in_, n_outputs_ and "
-    "n_layers_ set, so check_is_fitted() passes and predict raises AttributeError "
-    "('coefs_') instead of NotFittedError",
-)
 @pytest.mark.parametrize("cause", ["diverged", "bad-sample_weight"])
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_failed_first_call_leaves_estimator_unfitted(method, cause):
@@ -116,12 +110,6 @@ def test_failed_first_call_leaves_estimator_unfitted(method, cause):
         est.predict(X)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fit(warm_start=False) on a fitted model resets n_features_in_ (inside "
-    "validate_data) before training; when training then fails, the old weights "
-    "stay but n_features_in_ says 5, so the old model can no longer predict",
-)
 @pytest.mark.parametrize("cause", ["diverged", "bad-sample_weight"])
 def test_failed_refit_on_other_width_keeps_previous_model(cause):
     est = _fitted("gd")
@@ -184,15 +172,7 @@ def _no_warning_cases():
     out = []
     for solver in SOLVERS:
         for which in HUGE:
-            marks = ()
-            if solver == "gd" and which != "X":
-                marks = pytest.mark.xfail(
-                    strict=True,
-                    reason="_train computes _BLOW_UP_FACTOR * np.finfo(dtype).max "
-                    "when J at the start is inf: 'RuntimeWarning: overflow "
-                    "encountered in scalar multiply' before the divergence error",
-                )
-            out.append(pytest.param(solver, which, marks=marks, id=f"{solver}-{which}"))
+            out.append(pytest.param(solver, which, id=f"{solver}-{which}"))
     return out
 
 
@@ -348,13 +328,6 @@ class _InterruptAtLine:
         return self._line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not every interruption point is safe: (1) run_full_batch_gd advances "
-    "`params` one statement before `losses.append(loss)`, so Ctrl-C between them "
-    "returns the weights of epoch k+1 with n_iter_ = k; (2) _State.commit assigns "
-    "the attributes one by one, so Ctrl-C inside it leaves a half-committed model",
-)
 @pytest.mark.parametrize("solver", STEP_SOLVERS)
 @pytest.mark.parametrize("method", ["warm-fit", "partial_fit"])
 def test_keyboard_interrupt_at_every_line_never_corrupts_the_model(solver, method):
