@@ -15,6 +15,7 @@ import pytest
 
 import sigmoid_mlp
 import sigmoid_mlp.inspection
+import sigmoid_mlp.persistence
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -40,7 +41,9 @@ def api_entries():
     return names
 
 
-@pytest.mark.parametrize("module", [sigmoid_mlp, sigmoid_mlp.inspection])
+@pytest.mark.parametrize(
+    "module", [sigmoid_mlp, sigmoid_mlp.inspection, sigmoid_mlp.persistence]
+)
 def test_every_public_name_is_in_the_api_reference(module):
     listed = api_entries()
     public = {n for n in module.__all__ if not n.startswith("__")}

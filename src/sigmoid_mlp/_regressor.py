@@ -381,8 +381,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         estimator detects and reports.  With 'sgd' and momentum 0.9 the
         effective step is :math:`\eta/(1-\mu)`, so start around 0.01 - 0.05;
         with 'adam' around 0.01.
-    learning_rate_schedule : {'constant', 'invscaling', 'adaptive'}, \
-            default='constant'
+    learning_rate_schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Step size :math:`\eta_t` over the epochs, for 'gd' and 'sgd'
         (ignored by 'adam' and 'lbfgs'):
 
@@ -791,8 +790,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights :math:`w_i` of the squared errors; None
             gives every sample weight 1.
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-                default=None
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
             A validation set (the convention of scikit-learn's
             ``HistGradientBoostingRegressor``).  With ``early_stopping`` it
             replaces the internal ``validation_fraction`` split; without, it
