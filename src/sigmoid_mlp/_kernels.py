@@ -56,7 +56,7 @@ __all__ = ["FullBatchLossGradient", "GDResult", "run_full_batch_gd"]
 _CHUNK_ELEMENTS = 1 << 15
 _MIN_CHUNK_ROWS = 64
 # Below this many elements one ``expit`` call beats the four-ufunc SIMD form.
-_EXPIT_BELOW = 2048
+_EXPIT_BELOW = 512
 
 
 def _sigmoid_inplace(z):
@@ -156,7 +156,7 @@ class _ChunkBuffers:
         k = layer_sizes[-1]
         self.out = out_s[: k * c].reshape(k, c)
         self.wres = None if wres_s is None else wres_s[: k * c].reshape(k, c)
-        self.ones = ones_s[:c]
+        self.ones = ones_s[:c].reshape(c, 1)
 
     def fill_ones(self):
         for a in self.acts[1:]:
@@ -258,6 +258,7 @@ class FullBatchLossGradient:
             self.chunks.append(
                 (
                     Xc,
+                    Xc.T if not self.sparse else None,
                     yT[:, start:stop],
                     None if sw is None else sw[start:stop],
                     bufs,
@@ -270,6 +271,7 @@ class FullBatchLossGradient:
         self._alpha_mask = (
             self.layout.weight_mask(dtype) * self.alpha if self.alpha else None
         )
+        self._view_cache = {}
         self._architecture = layer_sizes
 
     def _layer_sizes(self, coefs):
@@ -286,6 +288,21 @@ class FullBatchLossGradient:
         """Fresh ``coefs, intercepts`` from the flat internal layout."""
         return self.layout.unpack(theta)
 
+    def _views(self, theta):
+        """Per-layer views into a flat vector, cached: making them costs ~1 µs."""
+        entry = self._view_cache.get(id(theta))
+        if entry is not None and entry[0] is theta:
+            return entry[1]
+        W0T, b0, Vs = self.layout.views(theta)
+        # b0 as a column (broadcast over rows), and the transposed weight
+        # blocks without bias that carry deltas back.
+        views = (W0T, b0[:, None], Vs, [V[:, :-1].T for V in Vs])
+        if len(self._view_cache) > 16:
+            self._view_cache.clear()
+        # Holding ``theta`` keeps its id from being reused by another array.
+        self._view_cache[id(theta)] = (theta, views)
+        return views
+
     # ------------------------------------------------------------ kernel
     def evaluate(self, theta, grad=None, grad_scale=1.0):
         r"""``J(theta)``; with ``grad``, also ``grad := grad_scale * ∂J/∂theta``.
@@ -294,73 +311,76 @@ class FullBatchLossGradient:
         :meth:`pack`); ``grad_scale = -learning_rate`` turns ``grad`` into the
         gradient-descent step itself.  Returns ``J`` as a Python float.
         """
-        W0T, b0, Vs = self.layout.views(theta)
-        b0col = b0[:, None]
-        # The transposed weight blocks that carry deltas back, without bias.
-        VTs = [V[:, :-1].T for V in Vs]
+        # exp(-z) overflows to inf for very negative z; 1 / (1 + inf) = 0 is
+        # the correct sigmoid, so the warning is noise.
+        with np.errstate(over="ignore"):
+            return self._evaluate(theta, grad, grad_scale)
+
+    def _evaluate(self, theta, grad, grad_scale):
+        """:meth:`evaluate` without the ``errstate`` (the caller sets it)."""
+        W0T, b0col, Vs, VTs = self._views(theta)
         n_hidden = len(Vs)
         want_grad = grad is not None
         if want_grad:
-            gW0T_f, gb0_f, gVs_f = self.layout.views(grad)
-            gW0T_t, gb0_t, gVs_t = self.layout.views(self._grad_tmp)
+            gW0T_f, gb0_f, gVs_f, _ = self._views(grad)
+            gW0T_t, gb0_t, gVs_t, _ = self._views(self._grad_tmp)
         sparse = self.sparse
         dot = np.dot
         sse = 0.0
         first = True
-        with np.errstate(over="ignore"):
-            for Xc, yTc, swc, bufs, refill in self.chunks:
-                if refill:
-                    bufs.fill_ones()
-                if sparse and type(Xc) is tuple:
-                    Xc = self.X[Xc[0]:Xc[1]]
-                acts = bufs.acts
-                out = bufs.out
-                # ---- forward: z = V a (bias included through the ones row)
-                z = acts[1][:-1] if n_hidden else out
-                if sparse:
-                    np.copyto(z, (Xc @ W0T.T).T)
-                else:
-                    dot(W0T, Xc.T, out=z)
-                np.add(z, b0col, out=z)
-                for layer in range(n_hidden):
-                    _sigmoid_inplace(z)
-                    z = acts[layer + 2][:-1] if layer + 1 < n_hidden else out
-                    dot(Vs[layer], acts[layer + 1], out=z)
-                # ---- loss from the same forward pass: r = ŷ - y
-                np.subtract(out, yTc, out=out)
-                if swc is None:
-                    delta = out
-                    sse += float(np.vdot(out, out))
-                else:
-                    delta = bufs.wres
-                    np.multiply(out, swc, out=delta)
-                    sse += float(np.vdot(delta, out))
-                if not want_grad:
-                    continue
-                # ---- backward: δ^(l) = (Vᵀ δ^(l+1)) ⊙ a (1 - a)
-                if first:
-                    gW0T, gb0, gVs = gW0T_f, gb0_f, gVs_f
-                else:
-                    gW0T, gb0, gVs = gW0T_t, gb0_t, gVs_t
-                for layer in range(n_hidden - 1, -1, -1):
-                    a_aug = acts[layer + 1]
-                    dot(delta, a_aug.T, out=gVs[layer])
-                    new_delta = bufs.deltas[layer + 1]
-                    dot(VTs[layer], delta, out=new_delta)
-                    a = a_aug[:-1]
-                    np.multiply(new_delta, a, out=new_delta)
-                    np.subtract(1, a, out=a)
-                    np.multiply(new_delta, a, out=new_delta)
-                    delta = new_delta
-                if sparse:
-                    gW0T[...] = (Xc.T @ delta.T).T
-                else:
-                    dot(delta, Xc, out=gW0T)
-                dot(delta, bufs.ones, out=gb0)
-                if first:
-                    first = False
-                else:
-                    np.add(grad, self._grad_tmp, out=grad)
+        for Xc, XcT, yTc, swc, bufs, refill in self.chunks:
+            if refill:
+                bufs.fill_ones()
+            if sparse and type(Xc) is tuple:
+                Xc = self.X[Xc[0]:Xc[1]]
+            acts = bufs.acts
+            out = bufs.out
+            # ---- forward: z = V a (bias included through the ones row)
+            z = acts[1][:-1] if n_hidden else out
+            if sparse:
+                np.copyto(z, (Xc @ W0T.T).T)
+            else:
+                dot(W0T, XcT, out=z)
+            np.add(z, b0col, out=z)
+            for layer in range(n_hidden):
+                _sigmoid_inplace(z)
+                z = acts[layer + 2][:-1] if layer + 1 < n_hidden else out
+                dot(Vs[layer], acts[layer + 1], out=z)
+            # ---- loss from the same forward pass: r = ŷ - y
+            np.subtract(out, yTc, out=out)
+            if swc is None:
+                delta = out
+                sse += float(np.vdot(out, out))
+            else:
+                delta = bufs.wres
+                np.multiply(out, swc, out=delta)
+                sse += float(np.vdot(delta, out))
+            if not want_grad:
+                continue
+            # ---- backward: δ^(l) = (Vᵀ δ^(l+1)) ⊙ a (1 - a)
+            if first:
+                gW0T, gb0, gVs = gW0T_f, gb0_f, gVs_f
+            else:
+                gW0T, gb0, gVs = gW0T_t, gb0_t, gVs_t
+            for layer in range(n_hidden - 1, -1, -1):
+                a_aug = acts[layer + 1]
+                dot(delta, a_aug.T, out=gVs[layer])
+                new_delta = bufs.deltas[layer + 1]
+                dot(VTs[layer], delta, out=new_delta)
+                a = a_aug[:-1]
+                np.multiply(new_delta, a, out=new_delta)
+                np.subtract(1, a, out=a)
+                np.multiply(new_delta, a, out=new_delta)
+                delta = new_delta
+            if sparse:
+                gW0T[...] = (Xc.T @ delta.T).T
+            else:
+                dot(delta, Xc, out=gW0T)
+            dot(delta, bufs.ones, out=gb0)
+            if first:
+                first = False
+            else:
+                np.add(grad, self._grad_tmp, out=grad)
         S = self.weight_sum
         penalty = 0.0
         if self._alpha_mask is not None:
@@ -467,7 +487,7 @@ def run_full_batch_gd(
     previous = None
     spare = np.empty_like(current)
     grad = np.empty_like(current)
-    evaluate = fb.evaluate
+    evaluate = fb._evaluate
     add = np.add
     isfinite = math.isfinite
     threshold = float(divergence_threshold)
@@ -477,6 +497,8 @@ def run_full_batch_gd(
     append = losses.append
     status = "max_iter"
     stop_after = n_iter_no_change if check_convergence else math.inf
+    errstate = np.errstate(over="ignore")
+    errstate.__enter__()
     try:
         for epoch in range(1, n_epochs + 1):
             loss = evaluate(current, grad, scale)
@@ -507,7 +529,9 @@ def run_full_batch_gd(
                 break
     except KeyboardInterrupt:
         status = "interrupted"
-    final = evaluate(current)
+    finally:
+        errstate.__exit__(None, None, None)
+    final = fb.evaluate(current)
     if not isfinite(final) or final > threshold:
         last = previous if previous is not None else current
         coefs_out, intercepts_out = fb.unpack(last)
