@@ -272,6 +272,15 @@ class FullBatchLossGradient:
             self.layout.weight_mask(dtype) * self.alpha if self.alpha else None
         )
         self._view_cache = {}
+        # Bytes of work memory this kernel holds (independent of n once n is
+        # larger than one chunk).
+        self.work_nbytes = sum(
+            a.nbytes
+            for a in [*acts_s[1:], *deltas_s[1:], out_s, ones_s, self._grad_tmp,
+                      self._penalty_tmp]
+            + ([] if wres_s is None else [wres_s])
+            + ([] if self._alpha_mask is None else [self._alpha_mask])
+        )
         self._architecture = layer_sizes
 
     def _layer_sizes(self, coefs):
