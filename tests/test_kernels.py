@@ -153,7 +153,7 @@ def test_float32_stays_float32(sparse):
 def test_sigmoid_saturation_is_silent_and_exact():
     # Pre-activations of +-1000 overflow exp in the SIMD sigmoid; the result
     # must still be exactly 0 and 1, without warnings.
-    X, y, sw, coefs, intercepts = _problem(3000, 1, (3,), 1)
+    X, y, _sw, coefs, intercepts = _problem(3000, 1, (3,), 1)
     coefs[0][:] = [[1000.0, -1000.0, 1.0]]
     ref = _network.loss_gradient(X, y, coefs, intercepts)
     kernel = FullBatchLossGradient(X, y, None, 0.0)

@@ -128,7 +128,7 @@ class _Layout:
     def weight_mask(self, dtype):
         """1 on every weight, 0 on every intercept (biases are not penalised)."""
         mask = np.ones(self.size, dtype=dtype)
-        W0T, b0, Vs = self.views(mask)
+        _W0T, b0, Vs = self.views(mask)
         b0[...] = 0
         for V in Vs:
             V[:, -1] = 0
