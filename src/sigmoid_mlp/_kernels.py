@@ -73,9 +73,8 @@ def _sigmoid_inplace(z):
 class _Layout:
     """Where each layer's weights sit in the flat parameter vector ``theta``.
 
-    Layer 0: ``W^(0)ᵀ`` (``fan_out x n_features``) then ``b^(0)``.
-    Layer ``l >= 1``: ``V_l`` (``fan_out x (fan_in + 1)``), ``V_l[:, :fan_in]
-    = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``.
+    Layer ``l`` is the block ``V_l`` of shape ``(fan_out, fan_in + 1)``, C
+    order: ``V_l[:, :fan_in] = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``.
     """
 
     def __init__(self, layer_sizes):
@@ -83,32 +82,22 @@ class _Layout:
         self.n_layers = len(layer_sizes) - 1
         self.slices = []
         start = 0
-        d, h0 = layer_sizes[0], layer_sizes[1]
-        self.slices.append((start, start + h0 * d, start + h0 * d + h0))
-        start += h0 * d + h0
-        for fan_in, fan_out in zip(layer_sizes[1:-1], layer_sizes[2:]):
+        for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
             self.slices.append((start, start + fan_out * (fan_in + 1)))
             start += fan_out * (fan_in + 1)
         self.size = start
 
     def views(self, theta):
-        """``(W0T, b0, [V_1, ..., V_{L-1}])`` as views into ``theta``."""
-        d, h0 = self.layer_sizes[0], self.layer_sizes[1]
-        s, m, e = self.slices[0]
-        W0T = theta[s:m].reshape(h0, d)
-        b0 = theta[m:e]
-        Vs = []
-        for (s, e), fan_in, fan_out in zip(
-            self.slices[1:], self.layer_sizes[1:-1], self.layer_sizes[2:]
-        ):
-            Vs.append(theta[s:e].reshape(fan_out, fan_in + 1))
-        return W0T, b0, Vs
+        """``[V_0, ..., V_{L-1}]`` as views into ``theta``."""
+        return [
+            theta[s:e].reshape(fan_out, fan_in + 1)
+            for (s, e), fan_in, fan_out in zip(
+                self.slices, self.layer_sizes[:-1], self.layer_sizes[1:]
+            )
+        ]
 
     def pack(self, coefs, intercepts, out):
-        W0T, b0, Vs = self.views(out)
-        W0T[...] = coefs[0].T
-        b0[...] = intercepts[0]
-        for V, W, b in zip(Vs, coefs[1:], intercepts[1:]):
+        for V, W, b in zip(self.views(out), coefs, intercepts):
             fan_in = W.shape[0]
             V[:, :fan_in] = W.T
             V[:, fan_in] = b
@@ -116,21 +105,16 @@ class _Layout:
 
     def unpack(self, theta):
         """Fresh C-contiguous ``coefs, intercepts`` in ``MLPRegressor``'s layout."""
-        W0T, b0, Vs = self.views(theta)
-        coefs = [np.ascontiguousarray(W0T.T)]
-        intercepts = [b0.copy()]
-        for V in Vs:
-            fan_in = V.shape[1] - 1
-            coefs.append(np.ascontiguousarray(V[:, :fan_in].T))
-            intercepts.append(V[:, fan_in].copy())
+        coefs, intercepts = [], []
+        for V in self.views(theta):
+            coefs.append(np.ascontiguousarray(V[:, :-1].T))
+            intercepts.append(V[:, -1].copy())
         return coefs, intercepts
 
     def weight_mask(self, dtype):
         """1 on every weight, 0 on every intercept (biases are not penalised)."""
         mask = np.ones(self.size, dtype=dtype)
-        _W0T, b0, Vs = self.views(mask)
-        b0[...] = 0
-        for V in Vs:
+        for V in self.views(mask):
             V[:, -1] = 0
         return mask
 
@@ -220,8 +204,9 @@ class FullBatchLossGradient:
         if self._architecture == layer_sizes:
             return
         n, dtype = self.n_samples, self.dtype
+        d = layer_sizes[0]
         self.layout = _Layout(layer_sizes)
-        widths = [u + 1 for u in layer_sizes[1:]]
+        widths = [u + 1 for u in layer_sizes]
         if self._chunk_rows is not None:
             c = int(self._chunk_rows)
         else:
@@ -235,8 +220,22 @@ class FullBatchLossGradient:
         wres_s = None if self.sample_weight is None else np.empty(k * c, dtype)
         ones_s = np.ones(c, dtype)
         storage = (acts_s, deltas_s, out_s, wres_s, ones_s)
+        extra = []
 
-        # One entry per chunk: (X rows, yᵀ columns, weights, buffers).
+        if self.sparse:
+            self._mode = "sparse"
+        elif n == c:
+            # One chunk: keep [Xᵀ; 1] (no larger than a chunk buffer), so the
+            # first layer's product and gradient include the bias too.
+            self._mode = "augmented"
+            XaugT = np.empty((d + 1, n), dtype)
+            XaugT[:d] = self.X.T
+            XaugT[d] = 1
+            extra.append(XaugT)
+        else:
+            self._mode = "dense"
+
+        # One entry per chunk: (X rows, yᵀ columns, weights, buffers, refill).
         yT = self.y.T
         sw = self.sample_weight
         full = _ChunkBuffers(storage, layer_sizes, c)
@@ -248,7 +247,9 @@ class FullBatchLossGradient:
             # activations overwrite its row of ones, so it refills it.
             refill = stop - start != c
             bufs = _ChunkBuffers(storage, layer_sizes, stop - start) if refill else full
-            if not self.sparse:
+            if self._mode == "augmented":
+                Xc = XaugT
+            elif self._mode == "dense":
                 Xc = self.X[start:stop]
             elif n == c:
                 Xc = self.X
@@ -256,28 +257,23 @@ class FullBatchLossGradient:
                 # Sparse row slices are copies: taken per epoch, not kept.
                 Xc = (start, stop)
             self.chunks.append(
-                (
-                    Xc,
-                    Xc.T if not self.sparse else None,
-                    yT[:, start:stop],
-                    None if sw is None else sw[start:stop],
-                    bufs,
-                    refill,
-                )
+                (Xc, yT[:, start:stop], None if sw is None else sw[start:stop],
+                 bufs, refill)
             )
         self.chunk_rows = c
+        self._single = len(self.chunks) == 1
         self._grad_tmp = np.empty(self.layout.size, dtype)
         self._penalty_tmp = np.empty(self.layout.size, dtype)
         self._alpha_mask = (
             self.layout.weight_mask(dtype) * self.alpha if self.alpha else None
         )
         self._view_cache = {}
-        # Bytes of work memory this kernel holds (independent of n once n is
-        # larger than one chunk).
+        # Bytes of work memory this kernel holds: bounded by the chunk size,
+        # so independent of n once n exceeds one chunk.
         self.work_nbytes = sum(
             a.nbytes
             for a in [*acts_s[1:], *deltas_s[1:], out_s, ones_s, self._grad_tmp,
-                      self._penalty_tmp]
+                      self._penalty_tmp, *extra]
             + ([] if wres_s is None else [wres_s])
             + ([] if self._alpha_mask is None else [self._alpha_mask])
         )
@@ -298,14 +294,17 @@ class FullBatchLossGradient:
         return self.layout.unpack(theta)
 
     def _views(self, theta):
-        """Per-layer views into a flat vector, cached: making them costs ~1 µs."""
+        """Per-layer views into a flat vector, cached: making them costs ~1 µs.
+
+        ``(Vs, VTs, W0, b0)``: the blocks ``V_l``; their weight parts
+        transposed, ``V_l[:, :-1]ᵀ`` (what carries deltas back); and the first
+        layer's weight part ``V_0[:, :-1]`` and bias column ``V_0[:, -1:]``.
+        """
         entry = self._view_cache.get(id(theta))
         if entry is not None and entry[0] is theta:
             return entry[1]
-        W0T, b0, Vs = self.layout.views(theta)
-        # b0 as a column (broadcast over rows), and the transposed weight
-        # blocks without bias that carry deltas back.
-        views = (W0T, b0[:, None], Vs, [V[:, :-1].T for V in Vs])
+        Vs = self.layout.views(theta)
+        views = (Vs, [V[:, :-1].T for V in Vs], Vs[0][:, :-1], Vs[0][:, -1:])
         if len(self._view_cache) > 16:
             self._view_cache.clear()
         # Holding ``theta`` keeps its id from being reused by another array.
@@ -327,34 +326,40 @@ class FullBatchLossGradient:
 
     def _evaluate(self, theta, grad, grad_scale):
         """:meth:`evaluate` without the ``errstate`` (the caller sets it)."""
-        W0T, b0col, Vs, VTs = self._views(theta)
-        n_hidden = len(Vs)
+        Vs, VTs, W0, b0 = self._views(theta)
+        n_hidden = len(Vs) - 1
         want_grad = grad is not None
+        single = self._single
         if want_grad:
-            gW0T_f, gb0_f, gVs_f, _ = self._views(grad)
-            gW0T_t, gb0_t, gVs_t, _ = self._views(self._grad_tmp)
-        sparse = self.sparse
+            # One chunk writes the gradient directly; several accumulate.
+            gVs = self._views(grad if single else self._grad_tmp)[0]
+            gV0 = gVs[0]
+            if not single:
+                grad.fill(0)
+        mode = self._mode
         dot = np.dot
         sse = 0.0
-        first = True
-        for Xc, XcT, yTc, swc, bufs, refill in self.chunks:
+        for Xc, yTc, swc, bufs, refill in self.chunks:
             if refill:
                 bufs.fill_ones()
-            if sparse and type(Xc) is tuple:
-                Xc = self.X[Xc[0]:Xc[1]]
             acts = bufs.acts
             out = bufs.out
-            # ---- forward: z = V a (bias included through the ones row)
+            # ---- forward: z = V [a; 1] (the bias through the row of ones)
             z = acts[1][:-1] if n_hidden else out
-            if sparse:
-                np.copyto(z, (Xc @ W0T.T).T)
+            if mode == "augmented":
+                dot(Vs[0], Xc, out=z)
+            elif mode == "dense":
+                dot(W0, Xc.T, out=z)
+                np.add(z, b0, out=z)
             else:
-                dot(W0T, XcT, out=z)
-            np.add(z, b0col, out=z)
-            for layer in range(n_hidden):
+                if type(Xc) is tuple:
+                    Xc = self.X[Xc[0]:Xc[1]]
+                np.copyto(z, (Xc @ W0.T).T)
+                np.add(z, b0, out=z)
+            for layer in range(1, n_hidden + 1):
                 _sigmoid_inplace(z)
-                z = acts[layer + 2][:-1] if layer + 1 < n_hidden else out
-                dot(Vs[layer], acts[layer + 1], out=z)
+                z = acts[layer + 1][:-1] if layer < n_hidden else out
+                dot(Vs[layer], acts[layer], out=z)
             # ---- loss from the same forward pass: r = ŷ - y
             np.subtract(out, yTc, out=out)
             if swc is None:
@@ -367,28 +372,26 @@ class FullBatchLossGradient:
             if not want_grad:
                 continue
             # ---- backward: δ^(l) = (Vᵀ δ^(l+1)) ⊙ a (1 - a)
-            if first:
-                gW0T, gb0, gVs = gW0T_f, gb0_f, gVs_f
-            else:
-                gW0T, gb0, gVs = gW0T_t, gb0_t, gVs_t
-            for layer in range(n_hidden - 1, -1, -1):
-                a_aug = acts[layer + 1]
+            for layer in range(n_hidden, 0, -1):
+                a_aug = acts[layer]
                 dot(delta, a_aug.T, out=gVs[layer])
-                new_delta = bufs.deltas[layer + 1]
+                new_delta = bufs.deltas[layer]
                 dot(VTs[layer], delta, out=new_delta)
                 a = a_aug[:-1]
                 np.multiply(new_delta, a, out=new_delta)
                 np.subtract(1, a, out=a)
                 np.multiply(new_delta, a, out=new_delta)
                 delta = new_delta
-            if sparse:
-                gW0T[...] = (Xc.T @ delta.T).T
+            if mode == "augmented":
+                dot(delta, Xc.T, out=gV0)
             else:
-                dot(delta, Xc, out=gW0T)
-            dot(delta, bufs.ones, out=gb0)
-            if first:
-                first = False
-            else:
+                # matmul, unlike dot, writes into the strided views.
+                if mode == "dense":
+                    np.matmul(delta, Xc, out=gV0[:, :-1])
+                else:
+                    gV0[:, :-1] = (Xc.T @ delta.T).T
+                np.matmul(delta, bufs.ones, out=gV0[:, -1:])
+            if not single:
                 np.add(grad, self._grad_tmp, out=grad)
         S = self.weight_sum
         penalty = 0.0
