@@ -78,6 +78,20 @@ def test_loss_gradient_matches_reference(d, hidden, k, weighted, alpha, chunk_ro
         assert_allclose(kernel.loss(coefs, intercepts), ref_loss, rtol=RTOL)
 
 
+def test_flat_loss_gradient_round_trip():
+    X, y, sw, coefs, intercepts = _problem(80, 3, (4, 2), 2, weighted=True)
+    kernel = FullBatchLossGradient(X, y, sw, 0.1)
+    theta = kernel.pack(coefs, intercepts)
+    back_c, back_i = kernel.unpack(theta)
+    for a, b in zip(back_c + back_i, coefs + intercepts):
+        assert_array_equal(a, b)
+    loss, grad = kernel.flat_loss_gradient(theta)
+    ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
+    assert_allclose(loss, ref[0], rtol=RTOL)
+    gc, gi = kernel.unpack(grad)
+    _assert_grads_close(gc + gi, ref[1] + ref[2])
+
+
 @pytest.mark.parametrize("chunk_rows", [1, 2, 49, 50, 51, 99, 100, 1000])
 def test_chunk_boundaries(chunk_rows):
     # n = 100 is a multiple of some chunk lengths and not of others; the
@@ -108,6 +122,16 @@ def test_work_memory_is_bounded_whatever_n():
         _assert_grads_close(cg + ig, ref[1] + ref[2])
     assert sizes[20_000] == sizes[300_000]
     assert sizes[300_000] < X.nbytes / 4
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("k", [1, 3])
+def test_constant_prediction_loss(weighted, k):
+    X, y, sw, coefs, intercepts = _problem(70_001, 1, (3,), k, weighted=weighted)
+    mean = np.average(y, axis=0, weights=sw)
+    expected = _network.squared_error(y, np.broadcast_to(mean, y.shape), sw)
+    got = FullBatchLossGradient(X, y, sw, 0.0).constant_prediction_loss()
+    assert_allclose(got, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])

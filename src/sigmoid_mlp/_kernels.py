@@ -405,6 +405,42 @@ class FullBatchLossGradient:
             np.multiply(grad, grad_scale / S, out=grad)
         return (0.5 * sse + penalty) / S
 
+    def constant_prediction_loss(self):
+        r"""``J`` of the best constant prediction, the weighted mean of ``y``.
+
+        :math:`\frac{1}{2S}\sum_i w_i \lVert y_i - \bar y\rVert^2` (no L2
+        term), computed over chunks of rows so that, unlike the direct
+        formula, it needs no ``n``-sized temporary: a scale for ``y`` that the
+        estimator's divergence test uses.
+        """
+        y, sw, S = self.y, self.sample_weight, self.weight_sum
+        k = y.shape[1]
+        mean = (y.sum(axis=0) if sw is None else sw @ y) / S
+        rows = max(1, min(self.n_samples, _CHUNK_ELEMENTS // k))
+        buf = np.empty((rows, k), dtype=np.result_type(y.dtype, mean.dtype))
+        total = 0.0
+        for start in range(0, self.n_samples, rows):
+            stop = min(start + rows, self.n_samples)
+            r = buf[: stop - start]
+            np.subtract(y[start:stop], mean, out=r)
+            if sw is None:
+                total += float(np.vdot(r, r))
+            else:
+                np.multiply(r, r, out=r)
+                total += float(sw[start:stop] @ r.sum(axis=1))
+        return total / (2.0 * S)
+
+    def flat_loss_gradient(self, theta):
+        """``(J, ∂J/∂theta)`` at a flat vector in the internal layout.
+
+        The seam to ``scipy.optimize.minimize(jac=True)``: optimise over
+        ``theta = self.pack(coefs, intercepts)`` directly (any fixed layout
+        serves L-BFGS) and :meth:`unpack` the result; no per-call repacking.
+        The gradient is a new array.
+        """
+        grad = np.empty_like(theta)
+        return self.evaluate(theta, grad), grad
+
     # ------------------------------------------------------------ interface
     def __call__(self, coefs, intercepts):
         theta = self.pack(coefs, intercepts)
