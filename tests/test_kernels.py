@@ -127,7 +127,7 @@ def test_work_memory_is_bounded_whatever_n():
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("k", [1, 3])
 def test_constant_prediction_loss(weighted, k):
-    X, y, sw, coefs, intercepts = _problem(70_001, 1, (3,), k, weighted=weighted)
+    X, y, sw, _, _ = _problem(70_001, 1, (3,), k, weighted=weighted)
     mean = np.average(y, axis=0, weights=sw)
     expected = _network.squared_error(y, np.broadcast_to(mean, y.shape), sw)
     got = FullBatchLossGradient(X, y, sw, 0.0).constant_prediction_loss()
