@@ -60,9 +60,9 @@ sys.path.insert(0, str(ROOT / "src"))  # benchmark this checkout, not an install
 from sigmoid_mlp import SigmoidMLPRegressor  # noqa: E402
 
 try:  # the optional compiled path
-    from sigmoid_mlp import _numba_kernels
+    from sigmoid_mlp import _compiled
 except ImportError:
-    _numba_kernels = None
+    _compiled = None
 
 EPOCH_CASES = [  # (n, d, h)
     (200, 1, 3),
@@ -458,7 +458,7 @@ def machine():
         python=platform.python_version(), numpy=np.__version__,
         scipy=scipy.__version__, sklearn=sklearn.__version__,
         numba=getattr(sys.modules.get("numba"), "__version__", None),
-        compiled_path=_numba_kernels is not None and _numba_kernels.AVAILABLE,
+        compiled_path=_compiled is not None and _compiled.AVAILABLE,
     )
     try:
         from threadpoolctl import threadpool_info

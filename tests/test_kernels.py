@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
-from sigmoid_mlp import SigmoidMLPRegressor, _network
+from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _kernels, _network
 from sigmoid_mlp._kernels import (
     FullBatchLossGradient,
     _run_generic_gd,
@@ -25,6 +25,17 @@ from sigmoid_mlp._kernels import (
 )
 
 RTOL = 1e-12
+
+needs_numba = pytest.mark.skipif(
+    not _compiled.AVAILABLE, reason="the compiled path needs numba (optional)"
+)
+
+
+@pytest.fixture(params=["numpy", pytest.param("compiled", marks=needs_numba)])
+def engine(request, monkeypatch):
+    """Run a test once on the numpy loop and once on the compiled loop."""
+    monkeypatch.setattr(_kernels, "ENGINE", request.param)
+    return request.param
 
 
 def _problem(n, d, hidden, k, *, weighted=False, dtype=np.float64, seed=0):
@@ -149,7 +160,7 @@ def test_sparse_matches_dense_reference(fmt, chunk_rows):
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_float32_stays_float32(sparse):
+def test_float32_stays_float32(sparse, engine):
     X, y, sw, coefs, intercepts = _problem(300, 3, (5, 2), 2, weighted=True,
                                            dtype=np.float32)
     Xin = sp.csr_matrix(X) if sparse else X
@@ -223,7 +234,7 @@ def _run(kernel, coefs, intercepts, lr, n_epochs, **kw):
 
 @pytest.mark.parametrize("d, hidden, k", ARCHITECTURES[:3])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_gd_matches_reference_loop_step_for_step(d, hidden, k, weighted):
+def test_gd_matches_reference_loop_step_for_step(d, hidden, k, weighted, engine):
     X, y, sw, coefs, intercepts = _problem(90, d, hidden, k, weighted=weighted)
     originals = [p.copy() for p in coefs + intercepts]
     kernel = FullBatchLossGradient(X, y, sw, 0.05, chunk_rows=40)
@@ -244,7 +255,7 @@ def test_gd_matches_reference_loop_step_for_step(d, hidden, k, weighted):
     assert result.best_loss == min(result.losses)
 
 
-def test_gd_stopping_rule_matches_reference():
+def test_gd_stopping_rule_matches_reference(engine):
     X, y, sw, coefs, intercepts = _problem(60, 1, (3,), 1)
     kernel = FullBatchLossGradient(X, y, sw, 0.0)
     # A tol so large that every epoch counts as "no improvement".
@@ -266,7 +277,7 @@ def test_gd_stopping_rule_matches_reference():
 
 
 @pytest.mark.parametrize("cause", ["overflow", "threshold"])
-def test_gd_divergence_returns_last_finite_weights(cause):
+def test_gd_divergence_returns_last_finite_weights(cause, engine):
     X, y, sw, coefs, intercepts = _problem(80, 2, (4,), 1)
     kernel = FullBatchLossGradient(X, y, sw, 0.0)
     if cause == "overflow":
@@ -287,7 +298,7 @@ def test_gd_divergence_returns_last_finite_weights(cause):
     assert all(np.isfinite(p).all() for p in result.coefs + result.intercepts)
 
 
-def test_gd_divergence_at_first_epoch_returns_start_weights():
+def test_gd_divergence_at_first_epoch_returns_start_weights(engine):
     X, y, sw, coefs, intercepts = _problem(50, 1, (3,), 1)
     kernel = FullBatchLossGradient(X, y, sw, 0.0)
     result = _run(kernel, coefs, intercepts, 0.1, 10, divergence_threshold=0.0)
@@ -299,7 +310,7 @@ def test_gd_divergence_at_first_epoch_returns_start_weights():
         assert got is not start
 
 
-def test_gd_divergence_detected_by_final_loss():
+def test_gd_divergence_detected_by_final_loss(engine):
     # The last step diverges: only the final evaluation sees it.
     X, y, sw, coefs, intercepts = _problem(50, 1, (3,), 1)
     kernel = FullBatchLossGradient(X, y, sw, 0.0)
@@ -334,7 +345,7 @@ def test_gd_keyboard_interrupt_keeps_last_complete_epoch():
                                                    ref["params"][L:]), rtol=1e-12)
 
 
-def test_fast_loop_equals_generic_loop():
+def test_fast_loop_equals_generic_loop(engine):
     X, y, sw, coefs, intercepts = _problem(64, 2, (3, 2), 2, weighted=True)
     kernel = FullBatchLossGradient(X, y, sw, 0.01)
     kw = dict(learning_rate=0.3, n_epochs=40, tol=1e-4, n_iter_no_change=3,
@@ -371,7 +382,7 @@ def _mlp_from_weights(X, y, coefs, intercepts, lr, n_epochs):
 
 
 @pytest.mark.parametrize("hidden, k", [((3,), 1), ((4, 3), 2)])
-def test_trajectory_equals_mlpregressor(hidden, k):
+def test_trajectory_equals_mlpregressor(hidden, k, engine):
     rng = np.random.RandomState(0)
     X = rng.uniform(-3, 3, size=(200, 1))
     X = (X - X.mean()) / X.std()
@@ -388,7 +399,7 @@ def test_trajectory_equals_mlpregressor(hidden, k):
         assert_allclose(result.losses, mlp.loss_curve_[-100:], rtol=1e-10)
 
 
-def test_estimator_trajectory_equals_mlpregressor():
+def test_estimator_trajectory_equals_mlpregressor(engine):
     # Through the public estimator: same seed, so the same Glorot draw.
     rng = np.random.RandomState(0)
     X = rng.uniform(-3, 3, size=(200, 1))
@@ -410,3 +421,113 @@ def test_estimator_trajectory_equals_mlpregressor():
     for a, b in zip(ours.coefs_ + ours.intercepts_, mlp.coefs_ + mlp.intercepts_):
         assert_allclose(a, b, rtol=1e-10, atol=1e-10)
     assert_allclose(ours.loss_curve_, mlp.loss_curve_, rtol=1e-10)
+
+
+# ------------------------------------------------- the optional compiled path
+@needs_numba
+@pytest.mark.parametrize("d, hidden, k", ARCHITECTURES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_compiled_loss_gradient_matches_numpy_and_reference(d, hidden, k, weighted,
+                                                            alpha):
+    # 5003 rows: several compiled row blocks and a shorter last one.
+    X, y, sw, coefs, intercepts = _problem(5003, d, hidden, k, weighted=weighted)
+    kernel = FullBatchLossGradient(X, y, sw, alpha)
+    theta = kernel.pack(coefs, intercepts)
+    problem = _compiled.CompiledProblem(kernel, kernel.layout.layer_sizes)
+    assert problem.rows < 5003
+    g_numpy, g_compiled = np.empty_like(theta), np.empty_like(theta)
+    loss_numpy = kernel.evaluate(theta, g_numpy, -0.7)
+    loss_compiled = _compiled.loss(problem, theta, g_compiled, -0.7)
+    assert_allclose(loss_compiled, loss_numpy, rtol=RTOL)
+    assert_allclose(_compiled.loss(problem, theta), loss_numpy, rtol=RTOL)
+    gc, gi = kernel.unpack(g_compiled)
+    nc, ni = kernel.unpack(g_numpy)
+    _assert_grads_close(gc + gi, nc + ni)
+    ref = _network.loss_gradient(X, y, coefs, intercepts, sw, alpha)
+    assert_allclose(loss_compiled, ref[0], rtol=RTOL)
+    _assert_grads_close(gc + gi, [-0.7 * g for g in ref[1] + ref[2]])
+
+
+@needs_numba
+def test_compiled_sigmoid_matches_expit():
+    from scipy.special import expit
+
+    z = np.concatenate([np.linspace(-745, 745, 200_001), np.random.RandomState(0).randn(1000)])
+    out = z.copy()
+    _compiled._sigmoid_row(out, np.empty(z.size, dtype=np.int64), z.size)
+    ref = expit(z)
+    # A few ulp wherever the value is a normal number; below ~1e-308
+    # (z < -709) it returns ~1e-308 instead of smaller subnormals or 0.
+    normal = z > -708
+    assert_allclose(out[normal], ref[normal], rtol=1e-15, atol=0)
+    assert np.all(np.abs(out[~normal] - ref[~normal]) < 1.3e-308)
+    special = np.array([np.nan, np.inf, -np.inf, 0.0])
+    _compiled._sigmoid_row(special, np.empty(4, dtype=np.int64), 4)
+    assert np.isnan(special[0])
+    assert special[1] == 1.0 and special[2] < 1e-307 and special[3] == 0.5
+
+
+@needs_numba
+@pytest.mark.parametrize("n_epochs, tol, n_iter_no_change",
+                         [(150, 0.0, np.inf), (1000, 1e-5, 5), (64, 0.0, np.inf)])
+def test_compiled_blocks_equal_numpy_loop(monkeypatch, n_epochs, tol, n_iter_no_change):
+    # Epoch counts that are not multiples of the block size, and a stop
+    # inside a later block.
+    X, y, sw, coefs, intercepts = _problem(200, 1, (3,), 1, weighted=True)
+    kernel = FullBatchLossGradient(X, y, sw, 0.01)
+    results = {}
+    for engine in ("numpy", "compiled"):
+        monkeypatch.setattr(_kernels, "ENGINE", engine)
+        results[engine] = _run(kernel, coefs, intercepts, 0.05, n_epochs, tol=tol,
+                               n_iter_no_change=n_iter_no_change)
+    a, b = results["numpy"], results["compiled"]
+    assert a.status == b.status
+    assert len(a.losses) == len(b.losses)
+    if tol:
+        assert a.status == "converged" and len(a.losses) > _compiled.BLOCK_EPOCHS
+    assert a.no_improvement_count == b.no_improvement_count
+    assert_allclose(b.losses, a.losses, rtol=1e-11)
+    assert_allclose(b.final_loss, a.final_loss, rtol=1e-11)
+    _assert_grads_close(b.coefs + b.intercepts, a.coefs + a.intercepts, rtol=1e-11)
+
+
+def test_auto_engine_chooses_by_size(monkeypatch):
+    monkeypatch.setattr(_kernels, "ENGINE", "auto")
+    small = FullBatchLossGradient(*_problem(200, 1, (3,), 1)[:2], None, 0.0)
+    small.pack(*_problem(200, 1, (3,), 1)[3:])
+    large = FullBatchLossGradient(*_problem(5000, 1, (3,), 1)[:2], None, 0.0)
+    large.pack(*_problem(5000, 1, (3,), 1)[3:])
+    assert _kernels._use_compiled(small) == _compiled.AVAILABLE
+    assert not _kernels._use_compiled(large)
+    monkeypatch.setattr(_kernels, "ENGINE", "numpy")
+    assert not _kernels._use_compiled(small)
+
+
+@needs_numba
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_compiled_interrupt_keeps_completed_epochs(monkeypatch, when):
+    # Ctrl-C arrives between blocks, either before the second block starts or
+    # just as it returns (its epochs are complete and must be kept).
+    X, y, sw, coefs, intercepts = _problem(100, 1, (3,), 1)
+    kernel = FullBatchLossGradient(X, y, sw, 0.0)
+    real = _compiled.run_gd_block
+    calls = []
+
+    def interrupted_block(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2 and when == "before":
+            raise KeyboardInterrupt
+        real(*args, **kwargs)
+        if len(calls) == 2 and when == "after":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_kernels, "ENGINE", "compiled")
+    monkeypatch.setattr(_compiled, "run_gd_block", interrupted_block)
+    result = _run(kernel, coefs, intercepts, 0.3, 1000)
+    n_done = _compiled.BLOCK_EPOCHS * (1 if when == "before" else 2)
+    ref = _reference_gd(X, y, sw, 0.0, coefs, intercepts, 0.3, n_done)
+    assert result.status == "interrupted"
+    assert len(result.losses) == n_done
+    assert_allclose(result.losses, ref["losses"], rtol=1e-11)
+    _assert_grads_close(result.coefs + result.intercepts, ref["params"], rtol=1e-11)
