@@ -65,15 +65,16 @@ _MIN_CHUNK_ROWS = 64
 _EXPIT_BELOW = 512
 
 
-def _sigmoid_inplace(z):
-    """``z := 1 / (1 + exp(-z))`` in place (``exp`` overflow gives 0, silently)."""
-    if z.size < _EXPIT_BELOW:
-        expit(z, out=z)
-    else:
-        np.negative(z, out=z)
-        np.exp(z, out=z)
-        np.add(z, 1, out=z)
-        np.divide(1, z, out=z)
+def _sigmoid_of_negated(zn):
+    """``zn := 1 / (1 + exp(zn))``: the sigmoid of ``-zn``, in place.
+
+    The caller computes the negated pre-activation directly (with negated
+    weights), which saves the negation pass.  ``exp`` overflow gives
+    ``1 / inf = 0``, the correct value (the caller silences the warning).
+    """
+    np.exp(zn, out=zn)
+    np.add(zn, 1, out=zn)
+    np.divide(1, zn, out=zn)
 
 
 class _Layout:
@@ -136,7 +137,7 @@ class _ChunkBuffers:
     """
 
     def __init__(self, storage, layer_sizes, c):
-        acts_s, deltas_s, out_s, wres_s, ones_s = storage
+        acts_s, deltas_s, out_s, wres_s = storage
         self.c = c
         self.acts = [None]
         self.deltas = [None]
@@ -146,7 +147,6 @@ class _ChunkBuffers:
         k = layer_sizes[-1]
         self.out = out_s[: k * c].reshape(k, c)
         self.wres = None if wres_s is None else wres_s[: k * c].reshape(k, c)
-        self.ones = ones_s[:c].reshape(c, 1)
 
     def fill_ones(self):
         for a in self.acts[1:]:
@@ -212,7 +212,9 @@ class FullBatchLossGradient:
         n, dtype = self.n_samples, self.dtype
         d = layer_sizes[0]
         self.layout = _Layout(layer_sizes)
-        widths = [u + 1 for u in layer_sizes]
+        # The chunk length follows the widest layer after the inputs (X is
+        # read in place, it need not fit in cache with the work arrays).
+        widths = [u + 1 for u in layer_sizes[1:]]
         if self._chunk_rows is not None:
             c = int(self._chunk_rows)
         else:
@@ -224,15 +226,14 @@ class FullBatchLossGradient:
         deltas_s = [None] + [np.empty(u * c, dtype) for u in hidden]
         out_s = np.empty(k * c, dtype)
         wres_s = None if self.sample_weight is None else np.empty(k * c, dtype)
-        ones_s = np.ones(c, dtype)
-        storage = (acts_s, deltas_s, out_s, wres_s, ones_s)
+        storage = (acts_s, deltas_s, out_s, wres_s)
         extra = []
 
         if self.sparse:
             self._mode = "sparse"
-        elif n == c:
-            # One chunk: keep [Xᵀ; 1] (no larger than a chunk buffer), so the
-            # first layer's product and gradient include the bias too.
+        elif n == c and (d + 1) * n <= _CHUNK_ELEMENTS:
+            # One small chunk: keep [Xᵀ; 1] (at most 256 KiB), so the first
+            # layer's product and gradient include the bias too.
             self._mode = "augmented"
             XaugT = np.empty((d + 1, n), dtype)
             XaugT[:d] = self.X.T
@@ -270,6 +271,9 @@ class FullBatchLossGradient:
         self._single = len(self.chunks) == 1
         self._grad_tmp = np.empty(self.layout.size, dtype)
         self._penalty_tmp = np.empty(self.layout.size, dtype)
+        # Any hidden layer of a chunk large enough for the SIMD sigmoid?
+        self._negate = len(hidden) > 0 and c * max(hidden) >= _EXPIT_BELOW
+        self._neg_theta = np.empty(self.layout.size, dtype)
         self._alpha_mask = (
             self.layout.weight_mask(dtype) * self.alpha if self.alpha else None
         )
@@ -278,8 +282,8 @@ class FullBatchLossGradient:
         # so independent of n once n exceeds one chunk.
         self.work_nbytes = sum(
             a.nbytes
-            for a in [*acts_s[1:], *deltas_s[1:], out_s, ones_s, self._grad_tmp,
-                      self._penalty_tmp, *extra]
+            for a in [*acts_s[1:], *deltas_s[1:], out_s, self._grad_tmp,
+                      self._penalty_tmp, self._neg_theta, *extra]
             + ([] if wres_s is None else [wres_s])
             + ([] if self._alpha_mask is None else [self._alpha_mask])
         )
@@ -334,6 +338,11 @@ class FullBatchLossGradient:
         """:meth:`evaluate` without the ``errstate`` (the caller sets it)."""
         Vs, VTs, W0, b0 = self._views(theta)
         n_hidden = len(Vs) - 1
+        if self._negate:
+            # Negated weights give -z directly for the SIMD sigmoid.
+            ntheta = self._neg_theta
+            np.negative(theta, out=ntheta)
+            nVs, _, nW0, nb0 = self._views(ntheta)
         want_grad = grad is not None
         single = self._single
         if want_grad:
@@ -350,22 +359,29 @@ class FullBatchLossGradient:
                 bufs.fill_ones()
             acts = bufs.acts
             out = bufs.out
-            # ---- forward: z = V [a; 1] (the bias through the row of ones)
+            # ---- forward: z = V [a; 1] (the bias through the row of ones);
+            # for a hidden layer large enough for the SIMD sigmoid, -z.
             z = acts[1][:-1] if n_hidden else out
+            neg = n_hidden and z.size >= _EXPIT_BELOW
+            V, W, b = (nVs[0], nW0, nb0) if neg else (Vs[0], W0, b0)
             if mode == "augmented":
-                dot(Vs[0], Xc, out=z)
+                dot(V, Xc, out=z)
             elif mode == "dense":
-                dot(W0, Xc.T, out=z)
-                np.add(z, b0, out=z)
+                dot(W, Xc.T, out=z)
+                np.add(z, b, out=z)
             else:
                 if type(Xc) is tuple:
                     Xc = self.X[Xc[0]:Xc[1]]
-                np.copyto(z, (Xc @ W0.T).T)
-                np.add(z, b0, out=z)
+                np.copyto(z, (Xc @ W.T).T)
+                np.add(z, b, out=z)
             for layer in range(1, n_hidden + 1):
-                _sigmoid_inplace(z)
+                if neg:
+                    _sigmoid_of_negated(z)
+                else:
+                    expit(z, out=z)
                 z = acts[layer + 1][:-1] if layer < n_hidden else out
-                dot(Vs[layer], acts[layer], out=z)
+                neg = layer < n_hidden and z.size >= _EXPIT_BELOW
+                dot(nVs[layer] if neg else Vs[layer], acts[layer], out=z)
             # ---- loss from the same forward pass: r = ŷ - y
             np.subtract(out, yTc, out=out)
             if swc is None:
@@ -396,7 +412,7 @@ class FullBatchLossGradient:
                     np.matmul(delta, Xc, out=gV0[:, :-1])
                 else:
                     gV0[:, :-1] = (Xc.T @ delta.T).T
-                np.matmul(delta, bufs.ones, out=gV0[:, -1:])
+                np.add.reduce(delta, axis=1, out=gV0[:, -1])
             if not single:
                 np.add(grad, self._grad_tmp, out=grad)
         S = self.weight_sum
