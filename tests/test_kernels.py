@@ -52,6 +52,13 @@ def _problem(n, d, hidden, k, *, weighted=False, dtype=np.float64, seed=0):
     return X, y, sw, coefs, intercepts
 
 
+def _prepared(kernel, coefs):
+    """Allocate the kernel's buffers now, so every call takes the fast path
+    (a fresh kernel's first call uses the reference functions)."""
+    kernel._prepare([coefs[0].shape[0], *(c.shape[1] for c in coefs)])
+    return kernel
+
+
 def _assert_grads_close(got, ref, rtol=RTOL):
     """Element-wise relative ``rtol``, with an absolute floor at ``rtol`` times
     the array's largest entry (an entry that cancels to ~0 in one summation
@@ -79,7 +86,7 @@ ARCHITECTURES = [
 def test_loss_gradient_matches_reference(d, hidden, k, weighted, alpha, chunk_rows):
     X, y, sw, coefs, intercepts = _problem(250, d, hidden, k, weighted=weighted)
     ref_loss, ref_cg, ref_ig = _network.loss_gradient(X, y, coefs, intercepts, sw, alpha)
-    kernel = FullBatchLossGradient(X, y, sw, alpha, chunk_rows=chunk_rows)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, alpha, chunk_rows=chunk_rows), coefs)
     for _ in range(2):  # buffers are reused: the second call must agree too
         loss, cg, ig = kernel(coefs, intercepts)
         assert isinstance(loss, float)
@@ -91,7 +98,7 @@ def test_loss_gradient_matches_reference(d, hidden, k, weighted, alpha, chunk_ro
 
 def test_flat_loss_gradient_round_trip():
     X, y, sw, coefs, intercepts = _problem(80, 3, (4, 2), 2, weighted=True)
-    kernel = FullBatchLossGradient(X, y, sw, 0.1)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.1), coefs)
     theta = kernel.pack(coefs, intercepts)
     back_c, back_i = kernel.unpack(theta)
     for a, b in zip(back_c + back_i, coefs + intercepts):
@@ -103,14 +110,30 @@ def test_flat_loss_gradient_round_trip():
     _assert_grads_close(gc + gi, ref[1] + ref[2])
 
 
+def test_first_call_of_a_fresh_kernel_uses_the_reference():
+    # A kernel built for one mini-batch is called once: that call skips the
+    # buffer set-up and returns exactly the reference; later calls are fast.
+    X, y, sw, coefs, intercepts = _problem(50, 2, (3,), 1, weighted=True)
+    kernel = FullBatchLossGradient(X, y, sw, 0.1)
+    ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
+    first = kernel(coefs, intercepts)
+    assert first[0] == ref[0]
+    for a, b in zip(first[1] + first[2], ref[1] + ref[2]):
+        assert_array_equal(a, b)
+    assert kernel._architecture is None
+    second = kernel(coefs, intercepts)
+    assert kernel._architecture is not None
+    assert_allclose(second[0], ref[0], rtol=RTOL)
+    _assert_grads_close(second[1] + second[2], ref[1] + ref[2])
+
+
 @pytest.mark.parametrize("chunk_rows", [1, 2, 49, 50, 51, 99, 100, 1000])
 def test_chunk_boundaries(chunk_rows):
     # n = 100 is a multiple of some chunk lengths and not of others; the
     # shorter last chunk shares storage with the full ones.
     X, y, sw, coefs, intercepts = _problem(100, 3, (4, 3), 2, weighted=True)
     ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
-    kernel = FullBatchLossGradient(X, y, sw, 0.1, chunk_rows=chunk_rows)
-    assert kernel(coefs, intercepts)  # prepares the buffers
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.1, chunk_rows=chunk_rows), coefs)
     assert kernel.chunk_rows == min(chunk_rows, 100)
     for _ in range(3):
         loss, cg, ig = kernel(coefs, intercepts)
@@ -124,7 +147,7 @@ def test_work_memory_is_bounded_whatever_n():
     sizes = {}
     for n in (20_000, 300_000):
         X, y, sw, coefs, intercepts = _problem(n, 2, (3,), 1, weighted=True)
-        kernel = FullBatchLossGradient(X, y, sw, 0.1)
+        kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.1), coefs)
         loss, cg, ig = kernel(coefs, intercepts)
         assert len(kernel.chunks) > 1
         sizes[n] = kernel.work_nbytes
@@ -152,7 +175,7 @@ def test_sparse_matches_dense_reference(fmt, chunk_rows):
     X[np.random.RandomState(1).rand(*X.shape) < 0.6] = 0
     Xs = sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X)
     ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.2)
-    kernel = FullBatchLossGradient(Xs, y, sw, 0.2, chunk_rows=chunk_rows)
+    kernel = _prepared(FullBatchLossGradient(Xs, y, sw, 0.2, chunk_rows=chunk_rows), coefs)
     for _ in range(2):
         loss, cg, ig = kernel(coefs, intercepts)
         assert_allclose(loss, ref[0], rtol=RTOL)
@@ -164,7 +187,7 @@ def test_float32_stays_float32(sparse, engine):
     X, y, sw, coefs, intercepts = _problem(300, 3, (5, 2), 2, weighted=True,
                                            dtype=np.float32)
     Xin = sp.csr_matrix(X) if sparse else X
-    kernel = FullBatchLossGradient(Xin, y, sw, 0.1, chunk_rows=64)
+    kernel = _prepared(FullBatchLossGradient(Xin, y, sw, 0.1, chunk_rows=64), coefs)
     loss, cg, ig = kernel(coefs, intercepts)
     assert all(g.dtype == np.float32 for g in cg + ig)
     # Against the float64 reference at the same (float32) numbers: float32
@@ -191,7 +214,7 @@ def test_sigmoid_saturation_is_silent_and_exact():
     X, y, _sw, coefs, intercepts = _problem(3000, 1, (3,), 1)
     coefs[0][:] = [[1000.0, -1000.0, 1.0]]
     ref = _network.loss_gradient(X, y, coefs, intercepts)
-    kernel = FullBatchLossGradient(X, y, None, 0.0)
+    kernel = _prepared(FullBatchLossGradient(X, y, None, 0.0), coefs)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loss, cg, ig = kernel(coefs, intercepts)
@@ -237,7 +260,7 @@ def _run(kernel, coefs, intercepts, lr, n_epochs, **kw):
 def test_gd_matches_reference_loop_step_for_step(d, hidden, k, weighted, engine):
     X, y, sw, coefs, intercepts = _problem(90, d, hidden, k, weighted=weighted)
     originals = [p.copy() for p in coefs + intercepts]
-    kernel = FullBatchLossGradient(X, y, sw, 0.05, chunk_rows=40)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.05, chunk_rows=40), coefs)
     result = _run(kernel, coefs, intercepts, 0.2, 60)
     ref = _reference_gd(X, y, sw, 0.05, coefs, intercepts, 0.2, 60)
     # The inputs are never modified.
@@ -257,7 +280,7 @@ def test_gd_matches_reference_loop_step_for_step(d, hidden, k, weighted, engine)
 
 def test_gd_stopping_rule_matches_reference(engine):
     X, y, sw, coefs, intercepts = _problem(60, 1, (3,), 1)
-    kernel = FullBatchLossGradient(X, y, sw, 0.0)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
     # A tol so large that every epoch counts as "no improvement".
     result = _run(kernel, coefs, intercepts, 0.1, 100, tol=10.0, n_iter_no_change=4)
     ref = _reference_gd(X, y, sw, 0.0, coefs, intercepts, 0.1, 100, tol=10.0,
@@ -279,7 +302,7 @@ def test_gd_stopping_rule_matches_reference(engine):
 @pytest.mark.parametrize("cause", ["overflow", "threshold"])
 def test_gd_divergence_returns_last_finite_weights(cause, engine):
     X, y, sw, coefs, intercepts = _problem(80, 2, (4,), 1)
-    kernel = FullBatchLossGradient(X, y, sw, 0.0)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
     if cause == "overflow":
         lr, threshold = 1e8, np.inf
     else:
@@ -300,7 +323,7 @@ def test_gd_divergence_returns_last_finite_weights(cause, engine):
 
 def test_gd_divergence_at_first_epoch_returns_start_weights(engine):
     X, y, sw, coefs, intercepts = _problem(50, 1, (3,), 1)
-    kernel = FullBatchLossGradient(X, y, sw, 0.0)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
     result = _run(kernel, coefs, intercepts, 0.1, 10, divergence_threshold=0.0)
     assert result.status == "diverged"
     assert result.diverged_epoch == 1
@@ -313,7 +336,7 @@ def test_gd_divergence_at_first_epoch_returns_start_weights(engine):
 def test_gd_divergence_detected_by_final_loss(engine):
     # The last step diverges: only the final evaluation sees it.
     X, y, sw, coefs, intercepts = _problem(50, 1, (3,), 1)
-    kernel = FullBatchLossGradient(X, y, sw, 0.0)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
     start = kernel.loss(coefs, intercepts)
     result = _run(kernel, coefs, intercepts, 50.0, 1, divergence_threshold=2 * start)
     assert result.losses == [start]
@@ -326,7 +349,7 @@ def test_gd_divergence_detected_by_final_loss(engine):
 
 def test_gd_keyboard_interrupt_keeps_last_complete_epoch():
     X, y, sw, coefs, intercepts = _problem(70, 1, (3,), 1)
-    kernel = FullBatchLossGradient(X, y, sw, 0.0)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
     seen = []
 
     def on_epoch(epoch, loss):
@@ -347,7 +370,7 @@ def test_gd_keyboard_interrupt_keeps_last_complete_epoch():
 
 def test_fast_loop_equals_generic_loop(engine):
     X, y, sw, coefs, intercepts = _problem(64, 2, (3, 2), 2, weighted=True)
-    kernel = FullBatchLossGradient(X, y, sw, 0.01)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.01), coefs)
     kw = dict(learning_rate=0.3, n_epochs=40, tol=1e-4, n_iter_no_change=3,
               best_loss=np.inf, no_improvement_count=0, check_convergence=True,
               divergence_threshold=1e6)
@@ -389,7 +412,7 @@ def test_trajectory_equals_mlpregressor(hidden, k, engine):
     y = np.hstack([np.sin(3 * X) + 0.1 * rng.randn(200, 1) for _ in range(k)])
     coefs, intercepts = _network.init_weights([1, *hidden, k], rng)
     mlp = _mlp_from_weights(X, y if k > 1 else y.ravel(), coefs, intercepts, 0.5, 100)
-    kernel = FullBatchLossGradient(X, y, None, 0.0)
+    kernel = _prepared(FullBatchLossGradient(X, y, None, 0.0), coefs)
     result = _run(kernel, coefs, intercepts, 0.5, 100)
     assert mlp.n_iter_ == len(result.losses) == 100
     for ours, theirs in zip(result.coefs + result.intercepts,
@@ -432,7 +455,7 @@ def test_compiled_loss_gradient_matches_numpy_and_reference(d, hidden, k, weight
                                                             alpha):
     # 5003 rows: several compiled row blocks and a shorter last one.
     X, y, sw, coefs, intercepts = _problem(5003, d, hidden, k, weighted=weighted)
-    kernel = FullBatchLossGradient(X, y, sw, alpha)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, alpha), coefs)
     theta = kernel.pack(coefs, intercepts)
     problem = _compiled.CompiledProblem(kernel, kernel.layout.layer_sizes)
     assert problem.rows < 5003
@@ -475,7 +498,7 @@ def test_compiled_blocks_equal_numpy_loop(monkeypatch, n_epochs, tol, n_iter_no_
     # Epoch counts that are not multiples of the block size, and a stop
     # inside a later block.
     X, y, sw, coefs, intercepts = _problem(200, 1, (3,), 1, weighted=True)
-    kernel = FullBatchLossGradient(X, y, sw, 0.01)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.01), coefs)
     results = {}
     for engine in ("numpy", "compiled"):
         monkeypatch.setattr(_kernels, "ENGINE", engine)
@@ -510,7 +533,7 @@ def test_compiled_interrupt_keeps_completed_epochs(monkeypatch, when):
     # Ctrl-C arrives between blocks, either before the second block starts or
     # just as it returns (its epochs are complete and must be kept).
     X, y, sw, coefs, intercepts = _problem(100, 1, (3,), 1)
-    kernel = FullBatchLossGradient(X, y, sw, 0.0)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
     real = _compiled.run_gd_block
     calls = []
 

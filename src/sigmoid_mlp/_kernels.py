@@ -202,6 +202,7 @@ class FullBatchLossGradient:
         self.sparse = sp.issparse(X)
         self._chunk_rows = chunk_rows
         self._architecture = None
+        self._called = False
 
     # ------------------------------------------------------------ set-up
     def _prepare(self, layer_sizes):
@@ -465,6 +466,13 @@ class FullBatchLossGradient:
 
     # ------------------------------------------------------------ interface
     def __call__(self, coefs, intercepts):
+        if self._architecture is None and not self._called:
+            # A kernel that may be used once (a mini-batch): the plain
+            # reference functions cost less than allocating the buffers.
+            self._called = True
+            return _network.loss_gradient(
+                self.X, self.y, coefs, intercepts, self.sample_weight, self.alpha
+            )
         theta = self.pack(coefs, intercepts)
         grad = np.empty_like(theta)
         loss = self.evaluate(theta, grad)
