@@ -53,8 +53,7 @@ def _problem(n, d, hidden, k, *, weighted=False, dtype=np.float64, seed=0):
 
 
 def _prepared(kernel, coefs):
-    """Allocate the kernel's buffers now, so every call takes the fast path
-    (a fresh kernel's first call uses the reference functions)."""
+    """Allocate the kernel's buffers now (as its first use would)."""
     kernel._prepare([coefs[0].shape[0], *(c.shape[1] for c in coefs)])
     return kernel
 
@@ -108,23 +107,6 @@ def test_flat_loss_gradient_round_trip():
     assert_allclose(loss, ref[0], rtol=RTOL)
     gc, gi = kernel.unpack(grad)
     _assert_grads_close(gc + gi, ref[1] + ref[2])
-
-
-def test_first_call_of_a_fresh_kernel_uses_the_reference():
-    # A kernel built for one mini-batch is called once: that call skips the
-    # buffer set-up and returns exactly the reference; later calls are fast.
-    X, y, sw, coefs, intercepts = _problem(50, 2, (3,), 1, weighted=True)
-    kernel = FullBatchLossGradient(X, y, sw, 0.1)
-    ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
-    first = kernel(coefs, intercepts)
-    assert first[0] == ref[0]
-    for a, b in zip(first[1] + first[2], ref[1] + ref[2]):
-        assert_array_equal(a, b)
-    assert kernel._architecture is None
-    second = kernel(coefs, intercepts)
-    assert kernel._architecture is not None
-    assert_allclose(second[0], ref[0], rtol=RTOL)
-    _assert_grads_close(second[1] + second[2], ref[1] + ref[2])
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 2, 49, 50, 51, 99, 100, 1000])
@@ -347,7 +329,7 @@ def test_gd_divergence_detected_by_final_loss(engine):
         assert_array_equal(got, s)
 
 
-def test_gd_keyboard_interrupt_keeps_last_complete_epoch():
+def test_gd_keyboard_interrupt_keeps_last_complete_epoch(engine):
     X, y, sw, coefs, intercepts = _problem(70, 1, (3,), 1)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
     seen = []

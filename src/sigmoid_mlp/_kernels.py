@@ -202,7 +202,6 @@ class FullBatchLossGradient:
         self.sparse = sp.issparse(X)
         self._chunk_rows = chunk_rows
         self._architecture = None
-        self._called = False
 
     # ------------------------------------------------------------ set-up
     def _prepare(self, layer_sizes):
@@ -466,13 +465,6 @@ class FullBatchLossGradient:
 
     # ------------------------------------------------------------ interface
     def __call__(self, coefs, intercepts):
-        if self._architecture is None and not self._called:
-            # A kernel that may be used once (a mini-batch): the plain
-            # reference functions cost less than allocating the buffers.
-            self._called = True
-            return _network.loss_gradient(
-                self.X, self.y, coefs, intercepts, self.sample_weight, self.alpha
-            )
         theta = self.pack(coefs, intercepts)
         grad = np.empty_like(theta)
         loss = self.evaluate(theta, grad)
@@ -562,13 +554,13 @@ def run_full_batch_gd(
         )
     fb = loss_gradient
     current = fb.pack(coefs, intercepts)  # a copy: the inputs stay untouched
-    if on_epoch is None and _use_compiled(fb):
+    if _use_compiled(fb):
         return _run_compiled_gd(
             fb, current, learning_rate=learning_rate, n_epochs=n_epochs, tol=tol,
             n_iter_no_change=n_iter_no_change, best_loss=best_loss,
             no_improvement_count=no_improvement_count,
             check_convergence=check_convergence,
-            divergence_threshold=divergence_threshold,
+            divergence_threshold=divergence_threshold, on_epoch=on_epoch,
         )
     previous = None
     spare = np.empty_like(current)
@@ -656,8 +648,12 @@ def _use_compiled(fb):
 
 def _run_compiled_gd(fb, current, *, learning_rate, n_epochs, tol, n_iter_no_change,
                      best_loss, no_improvement_count, check_convergence,
-                     divergence_threshold):
-    """:func:`run_full_batch_gd` with the epochs run in compiled blocks."""
+                     divergence_threshold, on_epoch):
+    """:func:`run_full_batch_gd` with the epochs run in compiled blocks.
+
+    With ``on_epoch`` the blocks are one epoch long, so the callback runs
+    after every epoch and the arithmetic is the same as without it.
+    """
     from . import _compiled as cc
 
     problem = cc.CompiledProblem(fb, fb.layout.layer_sizes)
@@ -684,11 +680,14 @@ def _run_compiled_gd(fb, current, *, learning_rate, n_epochs, tol, n_iter_no_cha
         return int(info[1]), float(info[4])
 
     try:
+        block_epochs = cc.BLOCK_EPOCHS if on_epoch is None else 1
         while len(losses) < n_epochs:
-            size = min(cc.BLOCK_EPOCHS, n_epochs - len(losses))
+            size = min(block_epochs, n_epochs - len(losses))
             cc.run_gd_block(problem, current, previous, grad, learning_rate, size,
                             block, threshold, tol, best_loss, count, stop_after, info)
             code, loss = collect()
+            if on_epoch is not None and code != 2 and len(losses):
+                on_epoch(len(losses), losses[-1])
             if code == 2:
                 last = previous if have_previous else current
                 coefs_out, intercepts_out = fb.unpack(last)
