@@ -87,7 +87,7 @@ def test_loss_gradient_matches_reference(d, hidden, k, weighted, alpha, chunk_ro
     ref_loss, ref_cg, ref_ig = _network.loss_gradient(X, y, coefs, intercepts, sw, alpha)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, alpha, chunk_rows=chunk_rows), coefs)
     for _ in range(2):  # buffers are reused: the second call must agree too
-        loss, cg, ig = kernel(coefs, intercepts)
+        loss, cg, ig = kernel.fast_call(coefs, intercepts)
         assert isinstance(loss, float)
         assert_allclose(loss, ref_loss, rtol=RTOL)
         _assert_grads_close(cg, ref_cg)
@@ -118,7 +118,7 @@ def test_chunk_boundaries(chunk_rows):
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.1, chunk_rows=chunk_rows), coefs)
     assert kernel.chunk_rows == min(chunk_rows, 100)
     for _ in range(3):
-        loss, cg, ig = kernel(coefs, intercepts)
+        loss, cg, ig = kernel.fast_call(coefs, intercepts)
         assert_allclose(loss, ref[0], rtol=RTOL)
         _assert_grads_close(cg + ig, ref[1] + ref[2])
 
@@ -130,7 +130,7 @@ def test_work_memory_is_bounded_whatever_n():
     for n in (20_000, 300_000):
         X, y, sw, coefs, intercepts = _problem(n, 2, (3,), 1, weighted=True)
         kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.1), coefs)
-        loss, cg, ig = kernel(coefs, intercepts)
+        loss, cg, ig = kernel.fast_call(coefs, intercepts)
         assert len(kernel.chunks) > 1
         sizes[n] = kernel.work_nbytes
         ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
@@ -159,7 +159,7 @@ def test_sparse_matches_dense_reference(fmt, chunk_rows):
     ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.2)
     kernel = _prepared(FullBatchLossGradient(Xs, y, sw, 0.2, chunk_rows=chunk_rows), coefs)
     for _ in range(2):
-        loss, cg, ig = kernel(coefs, intercepts)
+        loss, cg, ig = kernel.fast_call(coefs, intercepts)
         assert_allclose(loss, ref[0], rtol=RTOL)
         _assert_grads_close(cg + ig, ref[1] + ref[2])
 
@@ -170,7 +170,7 @@ def test_float32_stays_float32(sparse, engine):
                                            dtype=np.float32)
     Xin = sp.csr_matrix(X) if sparse else X
     kernel = _prepared(FullBatchLossGradient(Xin, y, sw, 0.1, chunk_rows=64), coefs)
-    loss, cg, ig = kernel(coefs, intercepts)
+    loss, cg, ig = kernel.fast_call(coefs, intercepts)
     assert all(g.dtype == np.float32 for g in cg + ig)
     # Against the float64 reference at the same (float32) numbers: float32
     # arithmetic over a few hundred terms is good to ~1e-6 relative.
@@ -199,7 +199,7 @@ def test_sigmoid_saturation_is_silent_and_exact():
     kernel = _prepared(FullBatchLossGradient(X, y, None, 0.0), coefs)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss, cg, ig = kernel(coefs, intercepts)
+        loss, cg, ig = kernel.fast_call(coefs, intercepts)
     assert_allclose(loss, ref[0], rtol=RTOL)
     _assert_grads_close(cg + ig, ref[1] + ref[2])
 
@@ -348,6 +348,15 @@ def test_gd_keyboard_interrupt_keeps_last_complete_epoch(engine):
     L = len(coefs)
     assert_allclose(result.final_loss, kernel.loss(ref["params"][:L],
                                                    ref["params"][L:]), rtol=1e-12)
+
+
+def test_call_is_the_reference():
+    X, y, sw, coefs, intercepts = _problem(50, 2, (3,), 1, weighted=True)
+    got = FullBatchLossGradient(X, y, sw, 0.1)(coefs, intercepts)
+    ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
+    assert got[0] == ref[0]
+    for a, b in zip(got[1] + got[2], ref[1] + ref[2]):
+        assert_array_equal(a, b)
 
 
 def test_fast_loop_equals_generic_loop(engine):

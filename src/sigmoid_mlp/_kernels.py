@@ -465,6 +465,21 @@ class FullBatchLossGradient:
 
     # ------------------------------------------------------------ interface
     def __call__(self, coefs, intercepts):
+        """``(J, coef_grads, intercept_grads)`` by the reference functions.
+
+        The list-of-arrays interface (used per mini-batch and per L-BFGS
+        evaluation) keeps :func:`sigmoid_mlp._network.loss_gradient`'s exact
+        arithmetic, so those solvers follow ``MLPRegressor``'s trajectories
+        bit for bit where the tests expect it.  The fast path is
+        :meth:`evaluate` / :meth:`flat_loss_gradient` on flat vectors, and
+        :func:`run_full_batch_gd`.
+        """
+        return _network.loss_gradient(
+            self.X, self.y, coefs, intercepts, self.sample_weight, self.alpha
+        )
+
+    def fast_call(self, coefs, intercepts):
+        """:meth:`__call__` through the fast kernel (equal to relative 1e-12)."""
         theta = self.pack(coefs, intercepts)
         grad = np.empty_like(theta)
         loss = self.evaluate(theta, grad)
@@ -573,6 +588,7 @@ def run_full_batch_gd(
     best_loss = float(best_loss)
     losses = []
     append = losses.append
+    done = 0  # epochs committed; ``losses`` may hold one more, uncommitted
     status = "max_iter"
     stop_after = n_iter_no_change if check_convergence else math.inf
     errstate = np.errstate(over="ignore")
@@ -583,23 +599,20 @@ def run_full_batch_gd(
             if not isfinite(loss) or loss > threshold:
                 last = previous if previous is not None else current
                 coefs_out, intercepts_out = fb.unpack(last)
+                del losses[done:]
                 return GDResult(
                     coefs_out, intercepts_out, losses, "diverged", loss,
                     best_loss, no_improvement_count, epoch,
                 )
+            count = no_improvement_count + 1 if loss > best_loss - tol else 0
+            best = loss if loss < best_loss else best_loss
             add(current, grad, out=spare)
-            # Commit the epoch only once it is complete (KeyboardInterrupt-safe):
-            # ``previous`` and ``current`` are intact until this rotation.
-            previous, current, spare = current, spare, (
-                previous if previous is not None else np.empty_like(current)
-            )
+            free = previous if previous is not None else np.empty_like(current)
             append(loss)
-            if loss > best_loss - tol:
-                no_improvement_count += 1
-            else:
-                no_improvement_count = 0
-            if loss < best_loss:
-                best_loss = loss
+            # Commit the epoch in one statement (one line, no call): a
+            # KeyboardInterrupt lands before or after it, never inside, so the
+            # weights, the loss record and the counters always agree.
+            previous, current, spare, no_improvement_count, best_loss, done = current, spare, free, count, best, epoch
             if on_epoch is not None:
                 on_epoch(epoch, loss)
             if no_improvement_count > stop_after:
@@ -609,6 +622,7 @@ def run_full_batch_gd(
         status = "interrupted"
     finally:
         errstate.__exit__(None, None, None)
+    del losses[done:]
     final = fb.evaluate(current)
     if not isfinite(final) or final > threshold:
         last = previous if previous is not None else current
@@ -667,40 +681,43 @@ def _run_compiled_gd(fb, current, *, learning_rate, n_epochs, tol, n_iter_no_cha
     best_loss = float(best_loss)
     count = int(no_improvement_count)
     losses = []
+    done = 0  # epochs committed; ``losses`` may hold more, uncommitted
     status = "max_iter"
-
-    def collect():
-        """Take over the outcome of the last block (once)."""
-        nonlocal best_loss, count, have_previous
-        done = int(info[0])
-        info[0] = -1
-        losses.extend(block[:done].tolist())
-        best_loss, count = float(info[2]), int(info[3])
-        have_previous = have_previous or done > 0
-        return int(info[1]), float(info[4])
-
+    block_epochs = cc.BLOCK_EPOCHS if on_epoch is None else 1
     try:
-        block_epochs = cc.BLOCK_EPOCHS if on_epoch is None else 1
-        while len(losses) < n_epochs:
-            size = min(block_epochs, n_epochs - len(losses))
+        while done < n_epochs:
+            size = min(block_epochs, n_epochs - done)
             cc.run_gd_block(problem, current, previous, grad, learning_rate, size,
                             block, threshold, tol, best_loss, count, stop_after, info)
-            code, loss = collect()
-            if on_epoch is not None and code != 2 and len(losses):
-                on_epoch(len(losses), losses[-1])
+            new = int(info[0])
+            del losses[done:]
+            losses.extend(block[:new].tolist())
+            # Take over the block's outcome in one statement (see the numpy
+            # loop): an interrupt lands before or after it, never inside.
+            done, best_loss, count, have_previous, info[0] = done + new, float(info[2]), int(info[3]), have_previous or new > 0, -1
+            code = int(info[1])
             if code == 2:
                 last = previous if have_previous else current
                 coefs_out, intercepts_out = fb.unpack(last)
-                return GDResult(coefs_out, intercepts_out, losses, "diverged", loss,
-                                best_loss, count, len(losses) + 1)
+                return GDResult(coefs_out, intercepts_out, losses, "diverged",
+                                float(info[4]), best_loss, count, done + 1)
+            if on_epoch is not None and new:
+                on_epoch(done, losses[done - 1])
             if code == 1:
                 status = "converged"
                 break
     except KeyboardInterrupt:
         if info[0] >= 0:  # the block finished but its outcome was not taken
-            collect()
+            new = int(info[0])
+            del losses[done:]
+            losses.extend(block[:new].tolist())
+            done, best_loss, count, have_previous = done + new, float(info[2]), int(info[3]), have_previous or new > 0
         status = "interrupted"
-    final = cc.loss(problem, current)
+    del losses[done:]
+    # The same function as ``loss_gradient.loss``, so the estimator compares
+    # like with like (e.g. a step too small to change the weights leaves J
+    # bit for bit unchanged).
+    final = fb.evaluate(current)
     if not math.isfinite(final) or final > threshold:
         last = previous if have_previous else current
         coefs_out, intercepts_out = fb.unpack(last)
