@@ -444,19 +444,21 @@ class FullBatchLossGradient:
         """
         y, sw, S = self.y, self.sample_weight, self.weight_sum
         k = y.shape[1]
-        mean = (y.sum(axis=0) if sw is None else sw @ y) / S
         rows = max(1, min(self.n_samples, _CHUNK_ELEMENTS // k))
-        buf = np.empty((rows, k), dtype=np.result_type(y.dtype, mean.dtype))
         total = 0.0
-        for start in range(0, self.n_samples, rows):
-            stop = min(start + rows, self.n_samples)
-            r = buf[: stop - start]
-            np.subtract(y[start:stop], mean, out=r)
-            if sw is None:
-                total += float(np.vdot(r, r))
-            else:
-                np.multiply(r, r, out=r)
-                total += float(sw[start:stop] @ r.sum(axis=1))
+        # Overflow (huge y) gives inf, reported by the caller as divergence.
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = (y.sum(axis=0) if sw is None else sw @ y) / S
+            buf = np.empty((rows, k), dtype=np.result_type(y.dtype, mean.dtype))
+            for start in range(0, self.n_samples, rows):
+                stop = min(start + rows, self.n_samples)
+                r = buf[: stop - start]
+                np.subtract(y[start:stop], mean, out=r)
+                if sw is None:
+                    total += float(np.vdot(r, r))
+                else:
+                    np.multiply(r, r, out=r)
+                    total += float(sw[start:stop] @ r.sum(axis=1))
         return total / (2.0 * S)
 
     def flat_loss_gradient(self, theta):
