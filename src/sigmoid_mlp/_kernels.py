@@ -3,23 +3,24 @@
 Two entry points, both tested equal to the reference:
 
 * :class:`FullBatchLossGradient` -- ``J`` and its gradient on one fixed data
-  set, called many times (one call per epoch or per mini-batch).
+  set.  Calling it with ``(coefs, intercepts)`` uses the reference functions
+  themselves (so the mini-batch and L-BFGS solvers keep ``MLPRegressor``'s
+  arithmetic bit for bit); :meth:`FullBatchLossGradient.loss`,
+  :meth:`~FullBatchLossGradient.evaluate` and
+  :meth:`~FullBatchLossGradient.flat_loss_gradient` are the fast kernel.
 * :func:`run_full_batch_gd` -- the whole plain gradient-descent loop (constant
-  step size, no callbacks), for the common case where nothing needs to happen
-  between epochs.
+  step size), on the fast kernel.
 
 How the speed is obtained (each point measured, see ``benchmarks/``):
 
 * **One flat parameter vector in a feature-major layout.**  Layer ``l`` is
   stored as ``V_l`` of shape ``(fan_out, fan_in + 1)``: ``V_l[:, :fan_in]``
-  is ``W^(l)ᵀ`` and the last column is ``b^(l)`` (the first layer keeps
-  ``W^(0)ᵀ`` and ``b^(0)`` side by side instead, so that ``X`` never has to be
-  copied).  Activations are stored transposed, ``(units + 1, rows)``, with a
-  constant row of ones, so every hidden layer's forward product *and* its
-  bias, and its weight *and* bias gradient, are one matrix product each, and
-  all element-wise work runs over long contiguous rows.  The gradient-descent
-  step is then a single ``add`` over the whole parameter vector, and the
-  ``alpha`` term a single multiply with a mask.
+  is ``W^(l)ᵀ`` and the last column is ``b^(l)``.  Activations are stored
+  transposed, ``(units + 1, rows)``, with a constant row of ones, so a hidden
+  layer's forward product *and* its bias, and its weight *and* bias gradient,
+  are one matrix product each, and all element-wise work runs over long
+  contiguous rows.  The gradient-descent step is a single ``add`` over the
+  whole vector, the ``alpha`` term a single multiply with a mask.
 * **Buffers allocated once** per data set and reused by every epoch; every
   ufunc writes with ``out=``; ``np.dot`` (cheaper to call than ``matmul``)
   writes into preallocated C-contiguous buffers.
@@ -29,9 +30,15 @@ How the speed is obtained (each point measured, see ``benchmarks/``):
   (a few hundred KiB), whatever the number of samples.
 * **A SIMD sigmoid.**  ``1 / (1 + exp(-z))`` with numpy's vectorised ``exp``
   is about four times faster than :func:`scipy.special.expit` on this kind of
-  machine, with the same accuracy (a few ulp); small blocks, where the call
-  overhead dominates, use ``expit`` (one call instead of four).
+  machine, with the same accuracy (a few ulp); ``-z`` comes straight out of
+  the product with negated weights.  Small blocks, where call overhead
+  dominates, use ``expit`` (one call instead of three).
 * **float32 stays float32**: every buffer has the dtype of ``X``.
+* **Optional compiled loop** (:mod:`sigmoid_mlp._compiled`, numba): on small
+  problems, where numpy's per-call overhead is most of an epoch, whole blocks
+  of epochs run fused in one compiled call (4x faster than this module's
+  numpy loop at n = 200).  Used only when numba is installed; this numpy path
+  is the reference it is tested against.
 
 Sparse ``X`` (CSR, or CSC converted once to CSR) takes the same path except
 for the first layer, which uses scipy's sparse products.
@@ -437,19 +444,21 @@ class FullBatchLossGradient:
         """
         y, sw, S = self.y, self.sample_weight, self.weight_sum
         k = y.shape[1]
-        mean = (y.sum(axis=0) if sw is None else sw @ y) / S
         rows = max(1, min(self.n_samples, _CHUNK_ELEMENTS // k))
-        buf = np.empty((rows, k), dtype=np.result_type(y.dtype, mean.dtype))
         total = 0.0
-        for start in range(0, self.n_samples, rows):
-            stop = min(start + rows, self.n_samples)
-            r = buf[: stop - start]
-            np.subtract(y[start:stop], mean, out=r)
-            if sw is None:
-                total += float(np.vdot(r, r))
-            else:
-                np.multiply(r, r, out=r)
-                total += float(sw[start:stop] @ r.sum(axis=1))
+        # Overflow (huge y) gives inf, reported by the caller as divergence.
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean = (y.sum(axis=0) if sw is None else sw @ y) / S
+            buf = np.empty((rows, k), dtype=np.result_type(y.dtype, mean.dtype))
+            for start in range(0, self.n_samples, rows):
+                stop = min(start + rows, self.n_samples)
+                r = buf[: stop - start]
+                np.subtract(y[start:stop], mean, out=r)
+                if sw is None:
+                    total += float(np.vdot(r, r))
+                else:
+                    np.multiply(r, r, out=r)
+                    total += float(sw[start:stop] @ r.sum(axis=1))
         return total / (2.0 * S)
 
     def flat_loss_gradient(self, theta):
