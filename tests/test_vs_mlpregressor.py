@@ -80,7 +80,7 @@ def test_k_gd_steps_equal_k_mlpregressor_epochs(hidden, k):
 
 def test_same_random_state_gives_mlpregressor_starting_weights():
     X, y = _deck_problem()
-    ours = SigmoidMLPRegressor(random_state=3, max_iter=1, tol=0.0)
+    ours = SigmoidMLPRegressor(learning_rate=0.5, random_state=3, max_iter=1, tol=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours.fit(X, y)

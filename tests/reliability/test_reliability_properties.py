@@ -232,7 +232,10 @@ def test_partial_fit_after_fit_never_reinitialises(problem, hidden, dtype, solve
     X = X.astype(dtype)
     est = make_estimator(solver, hidden_layer_sizes=hidden, max_iter=10, random_state=seed)
     if solver == "gd":
-        est.set_params(learning_rate=1.0)
+        # large enough to move the weights visibly in 10 epochs, small enough
+        # not to make deep nets on one or two samples unstable (which fit
+        # rightly reports as an error)
+        est.set_params(learning_rate=0.3)
     quiet_fit(est, X, Y, sample_weight)
     init = quiet_fit(make_estimator(solver, hidden_layer_sizes=hidden, max_iter=1,
                                     random_state=seed, learning_rate=1e-30), X, Y)
