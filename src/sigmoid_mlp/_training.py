@@ -136,17 +136,13 @@ def _all_finite(arrays):
 def _validation_updates(state, validation, coefs, intercepts):
     """Score the validation set; the new curves and best weights, as updates.
 
-    Returns the state updates (new lists, never appended in place, so that
-    nothing changes until the epoch is committed), the validation loss and
-    score, and the best validation loss before this epoch (for the
-    no-improvement rule).
+    Returns the state updates (nothing changes until the epoch is committed;
+    the caller appends to the curves), the validation loss and score, and the
+    best validation loss before this epoch (for the no-improvement rule).
     """
     loss, score = validation.evaluate(coefs, intercepts)
     previous_best = state.best_validation_loss
-    updates = {
-        "validation_loss_curve": [*state.validation_loss_curve, loss],
-        "validation_scores": [*state.validation_scores, score],
-    }
+    updates = {}
     if loss < previous_best:
         # Arrays are never modified in place, so keeping references is safe.
         updates.update(
@@ -156,6 +152,32 @@ def _validation_updates(state, validation, coefs, intercepts):
             best_intercepts=list(intercepts),
         )
     return updates, loss, score, previous_best
+
+
+_CURVES = ("loss_curve", "validation_loss_curve", "validation_scores")
+
+
+def _append_curves(state, loss, validation_loss, validation_score):
+    """Record an epoch in the curves, just before the epoch is committed."""
+    state.loss_curve.append(loss)
+    if state.validation_loss_curve is not None:
+        state.validation_loss_curve.append(validation_loss)
+        state.validation_scores.append(validation_score)
+
+
+def _curve_lengths(state):
+    return {
+        name: len(getattr(state, name))
+        for name in _CURVES
+        if getattr(state, name) is not None
+    }
+
+
+def _trim_curves(state, lengths, n_iter_at_call):
+    """After an interrupt: one curve entry per committed epoch, no more."""
+    committed = state.n_iter - n_iter_at_call
+    for name, length in lengths.items():
+        del getattr(state, name)[length + committed:]
 
 
 def run_epochs(
@@ -225,7 +247,8 @@ def run_epochs(
 
     status = "max_iter"
     rng_state = None
-    n_iter_at_start = state.n_iter
+    n_iter_at_start = n_iter_at_call = state.n_iter
+    curve_lengths = _curve_lengths(state)
     previous = [*state.coefs, *state.intercepts]
     # The epoch and step size of the last step taken: a blown-up loss is
     # seen at the next batch, possibly in the next epoch, but it is this
@@ -291,10 +314,13 @@ def run_epochs(
                 solver=solver,
                 n_iter=state.n_iter + 1,
                 t=t,
-                loss_curve=[*state.loss_curve, epoch_loss],
                 best_loss=min(state.best_loss, epoch_loss),
                 no_improvement_count=count,
             )
+            # The curves grow by appending (copying them every epoch would cost
+            # O(epochs^2)); an interrupt before the update below trims them back
+            # to the committed epochs (see _trim_curves).
+            _append_curves(state, epoch_loss, validation_loss, validation_score)
             state.__dict__.update(updates)
             if on_epoch_end is not None and on_epoch_end(
                 EpochEnd(epoch, epoch_loss, validation_loss, validation_score,
@@ -309,6 +335,7 @@ def run_epochs(
         # Undo the shuffling draw of an epoch that was not committed.
         if rng_state is not None and state.n_iter == n_iter_at_start:
             state.rng.set_state(rng_state)
+        _trim_curves(state, curve_lengths, n_iter_at_call)
         status = "interrupted"
         previous = [*state.coefs, *state.intercepts]
     return status, previous, last_step
@@ -408,10 +435,10 @@ def run_lbfgs(
             intercepts=intercepts,
             n_iter=state.n_iter + 1,
             t=state.t + n_samples,
-            loss_curve=[*state.loss_curve, current["loss"]],
             best_loss=min(state.best_loss, current["loss"]),
             no_improvement_count=count,
         )
+        _append_curves(state, current["loss"], validation_loss, validation_score)
         state.__dict__.update(updates)
         current["loss"] = new_loss
         current["epoch"] = epoch + 1
@@ -428,6 +455,8 @@ def run_lbfgs(
             on_epoch_begin(epoch + 1)
 
     x0 = _network.pack(state.coefs, state.intercepts).astype(np.float64)
+    n_iter_at_call = state.n_iter
+    curve_lengths = _curve_lengths(state)
     try:
         current["loss"] = float(loss_gradient.loss(state.coefs, state.intercepts))
         if not np.isfinite(current["loss"]):
@@ -443,6 +472,7 @@ def run_lbfgs(
             n_layers,
         ) from None
     except KeyboardInterrupt:
+        _trim_curves(state, curve_lengths, n_iter_at_call)
         return "interrupted", "", current["loss"]
     if result is None:
         return current.get("status", "callback"), "", current["loss"]
