@@ -1397,16 +1397,37 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         """
         xp = _input_namespace(X)
         if xp is not None:
-            # y and sample_weight follow X's library and device
-            device = _device(X)
-            y = _move(y, xp, device)
-            if sample_weight is not None:
-                sample_weight = _move(sample_weight, xp, device)
-        elif _dispatch_enabled():
+            return self._score_xp(X, y, sample_weight, xp)
+        if _dispatch_enabled():
             y = _to_numpy(y)
             if sample_weight is not None:
                 sample_weight = _to_numpy(sample_weight)
         return float(super().score(X, y, sample_weight=sample_weight))
+
+    def _score_xp(self, X, y, sample_weight, xp):
+        """:meth:`score` in ``X``'s library (``r2_score``'s formula).
+
+        ``y`` and ``sample_weight`` follow ``X``'s library and device; the
+        per-output sums of squares (one number per output) come to the host.
+        """
+        y_pred = _network.predict(
+            self._validate_X_predict(X, "score"), self.coefs_, self.intercepts_
+        )
+        device = _device(y_pred)
+        y = xp.astype(_move(y, xp, device), y_pred.dtype)
+        if y.ndim == 1:
+            y = xp.reshape(y, (-1, 1))
+        if tuple(y.shape) != tuple(y_pred.shape):
+            raise ValueError(
+                f"y has shape {tuple(y.shape)} but the model predicts "
+                f"{tuple(y_pred.shape)} for X; pass one target row per sample with "
+                f"{self.n_outputs_} output(s)."
+            )
+        if sample_weight is not None:
+            sample_weight = _move(_check_sample_weight(
+                _to_numpy(sample_weight), y.shape[0], np.float64), xp, device)
+            sample_weight = xp.astype(sample_weight, y_pred.dtype)
+        return Validation(y, y, sample_weight, 0.0).r2(y_pred)
 
     def _shape_output(self, y_pred):
         if y_pred.shape[1] != 1:
