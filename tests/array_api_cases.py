@@ -254,3 +254,19 @@ def test_without_dispatch_other_arrays_become_numpy():
 def test_tags():
     assert SigmoidMLPRegressor().__sklearn_tags__().array_api_support
     assert not SigmoidMLPRegressor(solver="lbfgs").__sklearn_tags__().array_api_support
+
+
+def test_early_stopping_with_sample_weight_and_pandas_target():
+    pd = pytest.importorskip("pandas")
+    xps = lib("array_api_strict")
+    X, y, sw = problem(n=80)
+    params = dict(solver="sgd", learning_rate=0.05, early_stopping=True, max_iter=10,
+                  random_state=0, n_iter_no_change=np.inf)
+    reference = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
+    with dispatch():
+        model = SigmoidMLPRegressor(**params).fit(
+            xps.asarray(X), pd.Series(y), sample_weight=xps.asarray(sw)
+        )
+    assert_same_weights(model, reference, atol=1e-10)
+    assert_allclose(model.validation_loss_curve_, reference.validation_loss_curve_,
+                    rtol=1e-10)

@@ -38,6 +38,7 @@ from ._training import (
     Diverged,
     NamespaceLossGradient,
     Validation,
+    _total,
     run_epochs,
     run_lbfgs,
 )
@@ -1053,12 +1054,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         parts = train_test_split(*arrays, test_size=n_val, random_state=rng)
         X_train, X_val, y_train, y_val = parts[:4]
         sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
-        if sw_train is not None and sw_train.sum() <= 0:
+        if sw_train is not None and _total(sw_train) <= 0:
             raise ValueError(
                 "The samples left for training after the validation split all have "
                 "zero weight; pass X_val and y_val explicitly."
             )
-        if sw_val is not None and sw_val.sum() <= 0:
+        if sw_val is not None and _total(sw_val) <= 0:
             raise ValueError(
                 "The validation samples drawn by early_stopping all have zero weight; "
                 "pass X_val and y_val explicitly."
@@ -1641,8 +1642,10 @@ def _move(a, xp, device):
                 return a if _device(a) == device else xp.asarray(a, device=device)
         except (TypeError, ImportError):
             pass
-    return xp.asarray(_to_numpy(a) if hasattr(a, "shape") else np.asarray(a),
-                      device=device)
+    a = _to_numpy(a) if hasattr(a, "shape") else a
+    if not isinstance(a, np.ndarray):
+        a = np.asarray(a)  # lists, pandas objects
+    return xp.asarray(a, device=device)
 
 
 def _copy_arrays(arrays):
