@@ -568,6 +568,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     ``partial_fit`` the model is left unchanged and the interrupt is raised
     again.
 
+    With ``sklearn.config_context(array_api_dispatch=True)`` (and
+    ``SCIPY_ARRAY_API=1`` in the environment, as scikit-learn requires),
+    ``fit``, ``partial_fit``, ``predict``, ``score``, ``forward_pass`` and
+    ``loss_gradient`` accept arrays of other Array API libraries (torch,
+    array-api-strict, ...) for the solvers 'gd', 'sgd' and 'adam': the
+    weights are created in the data's library and on its device and every
+    computation stays there (needs the optional ``array-api-compat``
+    package).  numpy data always take the fast numpy path.
+
     With scikit-learn >= 1.9 the estimator supports the callback API
     (``set_callbacks`` with e.g. ``sklearn.callback.ProgressBar`` or
     ``ScoringMonitor``), also inside ``Pipeline`` and ``GridSearchCV``:

@@ -7,6 +7,10 @@ parameters after one step.  The gradient itself always comes from the
 hand-written backward pass (:func:`sigmoid_mlp._network.loss_gradient`, or its
 fast version :class:`sigmoid_mlp._kernels.FullBatchLossGradient`).
 
+The parameter arrays may belong to any Array API library (torch,
+array-api-strict, ...): the solvers' state arrays are created in the
+parameters' library and on their device.
+
 Solvers never modify an array in place: ``step`` returns new parameter arrays
 and replaces (never mutates) its own state arrays.  Two consequences the
 training loop relies on:

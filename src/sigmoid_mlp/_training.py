@@ -12,6 +12,12 @@ other configuration runs here, with the same hand-written loss and gradient
 * :func:`run_lbfgs` -- ``scipy.optimize.minimize(method='L-BFGS-B')`` on the
   packed weights, with the same monitoring per L-BFGS iteration.
 
+With scikit-learn's ``array_api_dispatch`` and arrays of another library
+(torch, CuPy, array-api-strict), :func:`run_epochs` takes
+:class:`NamespaceLossGradient` instead: the same formulas from
+:mod:`sigmoid_mlp._network`, computed in that library and on the arrays'
+device; only scalars (losses, finiteness checks) come back to the host.
+
 Both work on a training *state* (``_State`` of :mod:`sigmoid_mlp._regressor`)
 and change it only a whole epoch (iteration) at a time: the weights, the
 solver's state, the counters and curves are replaced together once an epoch is
