@@ -14,8 +14,13 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("array_api_compat")
-pytest.importorskip("torch")
 pytest.importorskip("array_api_strict")
+try:  # the torch cases run where torch is installed (its CPU build suffices)
+    import torch  # noqa: F401
+
+    HAVE_TORCH = True
+except ImportError:
+    HAVE_TORCH = False
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -35,9 +40,10 @@ def _run_pytest(*args):
 def test_estimator_with_array_api_dispatch():
     result = _run_pytest(str(TESTS / "array_api_cases.py"))
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
-    assert " passed" in result.stdout and " skipped" not in result.stdout, (
-        result.stdout[-4000:]
-    )
+    assert " passed" in result.stdout, result.stdout[-4000:]
+    if HAVE_TORCH:
+        # nothing may be skipped silently where every library is installed
+        assert " skipped" not in result.stdout, result.stdout[-4000:]
 
 
 def test_numpy_users_need_no_array_api_compat():
