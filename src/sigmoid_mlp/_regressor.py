@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -33,7 +34,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _network
 from ._kernels import FullBatchLossGradient, run_full_batch_gd
 from ._solvers import SCHEDULES, Adam, GradientDescent, StochasticGradientDescent
-from ._training import Diverged, Validation, run_epochs, run_lbfgs
+from ._training import (
+    Diverged,
+    NamespaceLossGradient,
+    Validation,
+    _total,
+    run_epochs,
+    run_lbfgs,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -223,8 +231,8 @@ class _State:
         # One dict update, so a KeyboardInterrupt cannot leave a half-committed
         # model behind.
         attrs = {
-            "coefs_": [np.array(c) for c in self.coefs],
-            "intercepts_": [np.array(b) for b in self.intercepts],
+            "coefs_": _copy_arrays(self.coefs),
+            "intercepts_": _copy_arrays(self.intercepts),
             "n_outputs_": self.coefs[-1].shape[1],
             "n_layers_": len(self.coefs) + 1,
             "_solver": self.solver,
@@ -282,8 +290,8 @@ class _Hooks:
     def _attributes(self):
         state = self.state
         return {
-            "coefs_": [np.array(c) for c in state.coefs],
-            "intercepts_": [np.array(b) for b in state.intercepts],
+            "coefs_": _copy_arrays(state.coefs),
+            "intercepts_": _copy_arrays(state.intercepts),
             "n_iter_": state.n_iter,
             "t_": state.t,
             "loss_curve_": list(state.loss_curve),
@@ -560,6 +568,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     ``partial_fit`` the model is left unchanged and the interrupt is raised
     again.
 
+    With ``sklearn.config_context(array_api_dispatch=True)`` (and
+    ``SCIPY_ARRAY_API=1`` in the environment, as scikit-learn requires),
+    ``fit``, ``partial_fit``, ``predict``, ``score``, ``forward_pass`` and
+    ``loss_gradient`` accept arrays of other Array API libraries (torch,
+    array-api-strict, ...) for the solvers 'gd', 'sgd' and 'adam': the
+    weights are created in the data's library and on its device and every
+    computation stays there (needs the optional ``array-api-compat``
+    package).  numpy data always take the fast numpy path.
+
     With scikit-learn >= 1.9 the estimator supports the callback API
     (``set_callbacks`` with e.g. ``sklearn.callback.ProgressBar`` or
     ``ScoringMonitor``), also inside ``Pipeline`` and ``GridSearchCV``:
@@ -652,6 +669,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
+        # torch, CuPy, array-api-strict, ... with array_api_dispatch; 'lbfgs'
+        # runs scipy's optimizer on the host and takes numpy only.
+        tags.array_api_support = self.solver != "lbfgs"
         return tags
 
     # ------------------------------------------------------------ validation
@@ -723,6 +743,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             raise TypeError(
                 "y must be a dense array; got a sparse matrix. Pass y.toarray()."
             )
+        xp = _input_namespace(X)
+        if xp is not None:
+            return self._validate_data_xp(X, y, sample_weight, reset, xp)
+        if _dispatch_enabled():
+            # numpy X with y or sample_weight of another library: everything
+            # follows X, i.e. numpy.
+            y = _to_numpy(y)
+            if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+                sample_weight = _to_numpy(sample_weight)
         X, y = validate_data(
             self,
             X,
@@ -737,8 +766,54 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, X.shape[0], X.dtype)
         return X, y, sample_weight
 
+    def _validate_data_xp(self, X, y, sample_weight, reset, xp):
+        """``_validate_data`` for arrays of another Array API library.
+
+        ``X`` stays in its library and on its device; ``y`` and
+        ``sample_weight`` follow it there (whatever library they come from).
+        """
+        X = validate_data(
+            self, X, dtype=(xp.float64, xp.float32), reset=reset
+        )
+        device = _device(X)
+        y = _move(y, xp, device)
+        if y.ndim not in (1, 2):
+            raise ValueError(
+                f"y must be 1-D (one output) or 2-D (several outputs); got an "
+                f"array with {y.ndim} dimensions."
+            )
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[0]} samples but y has {y.shape[0]}; pass one "
+                "target (row) per sample."
+            )
+        y = xp.astype(y, X.dtype)
+        if not bool(xp.all(xp.isfinite(y))):
+            raise ValueError(
+                "Input y contains NaN or infinity; remove or impute those targets."
+            )
+        if y.ndim == 1:
+            y = xp.reshape(y, (-1, 1))
+        if sample_weight is not None:
+            # The checks (and their messages) are the numpy ones; the weights
+            # come to the host once, before training.
+            if not isinstance(sample_weight, numbers.Number):
+                sample_weight = _to_numpy(sample_weight)
+            sample_weight = _check_sample_weight(
+                sample_weight, X.shape[0], np.float64
+            )
+            sample_weight = xp.asarray(sample_weight, dtype=X.dtype, device=device)
+            if not bool(xp.sum(sample_weight) > 0) or not bool(
+                xp.isfinite(xp.sum(sample_weight))
+            ):
+                raise ValueError(
+                    "sample_weight must have a positive, finite sum in "
+                    f"{X.dtype}; rescale the weights (only their ratios matter)."
+                )
+        return X, y, sample_weight
+
     def _validate_validation_data(self, X_val, y_val, sample_weight_val, dtype,
-                                  n_outputs):
+                                  n_outputs, xp=None, device=None):
         if X_val is None and y_val is None:
             if sample_weight_val is not None:
                 raise ValueError(
@@ -751,6 +826,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 "Pass both X_val and y_val (the validation inputs and targets), or "
                 "neither."
             )
+        if xp is not None:
+            _check_same_namespace(X_val, xp, device, "fit", "X_val")
+            X_val, y_val, sample_weight_val = self._validate_data_xp(
+                X_val, y_val, sample_weight_val, False, xp
+            )
+            if y_val.shape[1] != n_outputs:
+                raise ValueError(
+                    f"y_val has {y_val.shape[1]} outputs but y has {n_outputs}; "
+                    "the validation targets must have the same columns."
+                )
+            return X_val, y_val, sample_weight_val
         X_val, y_val = validate_data(
             self,
             X_val,
@@ -829,14 +915,22 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         hidden = self._validate_params()
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=not warm)
+        xp = _namespace_of(X)
+        if xp is not None and self.solver == "lbfgs":
+            raise TypeError(
+                f"solver='lbfgs' runs scipy's L-BFGS-B on the host and takes numpy "
+                f"arrays only; got {xp.__name__} arrays with array_api_dispatch "
+                "enabled. Use solver='gd', 'sgd' or 'adam', or pass numpy arrays."
+            )
         if warm:
-            self._check_continuation(hidden, y)
+            self._check_continuation(hidden, y, X, "fit")
             state = _State.from_estimator(self)
             self._prepare_solver(state, restart=True)
         else:
             state = self._initial_state(hidden, X, y)
         validation = self._validate_validation_data(
-            X_val, y_val, sample_weight_val, X.dtype, y.shape[1]
+            X_val, y_val, sample_weight_val, X.dtype, y.shape[1],
+            xp=xp, device=None if xp is None else _device(X),
         )
         if validation is None and self.early_stopping:
             X, y, sample_weight, validation = self._split_validation(
@@ -899,7 +993,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             if first:
                 state = self._initial_state(hidden, X, y)
             else:
-                self._check_continuation(hidden, y)
+                self._check_continuation(hidden, y, X, "partial_fit")
                 state = _State.from_estimator(self)
                 self._prepare_solver(state, restart=False)
             self._run(state, X, y, sample_weight, None, fit_call=False)
@@ -942,7 +1036,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _initial_state(self, hidden, X, y):
         rng = check_random_state(self.random_state)
         layer_sizes = [X.shape[1], *hidden, y.shape[1]]
-        coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
+        xp = _namespace_of(X)
+        if xp is None:
+            coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
+        else:
+            # Drawn by numpy (the same weights as for numpy data), then moved
+            # once to X's library and device.
+            coefs, intercepts = _network.init_weights(
+                layer_sizes, rng, X.dtype, xp=xp, device=_device(X)
+            )
         state = _State(coefs, intercepts, self._make_solver(), rng)
         state.solver_key = self._solver_signature()
         return state
@@ -961,20 +1063,21 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         parts = train_test_split(*arrays, test_size=n_val, random_state=rng)
         X_train, X_val, y_train, y_val = parts[:4]
         sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
-        if sw_train is not None and sw_train.sum() <= 0:
+        if sw_train is not None and _total(sw_train) <= 0:
             raise ValueError(
                 "The samples left for training after the validation split all have "
                 "zero weight; pass X_val and y_val explicitly."
             )
-        if sw_val is not None and sw_val.sum() <= 0:
+        if sw_val is not None and _total(sw_val) <= 0:
             raise ValueError(
                 "The validation samples drawn by early_stopping all have zero weight; "
                 "pass X_val and y_val explicitly."
             )
         return X_train, y_train, sw_train, (X_val, y_val, sw_val)
 
-    def _check_continuation(self, hidden, y):
-        """Continuing training needs the same architecture and outputs."""
+    def _check_continuation(self, hidden, y, X, method):
+        """Continuing training needs the same architecture, outputs and library."""
+        _check_fitted_namespace(self, X, method)
         current = tuple(c.shape[1] for c in self.coefs_[:-1])
         if current != hidden:
             raise ValueError(
@@ -1051,18 +1154,25 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _train(self, state, X, y, sample_weight, validation, n_epochs, fit_call,
                hooks):
         """Run the solver on ``state``; return the status of the run."""
-        loss_gradient = FullBatchLossGradient(X, y, sample_weight, self.alpha)
-        start_loss = loss_gradient.loss(state.coefs, state.intercepts)
+        xp = _namespace_of(X)
+        if xp is None:
+            loss_gradient = FullBatchLossGradient(X, y, sample_weight, self.alpha)
+            tiny = np.finfo(X.dtype).tiny
+        else:
+            loss_gradient = NamespaceLossGradient(X, y, sample_weight, self.alpha)
+            tiny = float(xp.finfo(X.dtype).smallest_normal)
+        start_loss = float(loss_gradient.loss(state.coefs, state.intercepts))
         reference = max(
-            loss_gradient.constant_prediction_loss(),
+            float(loss_gradient.constant_prediction_loss()),
             start_loss if np.isfinite(start_loss) else 0.0,
-            np.finfo(X.dtype).tiny,
+            tiny,
         )
         threshold = _BLOW_UP_FACTOR * reference
         n_before = len(state.loss_curve)
         n_iter_before = state.n_iter
         fast = (
-            self.solver == "gd"
+            xp is None
+            and self.solver == "gd"
             and self.learning_rate_schedule == "constant"
             and validation is None
             and hooks.ctx is None
@@ -1202,8 +1312,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             epoch=epoch,
             learning_rate=learning_rate,
             loss=final,
-            coefs=[np.array(c) for c in coefs],
-            intercepts=[np.array(b) for b in intercepts],
+            coefs=_copy_arrays(coefs),
+            intercepts=_copy_arrays(intercepts),
             loss_curve=list(loss_curve),
             solver=self.solver,
         )
@@ -1230,15 +1340,22 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             epoch=epoch,
             learning_rate=learning_rate,
             loss=loss,
-            coefs=[np.array(c) for c in coefs],
-            intercepts=[np.array(b) for b in intercepts],
+            coefs=_copy_arrays(coefs),
+            intercepts=_copy_arrays(intercepts),
             loss_curve=list(loss_curve),
             solver=self.solver,
         )
 
     # ------------------------------------------------------------ prediction
-    def _validate_X_predict(self, X):
+    def _validate_X_predict(self, X, method):
         check_is_fitted(self)
+        _check_fitted_namespace(self, X, method)
+        xp = _input_namespace(X)
+        if xp is not None:
+            X = validate_data(self, X, dtype=(xp.float64, xp.float32), reset=False)
+            # torch and others do not mix dtypes in ``@``: compute in the
+            # weights' dtype
+            return xp.astype(X, self.coefs_[0].dtype)
         return validate_data(
             self,
             X,
@@ -1261,7 +1378,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             One column per output; a single output is returned as 1-D, as
             ``MLPRegressor`` does.  The dtype is that of the weights.
         """
-        X = self._validate_X_predict(X)
+        X = self._validate_X_predict(X, "predict")
         y_pred = _network.predict(X, self.coefs_, self.intercepts_)
         return self._shape_output(y_pred)
 
@@ -1288,10 +1405,46 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             :math:`R^2` of ``predict(X)`` with respect to ``y`` (averaged
             uniformly over outputs), as ``RegressorMixin.score``.
         """
-        return super().score(X, y, sample_weight=sample_weight)
+        xp = _input_namespace(X)
+        if xp is not None:
+            return self._score_xp(X, y, sample_weight, xp)
+        if _dispatch_enabled():
+            y = _to_numpy(y)
+            if sample_weight is not None:
+                sample_weight = _to_numpy(sample_weight)
+        return float(super().score(X, y, sample_weight=sample_weight))
+
+    def _score_xp(self, X, y, sample_weight, xp):
+        """:meth:`score` in ``X``'s library (``r2_score``'s formula).
+
+        ``y`` and ``sample_weight`` follow ``X``'s library and device; the
+        per-output sums of squares (one number per output) come to the host.
+        """
+        y_pred = _network.predict(
+            self._validate_X_predict(X, "score"), self.coefs_, self.intercepts_
+        )
+        device = _device(y_pred)
+        y = xp.astype(_move(y, xp, device), y_pred.dtype)
+        if y.ndim == 1:
+            y = xp.reshape(y, (-1, 1))
+        if tuple(y.shape) != tuple(y_pred.shape):
+            raise ValueError(
+                f"y has shape {tuple(y.shape)} but the model predicts "
+                f"{tuple(y_pred.shape)} for X; pass one target row per sample with "
+                f"{self.n_outputs_} output(s)."
+            )
+        if sample_weight is not None:
+            sample_weight = _move(_check_sample_weight(
+                _to_numpy(sample_weight), y.shape[0], np.float64), xp, device)
+            sample_weight = xp.astype(sample_weight, y_pred.dtype)
+        return Validation(y, y, sample_weight, 0.0).r2(y_pred)
 
     def _shape_output(self, y_pred):
-        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+        if y_pred.shape[1] != 1:
+            return y_pred
+        if isinstance(y_pred, np.ndarray):
+            return y_pred.ravel()
+        return _network.array_namespace(y_pred).reshape(y_pred, (-1,))
 
     # ------------------------------------------------------------ inspection
     @classmethod
@@ -1368,17 +1521,19 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             ``pre_activations`` (every layer's z), ``activations`` (inputs,
             then every hidden layer's g(z)) and ``output`` (ŷ).
         """
-        X = self._validate_X_predict(X)
+        X = self._validate_X_predict(X, "forward_pass")
+        numpy = isinstance(self.coefs_[0], np.ndarray)
         pre_activations, activations = [], [X]
         a = X
         last = len(self.coefs_) - 1
         for layer, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
-            z = np.asarray(a @ W) + b
+            z = (np.asarray(a @ W) if numpy else a @ W) + b
             pre_activations.append(z)
             if layer != last:
                 a = _network.sigmoid(z)
                 activations.append(a)
-        return ForwardPass(pre_activations, activations, self._shape_output(z.copy()))
+        output = z.copy() if numpy else z + 0
+        return ForwardPass(pre_activations, activations, self._shape_output(output))
 
     def loss_gradient(
         self,
@@ -1404,7 +1559,14 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             ``coefs_`` / ``intercepts_`` layout.
         """
         check_is_fitted(self)
+        _check_fitted_namespace(self, X, "loss_gradient")
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=False)
+        xp = _namespace_of(X)
+        if xp is not None:
+            dtype = self.coefs_[0].dtype
+            X, y = xp.astype(X, dtype), xp.astype(y, dtype)
+            if sample_weight is not None:
+                sample_weight = xp.astype(sample_weight, dtype)
         if y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} outputs but the network has {self.n_outputs_}."
@@ -1417,6 +1579,123 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------- helpers
+def _dispatch_enabled():
+    """Whether scikit-learn's ``array_api_dispatch`` is on."""
+    return bool(sklearn.get_config().get("array_api_dispatch", False))
+
+
+def _input_namespace(X):
+    """The Array API namespace ``X`` is computed in, or None for numpy.
+
+    Another library's namespace only with ``array_api_dispatch`` enabled and
+    an array of that library; numpy arrays, sparse matrices, lists and data
+    frames take the numpy path (and its fast kernels), as without dispatch.
+    """
+    if not _dispatch_enabled() or isinstance(X, np.ndarray) or sp.issparse(X):
+        return None
+    if not hasattr(X, "shape"):
+        return None
+    try:
+        xp = _network.array_namespace(X)
+    except (TypeError, ImportError):
+        return None
+    return None if xp is np else xp
+
+
+def _namespace_of(a):
+    """The namespace of a validated array: None for numpy or sparse."""
+    if isinstance(a, np.ndarray) or sp.issparse(a):
+        return None
+    xp = _network.array_namespace(a)
+    return None if xp is np else xp
+
+
+def _device(a):
+    import array_api_compat
+
+    return array_api_compat.device(a)
+
+
+def _library_name(xp):
+    name = getattr(xp, "__name__", str(xp))
+    return name.replace("array_api_compat.", "")
+
+
+def _to_numpy(a):
+    """``a`` as a numpy array, from any library (for validation, not training)."""
+    if a is None or isinstance(a, (np.ndarray, list, tuple, numbers.Number)):
+        return a
+    if sp.issparse(a) or not hasattr(a, "shape"):
+        return a
+    try:
+        xp = _network.array_namespace(a)
+    except (TypeError, ImportError):
+        return a  # pandas and other array-likes: validate_data converts them
+    if xp is np:
+        return np.asarray(a)
+    import array_api_compat
+
+    a = array_api_compat.to_device(a, "cpu") if array_api_compat.is_torch_array(
+        a) else a
+    try:
+        return np.from_dlpack(a)
+    except (TypeError, RuntimeError, BufferError, ValueError):
+        return np.asarray(a)
+
+
+def _move(a, xp, device):
+    """``a`` (any library, or array-like) as an array of ``xp`` on ``device``."""
+    if not isinstance(a, np.ndarray) and hasattr(a, "shape") and not sp.issparse(a):
+        try:
+            if _network.array_namespace(a) is xp:
+                return a if _device(a) == device else xp.asarray(a, device=device)
+        except (TypeError, ImportError):
+            pass
+    a = _to_numpy(a) if hasattr(a, "shape") else a
+    if not isinstance(a, np.ndarray):
+        a = np.asarray(a)  # lists, pandas objects
+    return xp.asarray(a, device=device)
+
+
+def _copy_arrays(arrays):
+    """Independent copies of numpy arrays; other libraries' arrays as they are.
+
+    The namespace-generic training path never modifies an array in place, so
+    its arrays need no copy (and copying must not move them off their device).
+    """
+    return [np.array(a) if isinstance(a, np.ndarray) else a for a in arrays]
+
+
+def _describe(xp, device):
+    if xp is None:
+        return "numpy"
+    return f"{_library_name(xp)} (device {device})"
+
+
+def _check_same_namespace(X, xp, device, method, what="X"):
+    """Raise when ``X`` is not an array of ``xp`` on ``device``."""
+    x_xp = _input_namespace(X)
+    x_device = None if x_xp is None else _device(X)
+    if x_xp is xp and (xp is None or x_device == device):
+        return
+    raise ValueError(
+        f"SigmoidMLPRegressor.{method}(): {what} and the fitted weights must use "
+        f"the same namespace (array library) and device: the weights are "
+        f"{_describe(xp, device)} arrays, {what} is {_describe(x_xp, x_device)}"
+        f"{'' if _dispatch_enabled() else ' (array_api_dispatch is off, so input is converted to numpy)'}"
+        f". Pass {what} in the library the model was fitted on (with "
+        "sklearn.config_context(array_api_dispatch=True) for non-numpy arrays), "
+        "or refit the model on this library."
+    )
+
+
+def _check_fitted_namespace(est, X, method):
+    """The input of a fitted model must be in the fitted weights' library."""
+    W = est.coefs_[0]
+    xp = _namespace_of(W)
+    _check_same_namespace(X, xp, None if xp is None else _device(W), method)
+
+
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 

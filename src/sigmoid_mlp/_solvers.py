@@ -7,6 +7,10 @@ parameters after one step.  The gradient itself always comes from the
 hand-written backward pass (:func:`sigmoid_mlp._network.loss_gradient`, or its
 fast version :class:`sigmoid_mlp._kernels.FullBatchLossGradient`).
 
+The parameter arrays may belong to any Array API library (torch,
+array-api-strict, ...): the solvers' state arrays are created in the
+parameters' library and on their device.
+
 Solvers never modify an array in place: ``step`` returns new parameter arrays
 and replaces (never mutates) its own state arrays.  Two consequences the
 training loop relies on:
@@ -31,6 +35,8 @@ import copy
 import numpy as np
 import scipy.optimize
 
+from ._network import array_namespace
+
 __all__ = [
     "SCHEDULES",
     "Adam",
@@ -41,6 +47,20 @@ __all__ = [
 ]
 
 SCHEDULES = ("constant", "invscaling", "adaptive")
+
+
+def _zeros_like(p):
+    """Zeros like ``p``, in ``p``'s library and on its device."""
+    if isinstance(p, np.ndarray):
+        return np.zeros_like(p)
+    return array_namespace(p).zeros_like(p)
+
+
+def _sqrt(v):
+    """Element-wise square root in ``v``'s library."""
+    if isinstance(v, np.ndarray):
+        return np.sqrt(v)
+    return array_namespace(v).sqrt(v)
 
 # The 'adaptive' schedule gives up once the step size has been divided down to
 # this value (MLPRegressor's threshold).
@@ -163,7 +183,7 @@ class StochasticGradientDescent(GradientDescent):
     def step(self, params, grads):
         """One momentum step; returns new parameter arrays."""
         if self.velocities is None:
-            self.velocities = [np.zeros_like(p) for p in params]
+            self.velocities = [_zeros_like(p) for p in params]
         mu, lr = self.momentum, self.learning_rate
         updates = [mu * v - lr * g for v, g in zip(self.velocities, grads)]
         self.velocities = updates
@@ -209,8 +229,8 @@ class Adam:
     def step(self, params, grads):
         """One Adam step; returns new parameter arrays."""
         if self.ms is None:
-            self.ms = [np.zeros_like(p) for p in params]
-            self.vs = [np.zeros_like(p) for p in params]
+            self.ms = [_zeros_like(p) for p in params]
+            self.vs = [_zeros_like(p) for p in params]
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         self.ms = [b1 * m + (1 - b1) * g for m, g in zip(self.ms, grads)]
@@ -220,7 +240,7 @@ class Adam:
             self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
         lr = self.learning_rate
-        updates = [-lr * m / (np.sqrt(v) + self.epsilon) for m, v in zip(self.ms, self.vs)]
+        updates = [-lr * m / (_sqrt(v) + self.epsilon) for m, v in zip(self.ms, self.vs)]
         return [p + u for p, u in zip(params, updates)]
 
     def epoch_ends(self, samples_seen):

@@ -12,6 +12,12 @@ other configuration runs here, with the same hand-written loss and gradient
 * :func:`run_lbfgs` -- ``scipy.optimize.minimize(method='L-BFGS-B')`` on the
   packed weights, with the same monitoring per L-BFGS iteration.
 
+With scikit-learn's ``array_api_dispatch`` and arrays of another library
+(torch, CuPy, array-api-strict), :func:`run_epochs` takes
+:class:`NamespaceLossGradient` instead: the same formulas from
+:mod:`sigmoid_mlp._network`, computed in that library and on the arrays'
+device; only scalars (losses, finiteness checks) come back to the host.
+
 Both work on a training *state* (``_State`` of :mod:`sigmoid_mlp._regressor`)
 and change it only a whole epoch (iteration) at a time: the weights, the
 solver's state, the counters and curves are replaced together once an epoch is
@@ -31,7 +37,89 @@ from . import _network
 from ._kernels import FullBatchLossGradient
 from ._solvers import LBFGSStop, minimize_lbfgs
 
-__all__ = ["Diverged", "EpochEnd", "Validation", "run_epochs", "run_lbfgs"]
+__all__ = [
+    "Diverged",
+    "EpochEnd",
+    "NamespaceLossGradient",
+    "Validation",
+    "run_epochs",
+    "run_lbfgs",
+]
+
+
+def _host_vector(a):
+    """A short 1-D array of any namespace as numpy (one scalar per entry)."""
+    return np.asarray([float(a[j]) for j in range(a.shape[0])])
+
+
+def _total(a):
+    """``float(sum(a))`` for an array of any namespace (one scalar to the host)."""
+    if isinstance(a, np.ndarray):
+        return float(a.sum())
+    return float(_network.array_namespace(a).sum(a))
+
+
+def _take_rows(a, rows):
+    """Rows ``rows`` (a slice or a numpy index array) of ``a``, in ``a``'s library.
+
+    The index array is moved once to ``a``'s device; the data never leave it.
+    """
+    if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
+        return a[rows]
+    xp = _network.array_namespace(a)
+    if isinstance(rows, slice):
+        return a[rows, ...]
+    import array_api_compat
+
+    index = xp.asarray(rows, device=array_api_compat.device(a))
+    return xp.take(a, index, axis=0)
+
+
+class NamespaceLossGradient:
+    r"""The interface of :class:`~sigmoid_mlp._kernels.FullBatchLossGradient`
+    for arrays of any Array API library (torch, CuPy, array-api-strict).
+
+    Every computation is :mod:`sigmoid_mlp._network`'s (one implementation
+    written against the namespace ``xp``), so the data and the weights stay in
+    their library and on their device; only the scalar loss :math:`J` comes
+    back to the host as a Python float.  numpy data take the fast kernels
+    instead.
+    """
+
+    def __init__(self, X, y, sample_weight, alpha):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.alpha = float(alpha)
+        self.n_samples = X.shape[0]
+        self.weight_sum = (
+            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
+        )
+
+    def __call__(self, coefs, intercepts):
+        """``(J, coef_grads, intercept_grads)`` at the given weights."""
+        return _network.loss_gradient(
+            self.X, self.y, coefs, intercepts, self.sample_weight, self.alpha
+        )
+
+    def loss(self, coefs, intercepts):
+        """:math:`J` at the given weights (a forward pass only)."""
+        y_pred = _network.predict(self.X, coefs, intercepts)
+        loss = _network.squared_error(self.y, y_pred, self.sample_weight)
+        return loss + _network.l2_penalty(coefs, self.alpha, self.weight_sum)
+
+    def constant_prediction_loss(self):
+        r"""Squared error of predicting the (weighted) mean of ``y``."""
+        xp = _network.array_namespace(self.y)
+        if self.sample_weight is None:
+            mean = xp.mean(self.y, axis=0)
+        else:
+            w = xp.reshape(self.sample_weight, (-1, 1))
+            mean = xp.sum(w * self.y, axis=0) / xp.sum(self.sample_weight)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _network.squared_error(
+                self.y, xp.reshape(mean, (1, -1)), self.sample_weight
+            )
 
 
 class Diverged(Exception):
@@ -97,8 +185,21 @@ class Validation:
         self.sample_weight = sample_weight
         self.alpha = float(alpha)
         self.weight_sum = (
-            float(X.shape[0]) if sample_weight is None else float(sample_weight.sum())
+            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
         )
+        self._xp = None if isinstance(y, np.ndarray) else _network.array_namespace(y)
+        if self._xp is not None:
+            # Another library: the same quantities in its namespace; the
+            # per-output sums of squares (k numbers) come to the host.
+            xp = self._xp
+            w = (
+                xp.ones_like(y[:, 0]) if sample_weight is None else sample_weight
+            )
+            w = xp.reshape(w, (-1, 1))
+            mean = xp.sum(w * y, axis=0) / xp.sum(w)
+            self._total_ss = _host_vector(xp.sum(w * (y - mean) ** 2, axis=0))
+            self._w = w
+            return
         # Denominator of R^2 per output: the weighted total sum of squares.
         w = np.ones(X.shape[0]) if sample_weight is None else sample_weight
         mean = np.average(y, axis=0, weights=w)
@@ -112,7 +213,13 @@ class Validation:
         gives 1 for a perfect prediction and 0 otherwise, as ``r2_score``'s
         ``force_finite=True``.
         """
-        residual_ss = (self._w[:, None] * (self.y - y_pred) ** 2).sum(axis=0)
+        if self._xp is not None:
+            xp = self._xp
+            residual_ss = _host_vector(
+                xp.sum(self._w * (self.y - y_pred) ** 2, axis=0)
+            )
+        else:
+            residual_ss = (self._w[:, None] * (self.y - y_pred) ** 2).sum(axis=0)
         scores = np.ones_like(residual_ss, dtype=np.float64)
         nonzero = self._total_ss != 0
         scores[nonzero] = 1 - residual_ss[nonzero] / self._total_ss[nonzero]
@@ -121,7 +228,7 @@ class Validation:
 
     def evaluate(self, coefs, intercepts):
         y_pred = _network.predict(self.X, coefs, intercepts)
-        if not np.isfinite(y_pred).all():
+        if not _all_finite([y_pred]):
             return np.inf, -np.inf
         loss = _network.squared_error(self.y, y_pred, self.sample_weight)
         loss += _network.l2_penalty(coefs, self.alpha, self.weight_sum)
@@ -130,7 +237,16 @@ class Validation:
 
 
 def _all_finite(arrays):
-    return all(np.isfinite(a).all() for a in arrays)
+    """True when every entry is finite (one boolean per array to the host)."""
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            if not np.isfinite(a).all():
+                return False
+        else:
+            xp = _network.array_namespace(a)
+            if not bool(xp.all(xp.isfinite(a))):
+                return False
+    return True
 
 
 def _validation_updates(state, validation, coefs, intercepts):
@@ -228,18 +344,23 @@ def run_epochs(
     """
     n_samples = X.shape[0]
     n_layers = len(state.coefs)
-    total_weight = float(n_samples) if sample_weight is None else float(sample_weight.sum())
+    total_weight = float(n_samples) if sample_weight is None else _total(sample_weight)
     batch_size = min(batch_size, n_samples)
     one_batch = batch_size >= n_samples
+    # numpy (and scipy sparse) data take the fast kernels; other libraries
+    # the namespace-generic math of _network.
+    make = (
+        FullBatchLossGradient if isinstance(y, np.ndarray) else NamespaceLossGradient
+    )
 
     def batch(rows):
-        Xb, yb = X[rows], y[rows]
-        swb = None if sample_weight is None else sample_weight[rows]
-        weight = float(Xb.shape[0]) if swb is None else float(swb.sum())
-        return FullBatchLossGradient(Xb, yb, swb, alpha), weight
+        Xb, yb = _take_rows(X, rows), _take_rows(y, rows)
+        swb = None if sample_weight is None else _take_rows(sample_weight, rows)
+        weight = float(Xb.shape[0]) if swb is None else _total(swb)
+        return make(Xb, yb, swb, alpha), weight
 
     if one_batch:
-        fixed_batches = [(FullBatchLossGradient(X, y, sample_weight, alpha), total_weight)]
+        fixed_batches = [(make(X, y, sample_weight, alpha), total_weight)]
     elif not shuffle:
         fixed_batches = [batch(rows) for rows in gen_batches(n_samples, batch_size)]
     else:
