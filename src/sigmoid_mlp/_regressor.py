@@ -1717,10 +1717,6 @@ def _restore_input_attributes_on_failure(est):
         raise
 
 
-def _diverged(loss, reference):
-    return not np.isfinite(loss) or loss > _BLOW_UP_FACTOR * reference
-
-
 def _check_sample_weight(sample_weight, n_samples, dtype):
     """Validate ``sample_weight``: None, a number, or a 1-D array of length n."""
     if sample_weight is None:
