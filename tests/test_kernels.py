@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _mlp_reference import mlpregressor_gd
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
@@ -375,26 +376,6 @@ def test_fast_loop_equals_generic_loop(engine):
 
 
 # ------------------------------------------------- MLPRegressor trajectory
-def _mlp_from_weights(X, y, coefs, intercepts, lr, n_epochs):
-    """MLPRegressor doing plain full-batch GD, started from the given weights."""
-    params = dict(
-        hidden_layer_sizes=tuple(c.shape[1] for c in coefs[:-1]),
-        activation="logistic", solver="sgd", batch_size=X.shape[0], momentum=0.0,
-        alpha=0.0, shuffle=False, learning_rate="constant", learning_rate_init=lr,
-        tol=0.0, n_iter_no_change=np.inf, random_state=0,
-    )
-    mlp = MLPRegressor(max_iter=1, **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp.fit(X, y)
-        mlp.coefs_ = [c.copy() for c in coefs]
-        mlp.intercepts_ = [b.copy() for b in intercepts]
-        mlp.t_ = 0
-        mlp.set_params(max_iter=n_epochs, warm_start=True)
-        mlp.fit(X, y)
-    return mlp
-
-
 @pytest.mark.parametrize("hidden, k", [((3,), 1), ((4, 3), 2)])
 def test_trajectory_equals_mlpregressor(hidden, k, engine):
     rng = np.random.RandomState(0)
@@ -402,7 +383,7 @@ def test_trajectory_equals_mlpregressor(hidden, k, engine):
     X = (X - X.mean()) / X.std()
     y = np.hstack([np.sin(3 * X) + 0.1 * rng.randn(200, 1) for _ in range(k)])
     coefs, intercepts = _network.init_weights([1, *hidden, k], rng)
-    mlp = _mlp_from_weights(X, y if k > 1 else y.ravel(), coefs, intercepts, 0.5, 100)
+    mlp = mlpregressor_gd(coefs, intercepts, X, y if k > 1 else y.ravel(), 0.5, 100)
     kernel = _prepared(FullBatchLossGradient(X, y, None, 0.0), coefs)
     result = _run(kernel, coefs, intercepts, 0.5, 100)
     assert mlp.n_iter_ == len(result.losses) == 100

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+from _mlp_reference import mlpregressor_from_weights
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
@@ -46,21 +47,8 @@ def _start_weights(X, y, hidden, seed=1):
 
 def _mlp_trajectory(coefs, intercepts, X, y, sample_weight=None, **params):
     """MLPRegressor trained for N_EPOCHS epochs from the given weights."""
-    mlp = MLPRegressor(activation="logistic", max_iter=1, **params)
-    fit_kw = {} if sample_weight is None else {"sample_weight": sample_weight}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp.fit(X, y, **fit_kw)
-        mlp.coefs_ = [c.copy() for c in coefs]
-        mlp.intercepts_ = [b.copy() for b in intercepts]
-        mlp.t_ = 0
-        mlp.loss_curve_ = []
-        # forget the throw-away epoch's best loss (the stopping rule's memory;
-        # its first comparison then resets the no-improvement count)
-        mlp.best_loss_ = np.inf
-        mlp.set_params(warm_start=True, max_iter=N_EPOCHS)
-        mlp.fit(X, y, **fit_kw)
-    return mlp
+    return mlpregressor_from_weights(coefs, intercepts, X, y, max_iter=N_EPOCHS,
+                                     sample_weight=sample_weight, **params)
 
 
 def _our_trajectory(coefs, intercepts, X, y, sample_weight=None, **params):
