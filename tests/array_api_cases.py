@@ -230,14 +230,15 @@ def test_mixing_namespaces_between_fit_and_predict_is_an_error():
             on_torch.loss_gradient(X, y)
 
 
-def test_lbfgs_takes_numpy_only():
+@pytest.mark.parametrize("solver", ["lbfgs", "lm"])
+def test_host_solvers_take_numpy_only(solver):
     torch = lib("torch")
     X, y, _ = problem()
     with dispatch():
-        with pytest.raises(TypeError, match=r"lbfgs.*numpy arrays only"):
-            SigmoidMLPRegressor(solver="lbfgs").fit(torch.asarray(X), torch.asarray(y))
+        with pytest.raises(TypeError, match=rf"{solver}.*numpy arrays only"):
+            SigmoidMLPRegressor(solver=solver).fit(torch.asarray(X), torch.asarray(y))
         # numpy data under dispatch: the usual numpy path
-        SigmoidMLPRegressor(solver="lbfgs", max_iter=5).fit(X, y)
+        SigmoidMLPRegressor(solver=solver, max_iter=5).fit(X, y)
 
 
 def test_without_dispatch_other_arrays_become_numpy():
@@ -254,6 +255,7 @@ def test_without_dispatch_other_arrays_become_numpy():
 def test_tags():
     assert SigmoidMLPRegressor().__sklearn_tags__().array_api_support
     assert not SigmoidMLPRegressor(solver="lbfgs").__sklearn_tags__().array_api_support
+    assert not SigmoidMLPRegressor(solver="lm").__sklearn_tags__().array_api_support
 
 
 def test_early_stopping_with_sample_weight_and_pandas_target():

@@ -53,7 +53,7 @@ def test_numpy_users_need_no_array_api_compat():
         "import sys, numpy as np\n"
         "from sigmoid_mlp import SigmoidMLPRegressor\n"
         "X = np.random.RandomState(0).randn(20, 2); y = X[:, 0]\n"
-        "for s in ('gd', 'sgd', 'adam', 'lbfgs'):\n"
+        "for s in ('gd', 'sgd', 'adam', 'lbfgs', 'lm'):\n"
         "    m = SigmoidMLPRegressor(solver=s, max_iter=3).fit(X, y)\n"
         "    m.predict(X); m.score(X, y); m.forward_pass(X); m.loss_gradient(X, y)\n"
         "assert 'array_api_compat' not in sys.modules, 'array_api_compat imported'\n"

@@ -16,6 +16,7 @@ ESTIMATORS = [
     SigmoidMLPRegressor(solver="sgd", learning_rate=0.1, max_iter=200),
     SigmoidMLPRegressor(solver="adam", learning_rate=0.02, max_iter=200),
     SigmoidMLPRegressor(solver="lbfgs", max_iter=100),
+    SigmoidMLPRegressor(solver="lm", max_iter=50),
 ]
 
 

@@ -242,3 +242,105 @@ def test_pack_unpack_round_trip():
     c2, b2 = _network.unpack(packed, sizes)
     for a, b in zip(coefs + intercepts, c2 + b2):
         assert_array_equal(a, b)
+
+
+# ------------------------------------------------- Gauss-Newton (solver 'lm')
+def test_output_jacobian_is_the_decks_per_sample_terms_for_1_3_1():
+    """Rows of the Jacobian are the terms inside the deck's sums, per sample."""
+    x, _ = _deck_data(n=25)
+    X = x[:, None]
+    coefs, intercepts = _random_weights([1, 3, 1], seed=2)
+    w1, b1 = coefs[0][0], intercepts[0]  # w_j1^(1), w_j0^(1)
+    w2 = coefs[1][:, 0]  # w_1j^(2)
+    g = 1.0 / (1.0 + np.exp(-(x[:, None] * w1 + b1)))  # g(z_j), shape (n, 3)
+    g_prime = g * (1.0 - g)
+    expected = np.concatenate(
+        [
+            w2 * g_prime * x[:, None],  # dŷ/dw_j1^(1) = w_1j^(2) g'(z_j) x
+            g,  # dŷ/dw_1j^(2) = g(z_j)
+            w2 * g_prime,  # dŷ/dw_j0^(1) = w_1j^(2) g'(z_j)
+            np.ones((x.size, 1)),  # dŷ/dw_10^(2) = 1
+        ],
+        axis=1,
+    )
+    activations = _network.forward(X, coefs, intercepts)
+    jacobian = _network.output_jacobian(activations, coefs)
+    assert jacobian.shape == (x.size, 1, 10)
+    assert_allclose(jacobian[:, 0, :], expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("hidden", [(3,), (4, 2)])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_output_jacobian_matches_central_finite_differences(hidden, n_outputs):
+    rng = np.random.RandomState(3)
+    X = rng.randn(9, 2)
+    sizes = [2, *hidden, n_outputs]
+    coefs, intercepts = _random_weights(sizes, seed=4)
+    jacobian = _network.output_jacobian(_network.forward(X, coefs, intercepts), coefs)
+    w = _network.pack(coefs, intercepts)
+    eps = 1e-6
+    numeric = np.empty_like(jacobian)
+    for j in range(w.size):
+        plus, minus = w.copy(), w.copy()
+        plus[j] += eps
+        minus[j] -= eps
+        numeric[:, :, j] = (
+            _network.predict(X, *_network.unpack(plus, sizes))
+            - _network.predict(X, *_network.unpack(minus, sizes))
+        ) / (2 * eps)
+    assert_allclose(jacobian, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_gauss_newton_sums_give_the_backward_gradient(weighted, n_outputs, alpha):
+    """(u + αPw)/S is the backward pass's gradient; s/(2S) the squared error."""
+    rng = np.random.RandomState(5)
+    X = rng.randn(30, 3)
+    y = rng.randn(30, n_outputs)
+    sw = rng.uniform(0, 2, 30) if weighted else None
+    sizes = [3, 4, 2, n_outputs]
+    coefs, intercepts = _random_weights(sizes, seed=6)
+    s, u, M = _network.gauss_newton_sums(
+        _network.forward(X, coefs, intercepts), y, coefs, sw
+    )
+    S = 30.0 if sw is None else sw.sum()
+    w = _network.pack(coefs, intercepts)
+    penalised = np.concatenate([np.ones(c.size) for c in coefs]
+                               + [np.zeros(b.size) for b in intercepts])
+    loss, coef_grads, intercept_grads = _network.loss_gradient(
+        X, y, coefs, intercepts, sw, alpha
+    )
+    assert_allclose(s / (2 * S) + _network.l2_penalty(coefs, alpha, S), loss,
+                    rtol=1e-12)
+    assert_allclose((u + alpha * penalised * w) / S,
+                    _network.pack(coef_grads, intercept_grads), rtol=1e-12,
+                    atol=1e-15)
+    # M is Σ_i w_i Σ_k J_ikᵀ J_ik, written out with the Jacobian.
+    jac = _network.output_jacobian(_network.forward(X, coefs, intercepts), coefs)
+    weights = np.ones(30) if sw is None else sw
+    expected = sum(weights[i] * jac[i].T @ jac[i] for i in range(30))
+    assert_allclose(M, expected, rtol=1e-12, atol=1e-14)
+    assert_allclose(M, M.T, rtol=0, atol=0)
+
+
+def test_gauss_newton_sums_add_up_over_row_chunks_and_accept_sparse():
+    rng = np.random.RandomState(7)
+    X = rng.randn(40, 3)
+    X[X < 0.3] = 0.0
+    y = rng.randn(40, 2)
+    coefs, intercepts = _random_weights([3, 3, 2], seed=8)
+
+    def sums(rows, data):
+        return _network.gauss_newton_sums(
+            _network.forward(data[rows], coefs, intercepts), y[rows], coefs
+        )
+
+    whole = sums(slice(None), X)
+    parts = [sums(slice(a, a + 13), X) for a in range(0, 40, 13)]
+    for i in range(3):
+        assert_allclose(sum(p[i] for p in parts), whole[i], rtol=1e-12, atol=1e-14)
+    sparse = sums(slice(None), sp.csr_matrix(X))
+    for i in range(3):
+        assert_allclose(sparse[i], whole[i], rtol=1e-12, atol=1e-14)

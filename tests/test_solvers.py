@@ -10,6 +10,7 @@ from sigmoid_mlp._solvers import (
     Adam,
     GradientDescent,
     LBFGSStop,
+    LevenbergMarquardt,
     StochasticGradientDescent,
     minimize_lbfgs,
 )
@@ -163,3 +164,65 @@ def test_minimize_lbfgs_callback_can_stop():
     assert minimize_lbfgs(fun, np.ones(4), max_iter=50, max_fun=100, tol=0,
                           callback=callback) is None
     assert len(seen) == 1
+
+
+# ------------------------------------------------------- Levenberg-Marquardt
+def _spd(seed=0, p=5):
+    rng = np.random.RandomState(seed)
+    A = rng.randn(3 * p, p)
+    return A.T @ A, rng.randn(p)
+
+
+def test_levenberg_marquardt_starts_from_the_largest_curvature():
+    H, _ = _spd()
+    lm = LevenbergMarquardt(H)
+    assert lm.mu == pytest.approx(1e-3 * np.max(np.diag(H)))
+    assert lm.nu == 2.0
+
+
+def test_levenberg_marquardt_step_solves_the_damped_system():
+    H, g = _spd(1)
+    lm = LevenbergMarquardt(H)
+    lm.mu = 0.7
+    h = lm.step(g, H)
+    assert_allclose((H + 0.7 * np.eye(5)) @ h, -g, rtol=1e-12, atol=1e-13)
+    # A huge mu gives a short gradient step h ~ -g/mu.
+    lm.mu = 1e8
+    assert_allclose(lm.step(g, H), -g / 1e8, rtol=1e-6)
+
+
+def test_levenberg_marquardt_gain_ratio_is_actual_over_predicted():
+    H, g = _spd(2)
+    lm = LevenbergMarquardt(H)
+    h = lm.step(g, H)
+    predicted = -(g @ h) - 0.5 * h @ H @ h  # q(0) - q(h)
+    assert_allclose(lm.gain_ratio(h, g, 0.25 * predicted), 0.25, rtol=1e-10)
+    # For a quadratic J the model is exact: rho = 1.
+    assert_allclose(lm.gain_ratio(h, g, predicted), 1.0, rtol=1e-10)
+
+
+def test_levenberg_marquardt_damping_updates():
+    H, _ = _spd(3)
+    lm = LevenbergMarquardt(H)
+    lm.mu = 1.0
+    lm.reject()
+    assert (lm.mu, lm.nu) == (2.0, 4.0)
+    lm.reject()
+    assert (lm.mu, lm.nu) == (8.0, 8.0)
+    lm.accept(0.5)  # max(1/3, 1 - 0) = 1
+    assert (lm.mu, lm.nu) == (8.0, 2.0)
+    lm.accept(1.0)  # max(1/3, 1 - 1) = 1/3
+    assert lm.mu == pytest.approx(8.0 / 3.0)
+    lm.accept(0.25)  # 1 - (-0.5)^3 = 1.125
+    assert lm.mu == pytest.approx(8.0 / 3.0 * 1.125)
+
+
+def test_levenberg_marquardt_step_refuses_an_unsolvable_system():
+    H, g = _spd(4)
+    lm = LevenbergMarquardt(H)
+    lm.mu = 0.0
+    assert lm.step(g, -np.eye(5)) is None  # not positive definite
+    bad = H.copy()
+    bad[0, 0] = np.nan
+    lm.mu = 1.0
+    assert lm.step(g, bad) is None

@@ -29,6 +29,7 @@ SOLVER_PARAMS = {
     "sgd": dict(solver="sgd", learning_rate=0.05, batch_size=20),
     "adam": dict(solver="adam", learning_rate=0.01, batch_size=20),
     "lbfgs": dict(solver="lbfgs"),
+    "lm": dict(solver="lm"),
 }
 
 
@@ -60,7 +61,7 @@ class Recorder:
     def on_fit_task_end(self, estimator, context, *, X=None, y=None,
                         metadata=None, fitted_estimator=None):
         self.calls.append(("end", context.task_name, fitted_estimator))
-        if context.task_name in ("epoch", "lbfgs-iteration"):
+        if context.task_name in ("epoch", "lbfgs-iteration", "lm-iteration"):
             n_done = sum(1 for c in self.calls
                          if c[0] == "end" and c[1] == context.task_name
                          and c[2] is not None)
@@ -71,7 +72,8 @@ class Recorder:
 
     def epochs_ended(self):
         return [c[2] for c in self.calls
-                if c[0] == "end" and c[1] in ("epoch", "lbfgs-iteration")
+                if c[0] == "end" and c[1] in ("epoch", "lbfgs-iteration",
+                                              "lm-iteration")
                 and c[2] is not None]
 
     def count(self, hook):
@@ -175,7 +177,8 @@ def test_scoring_monitor(solver):
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
     rows = monitor.get_logs().data
-    epochs = [r for r in rows if r["task_name"] in ("epoch", "lbfgs-iteration")]
+    epochs = [r for r in rows
+              if r["task_name"] in ("epoch", "lbfgs-iteration", "lm-iteration")]
     assert len(epochs) == est.n_iter_
     # the score after the last epoch is the fitted model's training R^2
     assert epochs[-1]["r2"] == pytest.approx(est.score(X, y), rel=1e-12)

@@ -23,6 +23,7 @@ SOLVER_PARAMS = {
     "sgd": dict(solver="sgd", learning_rate=0.05),
     "adam": dict(solver="adam", learning_rate=0.01),
     "lbfgs": dict(solver="lbfgs"),
+    "lm": dict(solver="lm"),
 }
 STOCHASTIC = ["gd", "sgd", "adam"]  # the solvers with epochs of steps
 

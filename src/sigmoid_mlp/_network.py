@@ -29,9 +29,11 @@ __all__ = [
     "array_namespace",
     "backward",
     "forward",
+    "gauss_newton_sums",
     "init_weights",
     "l2_penalty",
     "loss_gradient",
+    "output_jacobian",
     "pack",
     "predict",
     "sigmoid",
@@ -356,6 +358,110 @@ def loss_gradient(X, y, coefs, intercepts, sample_weight=None, alpha=0.0):
         activations, y, coefs, sample_weight=sample_weight, alpha=alpha
     )
     return loss, coef_grads, intercept_grads
+
+
+def output_jacobian(activations, coefs):
+    r"""Per-sample derivatives of the outputs: :math:`\partial \hat y_{ik}/\partial w`.
+
+    The deck's chain rule before its sum over samples.  With the identity
+    output layer, :math:`\partial \hat y_{ik}/\partial z^{(L)}_{ij}` is 1 for
+    :math:`j = k` and 0 otherwise; call this :math:`D^{(L)}_{ik\cdot} = e_k`.
+    Each hidden layer receives it through the weights and the sigmoid's slope,
+
+    .. math:: D^{(l)}_{ik\cdot} = \left(D^{(l+1)}_{ik\cdot} {W^{(l+1)}}^\top\right)
+              \odot g'(z^{(l)}_i),
+
+    and the derivatives by the weights and biases are
+
+    .. math:: \frac{\partial \hat y_{ik}}{\partial W^{(l)}_{ab}} =
+              a^{(l-1)}_{ia}\, D^{(l)}_{ikb}, \qquad
+              \frac{\partial \hat y_{ik}}{\partial b^{(l)}_b} = D^{(l)}_{ikb}.
+
+    For the deck's 1-3-1 network these are the terms inside the sums of
+    "Alle Ableitungen auf einen Blick", e.g.
+    :math:`\partial \hat y_i/\partial w_{11}^{(2)} = g(z_1^{(1)})` and
+    :math:`\partial \hat y_i/\partial w_{11}^{(1)} = w_{11}^{(2)} g'(z_1^{(1)}) x_i`;
+    :func:`backward` computes the same sums directly, since
+    :math:`\partial J/\partial w = \frac1S\sum_i w_i \sum_k
+    (\hat y_{ik} - y_{ik})\, \partial \hat y_{ik}/\partial w`
+    (plus :math:`\alpha w/S` for a penalised weight).
+
+    Parameters
+    ----------
+    activations : list of ndarray
+        Output of :func:`forward`; ``activations[0]`` may be sparse.
+    coefs : list of ndarray
+
+    Returns
+    -------
+    jacobian : ndarray of shape (n_samples, n_outputs, n_weights)
+        Columns in :func:`pack`'s order.
+    """
+    n_samples = activations[0].shape[0]
+    n_outputs = coefs[-1].shape[1]
+    sizes = [W.size for W in coefs] + [W.shape[1] for W in coefs]
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    n_layers = len(coefs)
+    jacobian = np.empty((n_samples, n_outputs, ends[-1]), dtype=activations[-1].dtype)
+    delta = np.eye(n_outputs, dtype=jacobian.dtype)[None]  # D^(L), broadcast over i
+    for layer in range(n_layers - 1, -1, -1):
+        a_in = activations[layer]
+        if sp.issparse(a_in):
+            a_in = a_in.toarray()
+        fan_in, fan_out = coefs[layer].shape
+        block = jacobian[:, :, starts[layer]:ends[layer]]
+        block.reshape(n_samples, n_outputs, fan_in, fan_out)[...] = (
+            a_in[:, None, :, None] * delta[:, :, None, :]
+        )
+        jacobian[:, :, starts[n_layers + layer]:ends[n_layers + layer]] = delta
+        if layer > 0:
+            a = activations[layer]
+            delta = (delta @ coefs[layer].T) * (a * (1 - a))[:, None, :]
+    return jacobian
+
+
+def gauss_newton_sums(activations, y, coefs, sample_weight=None):
+    r"""The sums behind a Gauss-Newton (Levenberg-Marquardt) step, over the given rows.
+
+    With residuals :math:`r_{ik} = \hat y_{ik} - y_{ik}` and the per-sample
+    Jacobian :math:`J_{ik} = \partial \hat y_{ik}/\partial w`
+    (:func:`output_jacobian`):
+
+    .. math:: s = \sum_i w_i \lVert r_i\rVert^2, \qquad
+              u = \sum_i w_i \sum_k r_{ik} J_{ik}, \qquad
+              M = \sum_i w_i \sum_k J_{ik}^\top J_{ik}.
+
+    Sums over row blocks add up, so large data are processed in chunks.  For
+    all rows, :math:`J = s/(2S) + \alpha\lVert W\rVert^2/(2S)`, its gradient
+    is :math:`(u + \alpha P w)/S` (what :func:`backward` computes) and its
+    Gauss-Newton curvature :math:`(M + \alpha P)/S`, with :math:`P` selecting
+    the penalised weights (the ``coefs``, not the intercepts).
+
+    Parameters
+    ----------
+    activations : list of ndarray
+        Output of :func:`forward` on the rows.
+    y : ndarray of shape (n_samples, n_outputs)
+    coefs : list of ndarray
+    sample_weight : ndarray of shape (n_samples,), optional
+
+    Returns
+    -------
+    s : float
+    u : ndarray of shape (n_weights,)
+    M : ndarray of shape (n_weights, n_weights)
+    """
+    residual = (activations[-1] - y).reshape(-1)
+    jac = output_jacobian(activations, coefs)
+    jac = jac.reshape(-1, jac.shape[2])
+    if sample_weight is not None:
+        # Weighted sums as plain ones over rows scaled by sqrt(w_i): M stays
+        # exactly symmetric (numpy computes A^T A as such).
+        root_w = np.sqrt(np.repeat(sample_weight, y.shape[1]))
+        jac = jac * root_w[:, None]
+        residual = residual * root_w
+    return float(residual @ residual), jac.T @ residual, jac.T @ jac
 
 
 def pack(coefs, intercepts):

@@ -41,6 +41,7 @@ from ._training import (
     _total,
     run_epochs,
     run_lbfgs,
+    run_lm,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +70,10 @@ __all__ = [
     "TrainingDivergedError",
 ]
 
-SOLVERS = ("gd", "sgd", "adam", "lbfgs")
+SOLVERS = ("gd", "sgd", "adam", "lbfgs", "lm")
+# Solvers that run on the host with numpy arrays only and have no partial_fit.
+_HOST_SOLVERS = ("lbfgs", "lm")
+_SOLVER_NAMES = {"lbfgs": "L-BFGS", "lm": "Levenberg-Marquardt"}
 
 # Warnings from _run point at the caller of fit/partial_fit: one frame more
 # when sklearn's callback decorator wraps them.
@@ -100,10 +104,11 @@ class TrainingDivergedError(ValueError):
     Attributes
     ----------
     epoch : int
-        The epoch (1-based, counted within the call; for ``'lbfgs'`` the
-        iteration) whose step diverged.
+        The epoch (1-based, counted within the call; for ``'lbfgs'`` and
+        ``'lm'`` the iteration) whose step diverged.
     learning_rate : float or None
-        The step size in use (None for ``'lbfgs'``, which chooses its own).
+        The step size in use (None for ``'lbfgs'`` and ``'lm'``, which
+        choose their own).
     loss : float
         The offending loss value (``inf`` or ``nan`` or a blown-up value).
     coefs, intercepts : list of ndarray
@@ -353,7 +358,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int, default=(3,)
         Number of sigmoid units per hidden layer.  The default is the deck's
         network: three hidden units.
-    solver : {'gd', 'sgd', 'adam', 'lbfgs'}, default='gd'
+    solver : {'gd', 'sgd', 'adam', 'lbfgs', 'lm'}, default='gd'
         How to step with the gradient :math:`g = \nabla J`:
 
         - ``'gd'``: the deck's full-batch gradient descent,
@@ -379,13 +384,26 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
           given, also for several outputs (``MLPRegressor`` reports
           :math:`1/k` of it for :math:`k` outputs, sklearn issue #8349).
           Often the fastest on small data sets; no ``partial_fit``.
+        - ``'lm'``: Levenberg-Marquardt, the classic fastest method for
+          small networks.  With :math:`J_i = \partial \hat y_i/\partial w`,
+          the per-sample derivatives of the deck's chain rule, and the
+          Gauss-Newton curvature
+          :math:`H = \frac1S(\sum_i w_i J_i^\top J_i + \alpha P)`, each
+          iteration solves :math:`(H + \mu I)h = -g` and takes the step when
+          it lowers :math:`J`, adapting :math:`\mu` (Nielsen's rule).  Needs
+          far fewer iterations than the others (about 15 to reach test
+          :math:`R^2 = 0.99` on the deck's problem), each costing
+          :math:`O(n\,k\,p^2 + p^3)` time and :math:`O(p^2)` memory for
+          :math:`p` weights and :math:`k` outputs: the solver for networks of
+          up to a few hundred weights, too slow for thousands.  No
+          ``partial_fit``; numpy arrays only.
 
         'sgd' and 'adam' reproduce ``MLPRegressor``'s solvers of the same
         name step for step (same update formulas, same batches, same
         schedules).
     learning_rate : float, default=0.3
         Step size :math:`\eta` (the deck's :math:`\alpha`; for 'adam' the
-        :math:`\eta` above; not used by 'lbfgs').  The parameter to tune,
+        :math:`\eta` above; not used by 'lbfgs' and 'lm').  The parameter to tune,
         e.g. with ``GridSearchCV``.  The default suits 'gd' on standardised
         inputs and a target of unit scale: for a sigmoid layer the curvature
         of :math:`J` in the output weights is at most the number of hidden
@@ -400,7 +418,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         with 'adam' around 0.01.
     learning_rate_schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Step size :math:`\eta_t` over the epochs, for 'gd' and 'sgd'
-        (ignored by 'adam' and 'lbfgs'):
+        (ignored by 'adam', 'lbfgs' and 'lm'):
 
         - ``'constant'``: :math:`\eta_t = \eta` (``learning_rate``).
         - ``'invscaling'``: :math:`\eta_t = \eta / (t+1)^{p}`, :math:`p` =
@@ -414,7 +432,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Exponent :math:`p` of the 'invscaling' schedule.
     max_iter : int, default=50000
         Maximum number of epochs (passes over the training data); for
-        'lbfgs' the maximum number of L-BFGS iterations.  Plain gradient
+        'lbfgs' and 'lm' the maximum number of iterations.  Plain gradient
         descent needs many cheap epochs: the deck's problem converges after
         roughly 30 000 - 50 000 of them, a fraction of a second for 200
         samples.
@@ -426,7 +444,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``tol``; training stops when more than ``n_iter_no_change``
         consecutive epochs did not improve.  For 'lbfgs', ``tol`` is
         L-BFGS-B's ``gtol``: stop when every projected gradient component is
-        at most ``tol`` in absolute value.  Full-batch gradient descent
+        at most ``tol`` in absolute value.  'lm' applies the stopping rule
+        above to its iterations and also stops when every component of the
+        gradient is at most ``tol`` in absolute value.  Full-batch gradient descent
         improves the loss by small amounts per epoch, hence a smaller default
         than ``MLPRegressor``'s ``1e-4``.
     n_iter_no_change : int, default=10
@@ -438,7 +458,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     batch_size : int or None, default=None
         Mini-batch size for 'sgd' and 'adam'; None means
         ``min(200, n_samples)``, a size larger than the training set means
-        full batches.  Ignored by 'gd' and 'lbfgs', which always use the
+        full batches.  Ignored by 'gd', 'lbfgs' and 'lm', which always use the
         whole training set.
     shuffle : bool, default=True
         Visit the training samples in a new random order every epoch ('sgd'
@@ -455,15 +475,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     epsilon : float, default=1e-8
         Adam's :math:`\epsilon > 0`.
     max_fun : int, default=15000
-        Maximum number of loss/gradient evaluations of 'lbfgs'.
+        Maximum number of loss/gradient evaluations of 'lbfgs'; for 'lm',
+        of loss evaluations (the start and every trial step, rejected ones
+        included).
     early_stopping : bool, default=False
         Hold out a validation set (``validation_fraction`` of the training
         data, or the ``X_val, y_val`` given to ``fit``), apply the stopping
         rule to the validation loss :math:`J_{val}` (the same function as
         the training loss, evaluated on the validation set after every
         epoch), and at the end restore the weights of the epoch with the
-        smallest :math:`J_{val}`.  Works with every solver (for 'lbfgs',
-        per iteration).  Without early stopping the final weights are those
+        smallest :math:`J_{val}`.  Works with every solver (for 'lbfgs' and
+        'lm', per iteration).  Without early stopping the final weights are those
         of the last epoch, as in ``MLPRegressor``.  ``MLPRegressor``
         monitors the validation :math:`R^2` instead; both are recorded.
     validation_fraction : float, default=0.1
@@ -509,7 +531,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     n_layers_ : int
         Number of layers, inputs and output included.
     n_iter_ : int
-        Number of epochs ('lbfgs': iterations) run; accumulates over
+        Number of epochs ('lbfgs', 'lm': iterations) run; accumulates over
         ``partial_fit`` calls and warm-started fits.
     t_ : int
         Number of training samples seen (``n_samples`` per epoch).
@@ -521,7 +543,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         epoch's step (as in ``MLPRegressor``); for 'sgd' and 'adam' the
         weighted average :math:`\sum_B S_B J_B / S` of the mini-batch losses
         seen during the epoch (``MLPRegressor``'s quantity); for 'lbfgs'
-        :math:`J` before each iteration.
+        and 'lm' :math:`J` before each iteration (strictly falling for 'lm',
+        which only takes steps that lower :math:`J`).
     best_loss_ : float
         Smallest value in ``loss_curve_``.
     validation_loss_curve_ : list of float or None
@@ -580,7 +603,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     With scikit-learn >= 1.9 the estimator supports the callback API
     (``set_callbacks`` with e.g. ``sklearn.callback.ProgressBar`` or
     ``ScoringMonitor``), also inside ``Pipeline`` and ``GridSearchCV``:
-    every epoch ('lbfgs': iteration) is a sub-task of the fit task, and a
+    every epoch ('lbfgs', 'lm': iteration) is a sub-task of the fit task, and a
     callback returning True from ``on_fit_task_end`` stops training.
 
     References
@@ -670,8 +693,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         # torch, CuPy, array-api-strict, ... with array_api_dispatch; 'lbfgs'
-        # runs scipy's optimizer on the host and takes numpy only.
-        tags.array_api_support = self.solver != "lbfgs"
+        # and 'lm' run on the host and take numpy only.
+        tags.array_api_support = self.solver not in _HOST_SOLVERS
         return tags
 
     # ------------------------------------------------------------ validation
@@ -916,9 +939,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=not warm)
         xp = _namespace_of(X)
-        if xp is not None and self.solver == "lbfgs":
+        if xp is not None and self.solver in _HOST_SOLVERS:
             raise TypeError(
-                f"solver='lbfgs' runs scipy's L-BFGS-B on the host and takes numpy "
+                f"solver={self.solver!r} runs on the host and takes numpy "
                 f"arrays only; got {xp.__name__} arrays with array_api_dispatch "
                 "enabled. Use solver='gd', 'sgd' or 'adam', or pass numpy arrays."
             )
@@ -943,7 +966,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self._run(state, X, y, sample_weight, validation, fit_call=True)
 
     def _partial_fit_available(self):
-        return self.solver != "lbfgs"
+        return self.solver not in _HOST_SOLVERS
 
     @available_if(_partial_fit_available)
     @with_callbacks
@@ -961,8 +984,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``k`` calls on the same data give exactly the model of a ``fit`` with
         ``max_iter=k`` (when ``fit`` does not stop before).  A call that
         diverges, or is interrupted, leaves the model exactly as it was.
-        Not available for ``solver='lbfgs'`` (``hasattr(est,
-        'partial_fit')`` is False there).
+        Not available for ``solver='lbfgs'`` and ``solver='lm'``
+        (``hasattr(est, 'partial_fit')`` is False there).
 
         Parameters
         ----------
@@ -1007,6 +1030,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                     "momentum", "nesterovs_momentum"),
             "adam": ("learning_rate", "beta_1", "beta_2", "epsilon"),
             "lbfgs": (),
+            "lm": (),
         }[self.solver]
         return (self.solver, *(getattr(self, k) for k in keys))
 
@@ -1103,7 +1127,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
             if getattr(self, "_skl_callbacks", None):
                 ctx = root
-        task = "lbfgs-iteration" if self.solver == "lbfgs" else "epoch"
+        task = (f"{self.solver}-iteration" if self.solver in _HOST_SOLVERS
+                else "epoch")
         hooks = _Hooks(self, state, ctx, X, y, metadata, task)
         try:
             status = self._train(state, X, y, sample_weight, validation, n_epochs,
@@ -1123,12 +1148,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 stacklevel=_WARN_STACKLEVEL,
             )
         elif fit_call and status in ("max_iter", "max_fun"):
-            if self.solver == "lbfgs":
+            if self.solver in _HOST_SOLVERS:
                 limit = (f"maximum number of iterations (max_iter={self.max_iter})"
                          if status == "max_iter" else
                          f"maximum number of function evaluations "
                          f"(max_fun={self.max_fun})")
-                message = (f"SigmoidMLPRegressor(solver='lbfgs') stopped at its "
+                message = (f"SigmoidMLPRegressor(solver={self.solver!r}) stopped at its "
                            f"{limit} before converging; raise it, or scale the "
                            "inputs.")
             else:
@@ -1183,8 +1208,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         on_begin = hooks.begin if hooks.ctx is not None else None
         on_end = hooks.end if hooks.active else None
         try:
-            if self.solver == "lbfgs":
-                status, message, final = run_lbfgs(
+            if self.solver in _HOST_SOLVERS:
+                run = run_lbfgs if self.solver == "lbfgs" else run_lm
+                status, message, final = run(
                     state, X, y, sample_weight,
                     alpha=self.alpha, max_iter=n_epochs, max_fun=self.max_fun,
                     tol=self.tol, n_iter_no_change=self.n_iter_no_change,
@@ -1320,10 +1346,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
     def _diverged_error(self, epoch, learning_rate, loss, coefs, intercepts,
                         loss_curve):
-        if self.solver == "lbfgs":
+        if self.solver in _HOST_SOLVERS:
+            name = _SOLVER_NAMES[self.solver]
             detail = (
-                f"in L-BFGS iteration {epoch} of this call with solver='lbfgs': the "
-                f"loss or its gradient became {loss!r}. L-BFGS chooses its own "
+                f"in {name} iteration {epoch} of this call with "
+                f"solver={self.solver!r}: the loss or its gradient became "
+                f"{loss!r}. {name} chooses its own "
                 "step sizes, so the inputs or targets are too large for the sigmoid "
                 "network; standardise them (sklearn.preprocessing.StandardScaler)."
             )

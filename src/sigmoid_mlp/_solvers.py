@@ -25,7 +25,9 @@ The update rules and their state are those of scikit-learn's
 ``MLPRegressor`` (``sgd`` with momentum or Nesterov's momentum, ``adam``),
 written so that the same floating-point operations happen in the same order;
 the equivalence tests rely on that.  :func:`minimize_lbfgs` is the seam to
-``scipy.optimize.minimize(method='L-BFGS-B')``.
+``scipy.optimize.minimize(method='L-BFGS-B')``.  :class:`LevenbergMarquardt`
+is the damping rule of the 'lm' solver, which steps with the gradient and the
+Gauss-Newton curvature of :math:`J` (on the host, numpy only).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import copy
 
 import numpy as np
 import scipy.optimize
+from scipy.linalg.lapack import dposv as _dposv
 
 from ._network import array_namespace
 
@@ -42,6 +45,7 @@ __all__ = [
     "Adam",
     "GradientDescent",
     "LBFGSStop",
+    "LevenbergMarquardt",
     "StochasticGradientDescent",
     "minimize_lbfgs",
 ]
@@ -291,3 +295,73 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, tol, callback=None):
         )
     except LBFGSStop:
         return None
+
+
+class LevenbergMarquardt:
+    r"""Levenberg-Marquardt steps: Gauss-Newton, damped by :math:`\mu`.
+
+    At weights :math:`w` with gradient :math:`g = \nabla J` and Gauss-Newton
+    curvature :math:`H` (:func:`sigmoid_mlp._network.gauss_newton_sums`), the
+    step :math:`h` solves
+
+    .. math:: (H + \mu I)\, h = -g .
+
+    A large :math:`\mu` gives a short step along :math:`-g` (gradient
+    descent with step size :math:`1/\mu`), a small one the Gauss-Newton step
+    of the quadratic model
+    :math:`q(h) = J + g^\top h + \tfrac12 h^\top H h`.  After evaluating
+    :math:`J(w + h)`, the gain ratio
+
+    .. math:: \rho = \frac{J(w) - J(w + h)}{q(0) - q(h)}, \qquad
+              q(0) - q(h) = \tfrac12 h^\top(\mu h - g),
+
+    decides: for :math:`\rho > 0` the step is taken and
+    :math:`\mu \leftarrow \mu \max(\tfrac13, 1 - (2\rho - 1)^3)`,
+    :math:`\nu \leftarrow 2`; otherwise the step is rejected and
+    :math:`\mu \leftarrow \nu\mu`, :math:`\nu \leftarrow 2\nu`.  The start
+    is :math:`\mu_0 = \tau \max_j H_{jj}`, :math:`\tau = 10^{-3}`.  This is
+    Algorithm 3.16 of K. Madsen, H. B. Nielsen and O. Tingleff, *Methods for
+    non-linear least squares problems* (2nd ed., DTU, 2004), with
+    H. B. Nielsen's update of :math:`\mu` (1999).
+
+    Parameters
+    ----------
+    curvature : ndarray of shape (n_weights, n_weights)
+        :math:`H` at the starting weights, to scale :math:`\mu_0`.
+    """
+
+    tau = 1e-3
+
+    def __init__(self, curvature):
+        scale = float(np.max(np.diag(curvature))) if curvature.size else 0.0
+        self.mu = self.tau * scale if np.isfinite(scale) and scale > 0 else self.tau
+        self.nu = 2.0
+
+    def step(self, grad, curvature):
+        r"""The damped step :math:`h`, or None when the system cannot be solved.
+
+        :math:`H + \mu I` is symmetric positive definite in exact arithmetic;
+        it is solved by its Cholesky factorisation (LAPACK ``dposv``), and a
+        factorisation that fails (rounding, or non-finite entries) returns
+        None, upon which the caller damps more.
+        """
+        damped = curvature + np.diag(np.full(curvature.shape[0], self.mu))
+        _, step, info = _dposv(damped, -grad)
+        if info != 0 or not np.isfinite(step).all():
+            return None
+        return step
+
+    def gain_ratio(self, step, grad, decrease):
+        r""":math:`\rho`: actual decrease of :math:`J` over the model's."""
+        predicted = 0.5 * float(step @ (self.mu * step - grad))
+        return decrease / predicted if predicted > 0 else -np.inf
+
+    def accept(self, rho):
+        """The step was taken: trust the quadratic model more."""
+        self.mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+        self.nu = 2.0
+
+    def reject(self):
+        """The step was not taken: damp more, increasingly fast."""
+        self.mu *= self.nu
+        self.nu *= 2.0

@@ -11,6 +11,10 @@ other configuration runs here, with the same hand-written loss and gradient
   divergence checks on every mini-batch.
 * :func:`run_lbfgs` -- ``scipy.optimize.minimize(method='L-BFGS-B')`` on the
   packed weights, with the same monitoring per L-BFGS iteration.
+* :func:`run_lm` -- Levenberg-Marquardt: Gauss-Newton steps with the
+  per-sample derivatives of the outputs (:class:`GaussNewtonSystem`), damped
+  by :class:`sigmoid_mlp._solvers.LevenbergMarquardt`, with the same
+  monitoring per iteration.
 
 With scikit-learn's ``array_api_dispatch`` and arrays of another library
 (torch, CuPy, array-api-strict), :func:`run_epochs` takes
@@ -33,17 +37,19 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils import gen_batches
 
-from . import _network
+from . import _compiled_gn, _kernels, _network
 from ._kernels import FullBatchLossGradient
-from ._solvers import LBFGSStop, minimize_lbfgs
+from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
 __all__ = [
     "Diverged",
     "EpochEnd",
+    "GaussNewtonSystem",
     "NamespaceLossGradient",
     "Validation",
     "run_epochs",
     "run_lbfgs",
+    "run_lm",
 ]
 
 
@@ -610,3 +616,255 @@ def run_lbfgs(
     if isinstance(message, bytes):  # older scipy
         message = message.decode()
     return status, str(message), float(result.fun)
+
+
+# The per-sample Jacobian of one chunk of rows holds at most this many numbers
+# (2 MiB in float64), whatever the number of samples.
+_GN_CHUNK_ELEMENTS = 1 << 18
+
+
+class GaussNewtonSystem:
+    r"""Gradient and Gauss-Newton curvature of :math:`J` on the whole training set.
+
+    With :math:`s, u, M` the sums of
+    :func:`sigmoid_mlp._network.gauss_newton_sums` over all rows (computed in
+    chunks whose Jacobian has at most ``2**18`` entries, so memory stays
+    bounded) and :math:`P` the 0/1 diagonal selecting the penalised weights
+    (the ``coefs``):
+
+    .. math:: \nabla J = \frac{u + \alpha P w}{S}, \qquad
+              H = \frac{M + \alpha P}{S}.
+
+    :math:`H` is the Hessian of :math:`J` without the terms with second
+    derivatives of the network: symmetric and positive semi-definite.
+
+    :meth:`loss` evaluates :math:`J` alone (at trial steps).  When the data fit
+    in one chunk it keeps the forward pass, which :meth:`gradient_curvature`
+    reuses when asked about the same weights; otherwise the loss comes from
+    the chunked forward pass of
+    :class:`~sigmoid_mlp._kernels.FullBatchLossGradient`.
+
+    With numba installed, small networks (at most
+    :data:`sigmoid_mlp._compiled_gn.MAX_WEIGHTS` weights) on float64 dense data
+    take the compiled sums of :mod:`sigmoid_mlp._compiled_gn` instead (the same
+    quantities, tested equal); ``SIGMOID_MLP_ENGINE=numpy`` keeps numpy.
+    """
+
+    def __init__(self, X, y, sample_weight, alpha, layer_sizes, dtype):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.alpha = float(alpha)
+        self.layer_sizes = list(layer_sizes)
+        self.dtype = dtype
+        self.weight_sum = (
+            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
+        )
+        self.penalised = np.concatenate(
+            [np.ones(a * b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+            + [np.zeros(b) for b in layer_sizes[1:]]
+        )
+        n_weights = self.penalised.size
+        self.chunk_rows = max(1, _GN_CHUNK_ELEMENTS // (y.shape[1] * n_weights))
+        self._one_chunk = X.shape[0] <= self.chunk_rows
+        self._kernel = None if self._one_chunk else FullBatchLossGradient(
+            X, y, sample_weight, alpha
+        )
+        self._kept = (None, None)  # (x, activations) of the last loss
+        self._compiled = None
+        if (dtype == np.float64 and _kernels.ENGINE != "numpy"
+                and _compiled_gn.CompiledSystem.supports(X, y, sample_weight,
+                                                         n_weights)):
+            self._compiled = _compiled_gn.CompiledSystem(X, y, sample_weight,
+                                                         layer_sizes)
+
+    def weights(self, x):
+        """``(coefs, intercepts)`` in the data's dtype from the packed float64 ``x``."""
+        return _network.unpack(x.astype(self.dtype, copy=False), self.layer_sizes)
+
+    def _penalty(self, x):
+        if not self.alpha:
+            return 0.0
+        return 0.5 * self.alpha * float((self.penalised * x) @ x) / self.weight_sum
+
+    def loss(self, x):
+        """:math:`J` at the packed weights ``x`` (a forward pass only)."""
+        if self._compiled is not None:
+            s, _, _ = self._compiled.sums(x, want=False)
+            return s / (2.0 * self.weight_sum) + self._penalty(x)
+        coefs, intercepts = self.weights(x)
+        if not self._one_chunk:
+            return float(self._kernel.loss(coefs, intercepts))
+        activations = _network.forward(self.X, coefs, intercepts)
+        self._kept = (x, activations)
+        loss = _network.squared_error(self.y, activations[-1], self.sample_weight)
+        return loss + _network.l2_penalty(coefs, self.alpha, self.weight_sum)
+
+    def gradient_curvature(self, x):
+        """``(grad, curvature)`` at the packed weights ``x``, in float64."""
+        if self._compiled is not None:
+            _, u, M = self._compiled.sums(x)
+            return self._finish(x, u, M)
+        coefs, intercepts = self.weights(x)
+        u = 0.0
+        M = 0.0
+        n_samples = self.X.shape[0]
+        for start in range(0, n_samples, self.chunk_rows):
+            rows = slice(start, min(start + self.chunk_rows, n_samples))
+            sw = None if self.sample_weight is None else self.sample_weight[rows]
+            if self._one_chunk and self._kept[0] is x:
+                activations = self._kept[1]
+            else:
+                activations = _network.forward(self.X[rows], coefs, intercepts)
+            _, u_rows, M_rows = _network.gauss_newton_sums(
+                activations, self.y[rows], coefs, sw
+            )
+            u = u + u_rows
+            M = M + M_rows
+        return self._finish(x, u, M)
+
+    def _finish(self, x, u, M):
+        """Scale the sums by :math:`1/S` and add the L2 term."""
+        grad = np.array(u, dtype=np.float64)
+        curvature = np.array(M, dtype=np.float64)
+        if self.alpha:
+            grad += self.alpha * self.penalised * x
+            curvature.flat[:: curvature.shape[0] + 1] += self.alpha * self.penalised
+        grad /= self.weight_sum
+        curvature /= self.weight_sum
+        return grad, curvature
+
+
+def _gradient_converged(grad, tol):
+    return float(np.max(np.abs(grad), initial=0.0)) <= tol
+
+
+def run_lm(
+    state,
+    X,
+    y,
+    sample_weight,
+    *,
+    alpha,
+    max_iter,
+    max_fun,
+    tol,
+    n_iter_no_change,
+    early_stopping,
+    validation=None,
+    on_epoch_begin=None,
+    on_epoch_end=None,
+):
+    r"""Minimise :math:`J` with Levenberg-Marquardt from ``state``'s weights.
+
+    One iteration (an "epoch" for ``loss_curve_``, the hooks and the
+    counters) solves :math:`(H + \mu I) h = -\nabla J` and evaluates
+    :math:`J(w + h)`; a step that does not decrease :math:`J` enough is
+    rejected, :math:`\mu` raised and the system solved again, within the
+    same iteration (:class:`~sigmoid_mlp._solvers.LevenbergMarquardt`).  So
+    every iteration decreases :math:`J`, and ``loss_curve_`` (:math:`J`
+    before the iteration, as for L-BFGS) falls strictly.
+
+    Stops, status 'converged', when :math:`\max_j |\partial J/\partial w_j|
+    \le` ``tol`` (the test L-BFGS-B applies with ``gtol=tol``), when the
+    step is too small to change the weights in floating point, or by the
+    stopping rule of the other solvers: the monitored loss (``loss_curve_``'s
+    :math:`J`, or with ``early_stopping`` the validation loss) has not
+    improved by ``tol`` for more than ``n_iter_no_change`` iterations; status
+    'max_iter' after ``max_iter``
+    iterations, 'max_fun' after ``max_fun`` evaluations of :math:`J` (the start
+    and every trial step).  A non-finite :math:`J` at a trial step only
+    rejects the step; a non-finite loss or gradient at the start raises
+    :class:`Diverged`.
+
+    Returns
+    -------
+    status : {'converged', 'max_iter', 'max_fun', 'interrupted', 'callback'}
+    message : str
+        Empty (for the interface of :func:`run_lbfgs`).
+    final_loss : float or None
+        :math:`J` at the final weights when known without another pass.
+    """
+    n_layers = len(state.coefs)
+    dtype = state.coefs[0].dtype
+    layer_sizes = [state.coefs[0].shape[0], *(c.shape[1] for c in state.coefs)]
+    system = GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype)
+    n_samples = X.shape[0]
+    n_iter_at_call = state.n_iter
+    curve_lengths = _curve_lengths(state)
+    try:
+        x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
+        loss = system.loss(x)
+        grad, curvature = system.gradient_curvature(x)
+        if not np.isfinite(loss) or not _all_finite([grad, curvature]):
+            raise Diverged(1, None, loss if not np.isfinite(loss) else np.inf,
+                           [*state.coefs, *state.intercepts], n_layers)
+        damping = LevenbergMarquardt(curvature)
+        n_fun = 1
+        if _gradient_converged(grad, tol):
+            return "converged", "", loss
+        for epoch in range(1, max_iter + 1):
+            if on_epoch_begin is not None:
+                on_epoch_begin(epoch)
+            while True:  # trial steps until J decreases
+                if n_fun >= max_fun:
+                    return "max_fun", "", loss
+                step = damping.step(grad, curvature)
+                if step is None:  # singular or overflowing system: damp more
+                    damping.reject()
+                    if not np.isfinite(damping.mu):
+                        return "converged", "", loss
+                    continue
+                # The weights the data's dtype can hold (float32 data: float32).
+                new_x = (x + step).astype(dtype).astype(np.float64, copy=False)
+                if (new_x == x).all():  # below floating-point resolution
+                    return "converged", "", loss
+                new_loss = system.loss(new_x)
+                n_fun += 1
+                rho = (damping.gain_ratio(new_x - x, grad, loss - new_loss)
+                       if np.isfinite(new_loss) else -np.inf)
+                if rho > 0:
+                    damping.accept(rho)
+                    break
+                damping.reject()
+            new_grad, new_curvature = system.gradient_curvature(new_x)
+            if not _all_finite([new_grad, new_curvature]):
+                raise Diverged(epoch, None, np.inf,
+                               [*state.coefs, *state.intercepts], n_layers)
+            coefs, intercepts = system.weights(new_x)
+            coefs = [c.copy() for c in coefs]
+            intercepts = [b.copy() for b in intercepts]
+            updates = {}
+            validation_loss = validation_score = None
+            monitored, previous_best = loss, state.best_loss
+            if validation is not None:
+                updates, validation_loss, validation_score, best_val = (
+                    _validation_updates(state, validation, coefs, intercepts)
+                )
+                if early_stopping:
+                    monitored, previous_best = validation_loss, best_val
+            count = state.no_improvement_count + 1 if monitored > previous_best - tol else 0
+            stop = count > n_iter_no_change
+            # One update: an interrupt sees the previous iteration or this one.
+            updates.update(
+                coefs=coefs,
+                intercepts=intercepts,
+                n_iter=state.n_iter + 1,
+                t=state.t + n_samples,
+                best_loss=min(state.best_loss, loss),
+                no_improvement_count=count,
+            )
+            _append_curves(state, loss, validation_loss, validation_score)
+            state.__dict__.update(updates)
+            x, loss, grad, curvature = new_x, new_loss, new_grad, new_curvature
+            if on_epoch_end is not None and on_epoch_end(
+                EpochEnd(epoch, state.loss_curve[-1], validation_loss,
+                         validation_score, None)
+            ):
+                return "callback", "", loss
+            if stop or _gradient_converged(grad, tol):
+                return "converged", "", loss
+        return "max_iter", "", loss
+    except KeyboardInterrupt:
+        _trim_curves(state, curve_lengths, n_iter_at_call)
+        return "interrupted", "", None

@@ -19,7 +19,7 @@ N_EXAMPLES = int(os.environ.get("SIGMOID_MLP_RELIABILITY_EXAMPLES", "40"))
 
 #: Every solver the reliability suite knows about; only the ones the estimator
 #: offers are tested (today 'gd' only; the others appear once merged).
-ALL_SOLVERS = ("gd", "sgd", "adam", "lbfgs")
+ALL_SOLVERS = ("gd", "sgd", "adam", "lbfgs", "lm")
 HAS_SOLVER_PARAM = "solver" in SigmoidMLPRegressor().get_params()
 
 
@@ -40,10 +40,12 @@ if HAS_SOLVER_PARAM:
 else:
     SOLVERS = ["gd"]
 
-#: Solvers with ``partial_fit`` (L-BFGS has none, by design).
-PARTIAL_FIT_SOLVERS = [s for s in SOLVERS if s != "lbfgs"]
-#: Solvers that step with ``learning_rate`` (L-BFGS uses a line search).
-STEP_SOLVERS = [s for s in SOLVERS if s != "lbfgs"]
+#: Solvers with ``partial_fit`` (L-BFGS and Levenberg-Marquardt have none, by
+#: design).
+PARTIAL_FIT_SOLVERS = [s for s in SOLVERS if s not in ("lbfgs", "lm")]
+#: Solvers that step with ``learning_rate`` (L-BFGS uses a line search,
+#: Levenberg-Marquardt its damping).
+STEP_SOLVERS = [s for s in SOLVERS if s not in ("lbfgs", "lm")]
 
 
 def make_estimator(solver="gd", **params):

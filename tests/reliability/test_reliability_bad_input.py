@@ -264,6 +264,7 @@ BAD_INPUTS = [
             ("adam", "beta_2", -0.1),
             ("adam", "epsilon", -1.0),
             ("lbfgs", "max_fun", 0),
+            ("lm", "max_fun", 0),
             ("gd", "early_stopping", "maybe"),
             ("gd", "validation_fraction", 1.5),
         ]

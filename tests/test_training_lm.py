@@ -1,0 +1,290 @@
+"""solver='lm': the Gauss-Newton system, its compiled twin, and the
+Levenberg-Marquardt loop through the estimator."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sigmoid_mlp._kernels as kernels
+import sigmoid_mlp._training as training
+from sigmoid_mlp import (
+    SigmoidMLPRegressor,
+    TrainingDivergedError,
+    _compiled_gn,
+    _network,
+)
+from sigmoid_mlp._training import GaussNewtonSystem
+
+needs_numba = pytest.mark.skipif(not _compiled_gn.AVAILABLE, reason="numba not installed")
+
+
+def deck_data(seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-3, 3, size=(200, 1))
+    y = np.sin(X).ravel() + 0.1 * rng.randn(200)
+    X_test = rng.uniform(-3, 3, size=(1000, 1))
+    return X, y, X_test, np.sin(X_test).ravel()
+
+
+def scaled_data(n=120, n_features=3, seed=0, n_outputs=1):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, n_features)
+    y = np.tanh(X @ rng.randn(n_features, n_outputs)) + 0.1 * rng.randn(n, n_outputs)
+    return X, (y.ravel() if n_outputs == 1 else y)
+
+
+def _system(X, y, sw, alpha, sizes, engine, dtype=np.float64):
+    previous = kernels.ENGINE
+    kernels.ENGINE = engine
+    try:
+        return GaussNewtonSystem(X, y, sw, alpha, sizes, dtype)
+    finally:
+        kernels.ENGINE = previous
+
+
+def _reference(X, y, sw, alpha, sizes, x):
+    """Loss, gradient and curvature straight from _network, no chunks."""
+    coefs, intercepts = _network.unpack(x, sizes)
+    loss, cg, ig = _network.loss_gradient(X, y, coefs, intercepts, sw, alpha)
+    _, _, M = _network.gauss_newton_sums(
+        _network.forward(X, coefs, intercepts), y, coefs, sw
+    )
+    S = X.shape[0] if sw is None else sw.sum()
+    penalised = np.concatenate([np.ones(c.size) for c in coefs]
+                               + [np.zeros(b.size) for b in intercepts])
+    return loss, _network.pack(cg, ig), (M + np.diag(alpha * penalised)) / S
+
+
+# ------------------------------------------------------------ the system
+CASES = [([1, 3, 1], 200), ([3, 4, 2, 2], 70), ([2, 5, 3, 4, 3], 600)]
+
+
+@pytest.mark.parametrize(("sizes", "n"), CASES)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("alpha", [0.0, 0.4])
+@pytest.mark.parametrize("engine", ["numpy", "auto"])
+def test_system_matches_the_reference_math(sizes, n, weighted, alpha, engine):
+    rng = np.random.RandomState(n)
+    X = rng.randn(n, sizes[0])
+    y = rng.randn(n, sizes[-1])
+    sw = rng.uniform(0, 2, n) if weighted else None
+    coefs, intercepts = _network.init_weights(sizes, rng)
+    x = _network.pack(coefs, intercepts)
+    system = _system(X, y, sw, alpha, sizes, engine)
+    assert (system._compiled is not None) == (engine == "auto" and _compiled_gn.AVAILABLE)
+    loss, grad, curvature = _reference(X, y, sw, alpha, sizes, x)
+    assert_allclose(system.loss(x), loss, rtol=1e-12)
+    got_grad, got_curvature = system.gradient_curvature(x)
+    assert_allclose(got_grad, grad, rtol=1e-12, atol=1e-15 * np.abs(grad).max())
+    assert_allclose(got_curvature, curvature, rtol=1e-12,
+                    atol=1e-15 * np.abs(curvature).max())
+
+
+def test_system_chunks_add_up(monkeypatch):
+    """Several row chunks (bounded memory) give the one-chunk result."""
+    rng = np.random.RandomState(1)
+    sizes = [3, 4, 2]
+    X, y = rng.randn(500, 3), rng.randn(500, 2)
+    sw = rng.uniform(0, 2, 500)
+    x = _network.pack(*_network.init_weights(sizes, rng))
+    whole = _system(X, y, sw, 0.1, sizes, "numpy")
+    monkeypatch.setattr(training, "_GN_CHUNK_ELEMENTS", 37 * 2 * 26)
+    chunked = _system(X, y, sw, 0.1, sizes, "numpy")
+    assert chunked.chunk_rows == 37 and not chunked._one_chunk
+    assert_allclose(chunked.loss(x), whole.loss(x), rtol=1e-12)
+    for a, b in zip(chunked.gradient_curvature(x), whole.gradient_curvature(x)):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-16)
+
+
+def test_compiled_path_is_only_for_small_float64_dense_problems():
+    rng = np.random.RandomState(2)
+    X, y = rng.randn(50, 2), rng.randn(50, 1)
+    assert _system(X.astype(np.float32), y.astype(np.float32), None, 0.0,
+                   [2, 3, 1], "auto", np.float32)._compiled is None
+    wide = [2, 30, 1]  # 121 weights > MAX_WEIGHTS
+    assert _system(X, y, None, 0.0, wide, "auto")._compiled is None
+    assert _system(X, y, None, 0.0, [2, 3, 1], "numpy")._compiled is None
+
+
+# ------------------------------------------------------------ the estimator
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lm_fits_the_deck_problem_in_few_iterations(seed):
+    X, y, X_test, y_test = deck_data(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # it converges
+        model = make_pipeline(StandardScaler(),
+                              SigmoidMLPRegressor(solver="lm", random_state=seed))
+        model.fit(X, y)
+    est = model[-1]
+    assert r2_score(y_test, model.predict(X_test)) >= 0.99
+    assert est.n_iter_ < 1000  # plain gradient descent needs tens of thousands
+    # Only steps that lower J are taken.
+    assert np.all(np.diff(est.loss_curve_) < 0)
+    Xs = model[0].transform(X)
+    assert_allclose(est.loss_, est.loss_gradient(Xs, y).loss, rtol=1e-12)
+
+
+def test_lm_stops_when_the_gradient_is_below_tol():
+    # Seed 2 of the deck's problem has an attained minimum.  (From some other
+    # starts the fit drifts towards a minimum at infinity -- two sigmoids in
+    # their linear range with ever larger output weights -- where J falls by
+    # ever smaller amounts; the default stopping rule on J ends those.)
+    X, y, _, _ = deck_data()
+    X = StandardScaler().fit_transform(X)
+    est = SigmoidMLPRegressor(solver="lm", tol=1e-7, n_iter_no_change=np.inf,
+                              random_state=2).fit(X, y)
+    result = est.loss_gradient(X, y)
+    gradient = _network.pack(result.coef_grads, result.intercept_grads)
+    assert np.max(np.abs(gradient)) <= 1e-7
+    # ... and not before: one iteration less leaves a larger gradient.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        earlier = SigmoidMLPRegressor(solver="lm", tol=1e-7, n_iter_no_change=np.inf,
+                                      random_state=2, max_iter=est.n_iter_ - 1).fit(X, y)
+    result = earlier.loss_gradient(X, y)
+    assert np.max(np.abs(_network.pack(result.coef_grads,
+                                       result.intercept_grads))) > 1e-7
+
+
+@needs_numba
+@pytest.mark.parametrize("weighted", [False, True])
+def test_compiled_and_numpy_engines_give_the_same_model(monkeypatch, weighted):
+    X, y = scaled_data(n_outputs=2)
+    sw = np.random.RandomState(3).uniform(0.5, 2, X.shape[0]) if weighted else None
+    params = dict(solver="lm", hidden_layer_sizes=(4,), alpha=1e-3, max_iter=12,
+                  tol=0.0, n_iter_no_change=np.inf, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        compiled = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
+        monkeypatch.setattr(kernels, "ENGINE", "numpy")
+        reference = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
+    assert compiled.n_iter_ == reference.n_iter_ == 12
+    for a, b in zip(compiled.coefs_ + compiled.intercepts_,
+                    reference.coefs_ + reference.intercepts_):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+    assert_allclose(compiled.loss_curve_, reference.loss_curve_, rtol=1e-10)
+
+
+def test_lm_limits_warn_and_name_the_solver():
+    X, y = scaled_data()
+    with pytest.warns(ConvergenceWarning, match=r"solver='lm'.*max_iter=2"):
+        est = SigmoidMLPRegressor(solver="lm", max_iter=2, random_state=0).fit(X, y)
+    assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
+    with pytest.warns(ConvergenceWarning, match=r"solver='lm'.*max_fun=3"):
+        est = SigmoidMLPRegressor(solver="lm", max_fun=3, random_state=0).fit(X, y)
+    assert est.n_iter_ <= 2
+
+
+def test_lm_has_no_partial_fit():
+    assert not hasattr(SigmoidMLPRegressor(solver="lm"), "partial_fit")
+
+
+def test_lm_warm_start_continues():
+    X, y = scaled_data()
+    params = dict(solver="lm", tol=0.0, n_iter_no_change=np.inf, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = SigmoidMLPRegressor(max_iter=4, warm_start=True, **params).fit(X, y)
+        first = est.loss_
+        est.fit(X, y)
+    assert est.n_iter_ == 8 and len(est.loss_curve_) == 8
+    assert est.loss_ < first
+    assert np.all(np.diff(est.loss_curve_) < 0)
+
+
+def test_lm_early_stopping_restores_the_best_validation_weights():
+    X, y = scaled_data(n=200)
+    X_val, y_val = scaled_data(n=60, seed=1)
+    est = SigmoidMLPRegressor(solver="lm", hidden_layer_sizes=(12,),
+                              early_stopping=True, n_iter_no_change=3, random_state=0)
+    est.fit(X, y, X_val=X_val, y_val=y_val)
+    best = int(np.argmin(est.validation_loss_curve_))
+    assert est.best_validation_loss_ == est.validation_loss_curve_[best]
+    assert_allclose(est.loss_gradient(X_val, y_val).loss, est.best_validation_loss_,
+                    rtol=1e-12)
+
+
+def test_lm_float32_and_sparse_inputs():
+    import scipy.sparse as sp
+
+    X, y = scaled_data()
+    est32 = SigmoidMLPRegressor(solver="lm", random_state=0).fit(
+        X.astype(np.float32), y.astype(np.float32)
+    )
+    assert all(w.dtype == np.float32 for w in est32.coefs_ + est32.intercepts_)
+    assert est32.score(X.astype(np.float32), y) > 0.9
+    X[X < 0] = 0.0
+    params = dict(solver="lm", max_iter=10, tol=0.0, n_iter_no_change=np.inf,
+                  random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = SigmoidMLPRegressor(**params).fit(X, y)
+        sparse = SigmoidMLPRegressor(**params).fit(sp.csr_matrix(X), y)
+    for a, b in zip(dense.coefs_, sparse.coefs_):
+        assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched():
+    X, y = scaled_data()
+    est = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    before = [w.copy() for w in est.coefs_ + est.intercepts_]
+    with pytest.raises(TrainingDivergedError, match=r"Levenberg-Marquardt.*solver='lm'"):
+        est.fit(X * 1e300, y * 1e300)
+    for a, b in zip(before, est.coefs_ + est.intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_non_finite_trial_loss_rejects_the_step(monkeypatch):
+    """A trial step whose J is not finite is rejected (more damping), not fatal."""
+    X, y = scaled_data()
+    calls = {"n": 0}
+    original = GaussNewtonSystem.loss
+
+    def loss(self, x):
+        calls["n"] += 1
+        return np.nan if calls["n"] == 2 else original(self, x)  # the first trial
+
+    params = dict(solver="lm", max_iter=5, tol=0.0, n_iter_no_change=np.inf,
+                  random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = SigmoidMLPRegressor(**params).fit(X, y)
+        monkeypatch.setattr(GaussNewtonSystem, "loss", loss)
+        est = SigmoidMLPRegressor(**params).fit(X, y)
+    assert est.n_iter_ == 5
+    assert np.all(np.isfinite(est.loss_curve_))
+    assert np.all(np.diff(est.loss_curve_) < 0)
+    assert est.loss_curve_[0] == reference.loss_curve_[0]
+
+
+def test_keyboard_interrupt_in_lm_keeps_the_last_iteration(monkeypatch):
+    X, y = scaled_data()
+    calls = {"n": 0}
+    original = GaussNewtonSystem.gradient_curvature
+
+    def interrupted(self, x):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt
+        return original(self, x)
+
+    monkeypatch.setattr(GaussNewtonSystem, "gradient_curvature", interrupted)
+    est = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=1000)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X, y)
+    monkeypatch.undo()
+    assert est.n_iter_ == 4 and len(est.loss_curve_) == 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=4).fit(X, y)
+    for a, b in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-14)
