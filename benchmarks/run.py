@@ -214,12 +214,12 @@ def our_configs():
     if "solver" not in params:
         return [dict(learning_rate=lr) for lr in lrs]
     configs = []
-    for solver in ("gd", "sgd", "adam", "lbfgs"):
+    for solver in ("gd", "sgd", "adam", "lbfgs", "lm"):
         try:
             SigmoidMLPRegressor(solver=solver, max_iter=1).fit([[0.0], [1.0]], [0, 1])
         except (ValueError, TypeError):
             continue  # solver not available
-        if solver == "lbfgs":
+        if solver in ("lbfgs", "lm"):  # no step size to choose
             configs.append(dict(solver=solver))
         elif solver == "adam":
             configs += [dict(solver=solver, learning_rate=lr) for lr in (0.01, 0.03, 0.1)]
@@ -323,6 +323,31 @@ def bench_time_to_quality(quick):
             t = f"{r['time_s'] * 1e3:8.2f} ms" if "time_s" in r else "not reached"
             print(f"  ttq {kind:4} {_label(r['config'])}: epochs {r['epochs']}  {t}",
                   flush=True)
+    best = summary["ours"]
+    if best is not None and _compiled is not None and _compiled.AVAILABLE:
+        # The same configuration on the numpy path (no numba), interleaved
+        # with MLPRegressor's best: what users without the 'fast' extra get.
+        times = {"numpy": [], "mlp": []}
+        for _ in range(repeats):
+            _kernels.ENGINE = "numpy"
+            try:
+                model = _make("ours", best["config"], best["epochs"])
+                start = time.perf_counter()
+                model.fit(X, y)
+                times["numpy"].append(time.perf_counter() - start)
+            finally:
+                _kernels.ENGINE = "auto"
+            model = _make("mlp", summary["mlp"]["config"], summary["mlp"]["epochs"])
+            start = time.perf_counter()
+            model.fit(X, y)
+            times["mlp"].append(time.perf_counter() - start)
+        best["numpy_engine"] = dict(time_s=_median(times["numpy"]),
+                                    mlp_time_s=_median(times["mlp"]))
+        ratio = best["numpy_engine"]["time_s"] / best["numpy_engine"]["mlp_time_s"]
+        print(f"  ttq ours {_label(best['config'])} on the numpy path (no numba): "
+              f"{best['numpy_engine']['time_s'] * 1e3:.2f} ms, MLPRegressor best "
+              f"{best['numpy_engine']['mlp_time_s'] * 1e3:.2f} ms in the same loop: "
+              f"ratio {ratio:.3f}", flush=True)
     return dict(configs=results, best_ours=summary["ours"], best_mlp=summary["mlp"])
 
 

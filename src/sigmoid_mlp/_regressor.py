@@ -616,6 +616,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
        ICLR (2015).
     .. [4] Sutskever, Martens, Dahl and Hinton, "On the importance of
        initialization and momentum in deep learning", ICML (2013).
+    .. [5] Madsen, Nielsen and Tingleff, "Methods for non-linear least
+       squares problems", 2nd ed., Technical University of Denmark (2004);
+       Hagan and Menhaj, "Training feedforward networks with the Marquardt
+       algorithm", IEEE Trans. Neural Networks 5(6) (1994).
 
     Examples
     --------
@@ -632,6 +636,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     >>> lbfgs = make_pipeline(StandardScaler(),
     ...                       SigmoidMLPRegressor(solver="lbfgs", random_state=0))
     >>> lbfgs.fit(X, y).score(X, y) > 0.95
+    True
+    >>> lm = make_pipeline(StandardScaler(),
+    ...                    SigmoidMLPRegressor(solver="lm", random_state=0))
+    >>> lm.fit(X, y).score(X, y) > 0.95
     True
     """
 
