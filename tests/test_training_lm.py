@@ -288,3 +288,25 @@ def test_keyboard_interrupt_in_lm_keeps_the_last_iteration(monkeypatch):
         reference = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=4).fit(X, y)
     for a, b in zip(est.coefs_ + est.intercepts_, reference.coefs_ + reference.intercepts_):
         assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_system_memory_does_not_grow_with_n(monkeypatch):
+    """The chunked sums keep the extra memory bounded, whatever the number of rows."""
+    import tracemalloc
+
+    monkeypatch.setattr(training, "_GN_CHUNK_ELEMENTS", 1 << 14)
+    sizes = [5, 3, 1]
+    peaks = {}
+    for n in (20_000, 80_000):
+        rng = np.random.RandomState(0)
+        X, y = rng.randn(n, 5), rng.randn(n, 1)
+        system = _system(X, y, None, 0.0, sizes, "numpy")
+        x = _network.pack(*_network.init_weights(sizes, rng))
+        system.loss(x)
+        tracemalloc.start()
+        system.loss(x)
+        system.gradient_curvature(x)
+        peaks[n] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peaks[80_000] < 1.5 * peaks[20_000]
+    assert peaks[80_000] < X.nbytes / 4
