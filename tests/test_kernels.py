@@ -75,6 +75,7 @@ ARCHITECTURES = [
     (4, (5, 4), 2),
     (3, (7, 2, 3), 3),
     (6, (16,), 1),
+    (3, (4, 1), 1),  # one-unit layers: deltas arrive as a single row
     (2, (), 1),  # no hidden layer: a linear model
 ]
 

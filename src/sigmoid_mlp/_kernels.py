@@ -64,9 +64,11 @@ ENGINE = os.environ.get("SIGMOID_MLP_ENGINE", "auto")
 COMPILED_MAX_WORK = 4096
 
 # Target number of elements of the widest per-chunk activation buffer:
-# 2**15 float64 values are 256 KiB, so a chunk's activations, deltas and
-# inputs stay in a 1-2 MiB L2 cache.
-_CHUNK_ELEMENTS = 1 << 15
+# 2**16 float64 values are 512 KiB, so a chunk's activations and deltas stay
+# in a 1-2 MiB L2 cache while each numpy call has enough rows to amortise its
+# call overhead (measured: at (n, d, h) = (100 000, 10, 3) 2**16 is ~8%
+# faster than 2**15; equal at (1 000 000, 1, 3); slightly faster at h = 100).
+_CHUNK_ELEMENTS = 1 << 16
 _MIN_CHUNK_ROWS = 64
 # Below this many elements one ``expit`` call beats the four-ufunc SIMD form.
 _EXPIT_BELOW = 512
@@ -401,15 +403,30 @@ class FullBatchLossGradient:
             if not want_grad:
                 continue
             # ---- backward: δ^(l) = (Vᵀ δ^(l+1)) ⊙ a (1 - a)
+            row_scale = None
             for layer in range(n_hidden, 0, -1):
                 a_aug = acts[layer]
                 dot(delta, a_aug.T, out=gVs[layer])
                 new_delta = bufs.deltas[layer]
-                dot(VTs[layer], delta, out=new_delta)
                 a = a_aug[:-1]
-                np.multiply(new_delta, a, out=new_delta)
-                np.subtract(1, a, out=a)
-                np.multiply(new_delta, a, out=new_delta)
+                if delta.shape[0] == 1:
+                    # One unit above (e.g. the single output): Vᵀ δ is the
+                    # outer product v δ, so δ^(l) = v ⊙ (a (1 - a) δ), three
+                    # passes instead of a slow rank-1 product and two more.
+                    np.subtract(1, a, out=new_delta)
+                    np.multiply(new_delta, a, out=new_delta)
+                    np.multiply(new_delta, delta, out=new_delta)
+                    if layer == 1:
+                        # The first layer's gradient is linear in δ: scale
+                        # its rows by v afterwards (on a few numbers).
+                        row_scale = VTs[1]
+                    else:
+                        np.multiply(new_delta, VTs[layer], out=new_delta)
+                else:
+                    dot(VTs[layer], delta, out=new_delta)
+                    np.multiply(new_delta, a, out=new_delta)
+                    np.subtract(1, a, out=a)
+                    np.multiply(new_delta, a, out=new_delta)
                 delta = new_delta
             if mode == "augmented":
                 dot(delta, Xc.T, out=gV0)
@@ -420,6 +437,8 @@ class FullBatchLossGradient:
                 else:
                     gV0[:, :-1] = (Xc.T @ delta.T).T
                 np.add.reduce(delta, axis=1, out=gV0[:, -1])
+            if row_scale is not None:
+                np.multiply(gV0, row_scale, out=gV0)
             if not single:
                 np.add(grad, self._grad_tmp, out=grad)
         S = self.weight_sum
