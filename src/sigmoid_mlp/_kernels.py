@@ -64,11 +64,16 @@ ENGINE = os.environ.get("SIGMOID_MLP_ENGINE", "auto")
 COMPILED_MAX_WORK = 4096
 
 # Target number of elements of the widest per-chunk activation buffer:
-# 2**16 float64 values are 512 KiB, so a chunk's activations and deltas stay
-# in a 1-2 MiB L2 cache while each numpy call has enough rows to amortise its
-# call overhead (measured: at (n, d, h) = (100 000, 10, 3) 2**16 is ~8%
-# faster than 2**15; equal at (1 000 000, 1, 3); slightly faster at h = 100).
-_CHUNK_ELEMENTS = 1 << 16
+# 2**15 float64 values are 256 KiB, so a chunk's activations, deltas and
+# inputs stay in a 1-2 MiB L2 cache.  (2**16 was up to 8% faster with BLAS
+# limited to one thread, but with OpenBLAS's default threads it pushes some
+# products over its threading thresholds, which on a busy 2-core machine made
+# epochs 2-20x slower: measured at (1 000 000, 1, 3) and (100 000, 10, 100).)
+_CHUNK_ELEMENTS = 1 << 15
+# A problem this small (the widest buffer and [Xᵀ; 1] at most this many
+# elements) runs as one chunk with [Xᵀ; 1] kept (the "augmented" mode):
+# at (10 000, 1, 3) 0.10 instead of 0.14 ms per epoch.
+_SINGLE_CHUNK_ELEMENTS = 1 << 16
 _MIN_CHUNK_ROWS = 64
 # Below this many elements one ``expit`` call beats the four-ufunc SIMD form.
 _EXPIT_BELOW = 512
@@ -82,6 +87,20 @@ _EXPIT_BELOW = 512
 # 0.15 ms at h = 3).
 _ROWS_PRODUCT_MAX_UNITS = 16
 _ROWS_PRODUCT_MIN_FEATURES = 4
+# OpenBLAS runs a GEMM single-threaded when m * n * k is at most this
+# (65536 * GEMM_MULTITHREAD_THRESHOLD, default 4).
+_BLAS_SINGLE_THREAD_MNK = 1 << 18
+# From this many rows per chunk a one-row δ is carried back by broadcasting
+# (three ufuncs) rather than a rank-1 product and three ufuncs: 8.7 vs 6.7 µs
+# at 2000 rows, 22 vs 15 µs at 8192; below ~1000 rows the broadcasting
+# ufuncs' dispatch costs more than they save (5.0 vs 3.9 µs at 200 rows).
+_BROADCAST_DELTA_MIN_ROWS = 1536
+
+
+def _rows_product(n_features, n_units):
+    """Whether the dense first layer is computed as ``X_c Wᵀ`` (see above)."""
+    return (n_units <= _ROWS_PRODUCT_MAX_UNITS
+            and n_features >= _ROWS_PRODUCT_MIN_FEATURES)
 
 
 def _sigmoid_of_negated(zn):
@@ -238,6 +257,16 @@ class FullBatchLossGradient:
             c = int(self._chunk_rows)
         else:
             c = max(_MIN_CHUNK_ROWS, _CHUNK_ELEMENTS // max(widths))
+            if (n * max(widths) <= _SINGLE_CHUNK_ELEMENTS
+                    and (d + 1) * n <= _SINGLE_CHUNK_ELEMENTS):
+                c = n
+            elif (not self.sparse and _rows_product(d, layer_sizes[1])
+                    and not (n <= c and (d + 1) * n <= _SINGLE_CHUNK_ELEMENTS)):
+                # Keep X_c Wᵀ under OpenBLAS's threading threshold: above it
+                # the call is split over threads, which on a busy machine
+                # stalls for milliseconds (measured up to 20x slower).
+                c = min(c, max(_MIN_CHUNK_ROWS,
+                               _BLAS_SINGLE_THREAD_MNK // (d * layer_sizes[1])))
         c = max(1, min(c, n))
         hidden = layer_sizes[1:-1]
         k = layer_sizes[-1]
@@ -250,8 +279,8 @@ class FullBatchLossGradient:
 
         if self.sparse:
             self._mode = "sparse"
-        elif n == c and (d + 1) * n <= _CHUNK_ELEMENTS:
-            # One small chunk: keep [Xᵀ; 1] (at most 256 KiB), so the first
+        elif n == c and (d + 1) * n <= _SINGLE_CHUNK_ELEMENTS:
+            # One small chunk: keep [Xᵀ; 1] (at most 512 KiB), so the first
             # layer's product and gradient include the bias too.
             self._mode = "augmented"
             XaugT = np.empty((d + 1, n), dtype)
@@ -298,8 +327,7 @@ class FullBatchLossGradient:
         if self._mode == "dense":
             if d == 1:
                 self._first = "outer"
-            elif (units0 <= _ROWS_PRODUCT_MAX_UNITS
-                  and d >= _ROWS_PRODUCT_MIN_FEATURES):
+            elif _rows_product(d, units0):
                 self._first = "rows"
                 # X_c Wᵀ lands here, (rows, units), before the transposing
                 # add of the bias; Wᵀ (and -Wᵀ) are copied once per call.
@@ -451,7 +479,7 @@ class FullBatchLossGradient:
                 dot(delta, a_aug.T, out=gVs[layer])
                 new_delta = bufs.deltas[layer]
                 a = a_aug[:-1]
-                if delta.shape[0] == 1:
+                if delta.shape[0] == 1 and bufs.c >= _BROADCAST_DELTA_MIN_ROWS:
                     # One unit above (e.g. the single output): Vᵀ δ is the
                     # outer product v δ, so δ^(l) = v ⊙ (a (1 - a) δ), three
                     # passes instead of a slow rank-1 product and two more.
