@@ -97,7 +97,7 @@ def test_loss_gradient_matches_reference(d, hidden, k, weighted, alpha, chunk_ro
         assert_allclose(kernel.loss(coefs, intercepts), ref_loss, rtol=RTOL)
 
 
-@pytest.mark.parametrize("d, hidden", [(1, (3,)), (10, (3,)), (3, (4, 1)), (6, (16,))])
+@pytest.mark.parametrize("d, hidden", [(1, (3,)), (10, (3,)), (3, (4, 1)), (6, (16,)), (5, (8, 2))])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("chunk_rows", [None, 1800])
 def test_large_chunks_match_reference(d, hidden, weighted, chunk_rows):

@@ -81,11 +81,12 @@ _EXPIT_BELOW = 512
 # this project's 2-core benchmark machine, per 100 000 rows): with few units
 # and several features, BLAS is much faster at ``X_c Wᵀ`` (rows x units, then
 # one transposing add of the bias) than at the product with the transposed
-# chunk: (d, h) = (10, 3) 0.46 vs 0.60 ms, (50, 3) 3.5 vs 6.5 ms, (6, 16)
-# 1.56 vs 1.80 ms; but (10, 100) 15 vs 9.8 ms, and equal near d = 4.  With
-# one feature the product is an outer product: a broadcast multiply (0.09 vs
-# 0.15 ms at h = 3).
-_ROWS_PRODUCT_MAX_UNITS = 16
+# chunk: the product alone at (d, h) = (10, 3) 0.46 vs 0.60 ms, (50, 3) 3.5
+# vs 6.5 ms; whole epochs at (10, 5) 14% and (10, 8) 7% faster, but (10, 12)
+# 3% and (6, 16) 10% slower, (10, 100) much slower, and equal near d = 4.
+# With one feature the product is an outer product: a broadcast multiply
+# (0.09 vs 0.15 ms at h = 3).
+_ROWS_PRODUCT_MAX_UNITS = 8
 _ROWS_PRODUCT_MIN_FEATURES = 4
 # OpenBLAS runs a GEMM single-threaded when m * n * k is at most this
 # (65536 * GEMM_MULTITHREAD_THRESHOLD, default 4).
