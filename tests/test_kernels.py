@@ -75,6 +75,7 @@ ARCHITECTURES = [
     (4, (5, 4), 2),
     (3, (7, 2, 3), 3),
     (6, (16,), 1),
+    (3, (4, 1), 1),  # one-unit layers: deltas arrive as a single row
     (2, (), 1),  # no hidden layer: a linear model
 ]
 
@@ -94,6 +95,25 @@ def test_loss_gradient_matches_reference(d, hidden, k, weighted, alpha, chunk_ro
         _assert_grads_close(cg, ref_cg)
         _assert_grads_close(ig, ref_ig)
         assert_allclose(kernel.loss(coefs, intercepts), ref_loss, rtol=RTOL)
+
+
+@pytest.mark.parametrize("d, hidden", [(1, (3,)), (10, (3,)), (3, (4, 1)), (6, (16,)), (5, (8, 2))])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("chunk_rows", [None, 1800])
+def test_large_chunks_match_reference(d, hidden, weighted, chunk_rows):
+    # Chunks of a few thousand rows take the paths that small ones do not:
+    # one-row deltas carried back by broadcasting, the first layer as X_c Wᵀ
+    # (several features) or as an outer product (one feature), the negated
+    # weights of the SIMD sigmoid; 1800 leaves a shorter last chunk that
+    # takes the small-chunk paths.
+    X, y, sw, coefs, intercepts = _problem(5000, d, hidden, 1, weighted=weighted)
+    ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.2)
+    kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.2, chunk_rows=chunk_rows), coefs)
+    assert kernel.chunk_rows >= _kernels._BROADCAST_DELTA_MIN_ROWS
+    for _ in range(2):
+        loss, cg, ig = kernel.fast_call(coefs, intercepts)
+        assert_allclose(loss, ref[0], rtol=RTOL)
+        _assert_grads_close(cg + ig, ref[1] + ref[2])
 
 
 def test_flat_loss_gradient_round_trip():

@@ -28,6 +28,13 @@ How the speed is obtained (each point measured, see ``benchmarks/``):
   rows small enough for their intermediates to stay in the L2 cache; the
   gradient is summed over the blocks.  Extra memory is therefore a constant
   (a few hundred KiB), whatever the number of samples.
+* **The BLAS shapes that are fast.**  With few hidden units and several
+  features the first layer is ``X_c Wᵀ`` (rows x units) plus one transposing
+  add of the bias, not ``W X_cᵀ`` (OpenBLAS is 1.3-2x faster at it); with one
+  feature it is a broadcast multiply; a single-row δ (one output unit) is
+  carried back by broadcasting, and the factor ``v`` applied to the few
+  numbers of the first layer's gradient.  Chunks stay below OpenBLAS's
+  threading threshold, whose threads stall a busy machine.
 * **A SIMD sigmoid.**  ``1 / (1 + exp(-z))`` with numpy's vectorised ``exp``
   is about four times faster than :func:`scipy.special.expit` on this kind of
   machine, with the same accuracy (a few ulp); ``-z`` comes straight out of
@@ -65,11 +72,43 @@ COMPILED_MAX_WORK = 4096
 
 # Target number of elements of the widest per-chunk activation buffer:
 # 2**15 float64 values are 256 KiB, so a chunk's activations, deltas and
-# inputs stay in a 1-2 MiB L2 cache.
+# inputs stay in a 1-2 MiB L2 cache.  (2**16 was up to 8% faster with BLAS
+# limited to one thread, but with OpenBLAS's default threads it pushes some
+# products over its threading thresholds, which on a busy 2-core machine made
+# epochs 2-20x slower: measured at (1 000 000, 1, 3) and (100 000, 10, 100).)
 _CHUNK_ELEMENTS = 1 << 15
+# A problem this small (the widest buffer and [Xᵀ; 1] at most this many
+# elements) runs as one chunk with [Xᵀ; 1] kept (the "augmented" mode):
+# at (10 000, 1, 3) 0.10 instead of 0.14 ms per epoch.
+_SINGLE_CHUNK_ELEMENTS = 1 << 16
 _MIN_CHUNK_ROWS = 64
 # Below this many elements one ``expit`` call beats the four-ufunc SIMD form.
 _EXPIT_BELOW = 512
+# How the dense first layer computes ``W X_cᵀ`` (measured with OpenBLAS on
+# this project's 2-core benchmark machine, per 100 000 rows): with few units
+# and several features, BLAS is much faster at ``X_c Wᵀ`` (rows x units, then
+# one transposing add of the bias) than at the product with the transposed
+# chunk: the product alone at (d, h) = (10, 3) 0.46 vs 0.60 ms, (50, 3) 3.5
+# vs 6.5 ms; whole epochs at (10, 5) 14% and (10, 8) 7% faster, but (10, 12)
+# 3% and (6, 16) 10% slower, (10, 100) much slower, and equal near d = 4.
+# With one feature the product is an outer product: a broadcast multiply
+# (0.09 vs 0.15 ms at h = 3).
+_ROWS_PRODUCT_MAX_UNITS = 8
+_ROWS_PRODUCT_MIN_FEATURES = 4
+# OpenBLAS runs a GEMM single-threaded when m * n * k is at most this
+# (65536 * GEMM_MULTITHREAD_THRESHOLD, default 4).
+_BLAS_SINGLE_THREAD_MNK = 1 << 18
+# From this many rows per chunk a one-row δ is carried back by broadcasting
+# (three ufuncs) rather than a rank-1 product and three ufuncs: 8.7 vs 6.7 µs
+# at 2000 rows, 22 vs 15 µs at 8192; below ~1000 rows the broadcasting
+# ufuncs' dispatch costs more than they save (5.0 vs 3.9 µs at 200 rows).
+_BROADCAST_DELTA_MIN_ROWS = 1536
+
+
+def _rows_product(n_features, n_units):
+    """Whether the dense first layer is computed as ``X_c Wᵀ`` (see above)."""
+    return (n_units <= _ROWS_PRODUCT_MAX_UNITS
+            and n_features >= _ROWS_PRODUCT_MIN_FEATURES)
 
 
 def _sigmoid_of_negated(zn):
@@ -226,6 +265,16 @@ class FullBatchLossGradient:
             c = int(self._chunk_rows)
         else:
             c = max(_MIN_CHUNK_ROWS, _CHUNK_ELEMENTS // max(widths))
+            if (n * max(widths) <= _SINGLE_CHUNK_ELEMENTS
+                    and (d + 1) * n <= _SINGLE_CHUNK_ELEMENTS):
+                c = n
+            elif (not self.sparse and _rows_product(d, layer_sizes[1])
+                    and not (n <= c and (d + 1) * n <= _SINGLE_CHUNK_ELEMENTS)):
+                # Keep X_c Wᵀ under OpenBLAS's threading threshold: above it
+                # the call is split over threads, which on a busy machine
+                # stalls for milliseconds (measured up to 20x slower).
+                c = min(c, max(_MIN_CHUNK_ROWS,
+                               _BLAS_SINGLE_THREAD_MNK // (d * layer_sizes[1])))
         c = max(1, min(c, n))
         hidden = layer_sizes[1:-1]
         k = layer_sizes[-1]
@@ -238,8 +287,8 @@ class FullBatchLossGradient:
 
         if self.sparse:
             self._mode = "sparse"
-        elif n == c and (d + 1) * n <= _CHUNK_ELEMENTS:
-            # One small chunk: keep [Xᵀ; 1] (at most 256 KiB), so the first
+        elif n == c and (d + 1) * n <= _SINGLE_CHUNK_ELEMENTS:
+            # One small chunk: keep [Xᵀ; 1] (at most 512 KiB), so the first
             # layer's product and gradient include the bias too.
             self._mode = "augmented"
             XaugT = np.empty((d + 1, n), dtype)
@@ -280,6 +329,23 @@ class FullBatchLossGradient:
         self._penalty_tmp = np.empty(self.layout.size, dtype)
         # Any hidden layer of a chunk large enough for the SIMD sigmoid?
         self._negate = len(hidden) > 0 and c * max(hidden) >= _EXPIT_BELOW
+        # The dense first layer's product (see _ROWS_PRODUCT_MAX_UNITS).
+        units0 = layer_sizes[1]
+        self._first = "transposed"
+        if self._mode == "dense":
+            if d == 1:
+                self._first = "outer"
+            elif _rows_product(d, units0):
+                self._first = "rows"
+                # X_c Wᵀ lands here, (rows, units), before the transposing
+                # add of the bias; Wᵀ (and -Wᵀ) are copied once per call.
+                rows_s = np.empty(c * units0, dtype)
+                extra.append(rows_s)
+                for _, _, _, bufs, _ in self.chunks:
+                    bufs.rows = rows_s[: units0 * bufs.c].reshape(bufs.c, units0)
+                self._w0t = np.empty((d, units0), dtype)
+                self._nw0t = np.empty((d, units0), dtype)
+                extra += [self._w0t, self._nw0t]
         self._neg_theta = np.empty(self.layout.size, dtype)
         self._alpha_mask = (
             self.layout.weight_mask(dtype) * self.alpha if self.alpha else None
@@ -359,6 +425,12 @@ class FullBatchLossGradient:
             if not single:
                 grad.fill(0)
         mode = self._mode
+        first = self._first
+        if first == "rows":
+            W0T, nW0T = self._w0t, self._nw0t
+            np.copyto(W0T, W0.T)
+            if self._negate:
+                np.copyto(nW0T, nW0.T)
         dot = np.dot
         sse = 0.0
         for Xc, yTc, swc, bufs, refill in self.chunks:
@@ -374,8 +446,16 @@ class FullBatchLossGradient:
             if mode == "augmented":
                 dot(V, Xc, out=z)
             elif mode == "dense":
-                dot(W, Xc.T, out=z)
-                np.add(z, b, out=z)
+                if first == "rows":
+                    zr = bufs.rows
+                    np.matmul(Xc, nW0T if neg else W0T, out=zr)
+                    np.add(zr.T, b, out=z)
+                elif first == "outer":
+                    np.multiply(W, Xc.T, out=z)
+                    np.add(z, b, out=z)
+                else:
+                    dot(W, Xc.T, out=z)
+                    np.add(z, b, out=z)
             else:
                 if type(Xc) is tuple:
                     Xc = self.X[Xc[0]:Xc[1]]
@@ -401,15 +481,30 @@ class FullBatchLossGradient:
             if not want_grad:
                 continue
             # ---- backward: δ^(l) = (Vᵀ δ^(l+1)) ⊙ a (1 - a)
+            row_scale = None
             for layer in range(n_hidden, 0, -1):
                 a_aug = acts[layer]
                 dot(delta, a_aug.T, out=gVs[layer])
                 new_delta = bufs.deltas[layer]
-                dot(VTs[layer], delta, out=new_delta)
                 a = a_aug[:-1]
-                np.multiply(new_delta, a, out=new_delta)
-                np.subtract(1, a, out=a)
-                np.multiply(new_delta, a, out=new_delta)
+                if delta.shape[0] == 1 and bufs.c >= _BROADCAST_DELTA_MIN_ROWS:
+                    # One unit above (e.g. the single output): Vᵀ δ is the
+                    # outer product v δ, so δ^(l) = v ⊙ (a (1 - a) δ), three
+                    # passes instead of a slow rank-1 product and two more.
+                    np.subtract(1, a, out=new_delta)
+                    np.multiply(new_delta, a, out=new_delta)
+                    np.multiply(new_delta, delta, out=new_delta)
+                    if layer == 1:
+                        # The first layer's gradient is linear in δ: scale
+                        # its rows by v afterwards (on a few numbers).
+                        row_scale = VTs[1]
+                    else:
+                        np.multiply(new_delta, VTs[layer], out=new_delta)
+                else:
+                    dot(VTs[layer], delta, out=new_delta)
+                    np.multiply(new_delta, a, out=new_delta)
+                    np.subtract(1, a, out=a)
+                    np.multiply(new_delta, a, out=new_delta)
                 delta = new_delta
             if mode == "augmented":
                 dot(delta, Xc.T, out=gV0)
@@ -420,6 +515,8 @@ class FullBatchLossGradient:
                 else:
                     gV0[:, :-1] = (Xc.T @ delta.T).T
                 np.add.reduce(delta, axis=1, out=gV0[:, -1])
+            if row_scale is not None:
+                np.multiply(gV0, row_scale, out=gV0)
             if not single:
                 np.add(grad, self._grad_tmp, out=grad)
         S = self.weight_sum
