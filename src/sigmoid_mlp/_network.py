@@ -399,25 +399,26 @@ def output_jacobian(activations, coefs):
     """
     n_samples = activations[0].shape[0]
     n_outputs = coefs[-1].shape[1]
-    sizes = [W.size for W in coefs] + [W.shape[1] for W in coefs]
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
     n_layers = len(coefs)
-    jacobian = np.empty((n_samples, n_outputs, ends[-1]), dtype=activations[-1].dtype)
+    # Column ranges in pack's order: every coefs[l], then every intercepts[l].
+    sizes = [W.size for W in coefs] + [W.shape[1] for W in coefs]
+    starts = [sum(sizes[:j]) for j in range(len(sizes) + 1)]
+    jacobian = np.empty((n_samples, n_outputs, starts[-1]), dtype=activations[-1].dtype)
     delta = np.eye(n_outputs, dtype=jacobian.dtype)[None]  # D^(L), broadcast over i
     for layer in range(n_layers - 1, -1, -1):
         a_in = activations[layer]
         if sp.issparse(a_in):
             a_in = a_in.toarray()
         fan_in, fan_out = coefs[layer].shape
-        block = jacobian[:, :, starts[layer]:ends[layer]]
-        block.reshape(n_samples, n_outputs, fan_in, fan_out)[...] = (
-            a_in[:, None, :, None] * delta[:, :, None, :]
-        )
-        jacobian[:, :, starts[n_layers + layer]:ends[n_layers + layer]] = delta
+        block = jacobian[:, :, starts[layer]:starts[layer + 1]]
+        # dŷ/dW_ab = a_a D_b, written straight into the Jacobian's columns
+        np.multiply(a_in[:, None, :, None], delta[:, :, None, :],
+                    out=block.reshape(n_samples, n_outputs, fan_in, fan_out))
+        jacobian[:, :, starts[n_layers + layer]:starts[n_layers + layer + 1]] = delta
         if layer > 0:
             a = activations[layer]
-            delta = (delta @ coefs[layer].T) * (a * (1 - a))[:, None, :]
+            slope = a * (1 - a)  # g'(z) from the stored activation
+            delta = (delta @ coefs[layer].T) * slope[:, None, :]
     return jacobian
 
 

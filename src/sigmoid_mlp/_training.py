@@ -32,6 +32,7 @@ state at the end of the last complete epoch, and a divergent step raises
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -736,7 +737,7 @@ class GaussNewtonSystem:
 
 
 def _gradient_converged(grad, tol):
-    return float(np.max(np.abs(grad), initial=0.0)) <= tol
+    return grad.size == 0 or float(np.abs(grad).max()) <= tol
 
 
 def run_lm(
@@ -796,8 +797,8 @@ def run_lm(
         x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
         loss = system.loss(x)
         grad, curvature = system.gradient_curvature(x)
-        if not np.isfinite(loss) or not _all_finite([grad, curvature]):
-            raise Diverged(1, None, loss if not np.isfinite(loss) else np.inf,
+        if not math.isfinite(loss) or not _all_finite([grad, curvature]):
+            raise Diverged(1, None, loss if not math.isfinite(loss) else np.inf,
                            [*state.coefs, *state.intercepts], n_layers)
         damping = LevenbergMarquardt(curvature)
         n_fun = 1
@@ -812,17 +813,18 @@ def run_lm(
                 step = damping.step(grad, curvature)
                 if step is None:  # singular or overflowing system: damp more
                     damping.reject()
-                    if not np.isfinite(damping.mu):
+                    if not math.isfinite(damping.mu):
                         return "converged", "", loss
                     continue
-                # The weights the data's dtype can hold (float32 data: float32).
-                new_x = (x + step).astype(dtype).astype(np.float64, copy=False)
+                new_x = x + step
+                if dtype != np.float64:  # the weights float32 data can hold
+                    new_x = new_x.astype(dtype).astype(np.float64)
                 if (new_x == x).all():  # below floating-point resolution
                     return "converged", "", loss
                 new_loss = system.loss(new_x)
                 n_fun += 1
                 rho = (damping.gain_ratio(new_x - x, grad, loss - new_loss)
-                       if np.isfinite(new_loss) else -np.inf)
+                       if math.isfinite(new_loss) else -math.inf)
                 if rho > 0:
                     damping.accept(rho)
                     break
