@@ -12,7 +12,11 @@ with :math:`r_{ik} = \hat y_{ik} - y_{ik}`.  This module computes the same
 three sums in one loop over the samples, the Jacobian row of one sample and
 output at a time, so none of numpy's per-call overhead (most of an iteration
 on a few hundred samples and a few weights) remains.  Tested equal to the
-reference to relative ``1e-12``.
+reference to relative ``1e-12``.  Measured on the deck's 1-3-1 network with
+200 samples (``timeit``, best of 7 x 2000 calls): the loss and the Gauss-Newton
+system of one iteration in 11.4 µs against 60.9 µs on the numpy path, which
+takes the whole 'lm' fit to a test :math:`R^2` of 0.99 from 0.56 to 0.29 of
+``MLPRegressor``'s best time (``benchmarks/README.md``).
 
 Used by :class:`sigmoid_mlp._training.GaussNewtonSystem` when numba is
 installed (the ``fast`` extra), ``X``, ``y`` and the sample weights are
