@@ -384,8 +384,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
           given, also for several outputs (``MLPRegressor`` reports
           :math:`1/k` of it for :math:`k` outputs, sklearn issue #8349).
           Often the fastest on small data sets; no ``partial_fit``.
-        - ``'lm'``: Levenberg-Marquardt, the classic fastest method for
-          small networks.  With :math:`J_i = \partial \hat y_i/\partial w`,
+        - ``'lm'``: Levenberg-Marquardt, the classic way to train small
+          networks in few iterations [5]_.  With :math:`J_i = \partial \hat y_i/\partial w`,
           the per-sample derivatives of the deck's chain rule, and the
           Gauss-Newton curvature
           :math:`H = \frac1S(\sum_i w_i J_i^\top J_i + \alpha P)`, each
