@@ -230,14 +230,20 @@ def test_lm_float32_and_sparse_inputs():
         assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
-def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched():
+@pytest.mark.parametrize("engine", ["numpy", "auto"])
+def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched(monkeypatch, engine):
+    monkeypatch.setattr(kernels, "ENGINE", engine)
     X, y = scaled_data()
     est = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
     before = [w.copy() for w in est.coefs_ + est.intercepts_]
-    with pytest.raises(TrainingDivergedError, match=r"Levenberg-Marquardt.*solver='lm'"):
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(TrainingDivergedError, match=r"Levenberg-Marquardt.*solver='lm'"),
+    ):
+        warnings.simplefilter("error", RuntimeWarning)  # a clear error, no noise
         est.fit(X * 1e300, y * 1e300)
     for a, b in zip(before, est.coefs_ + est.intercepts_):
         np.testing.assert_array_equal(a, b)

@@ -31,20 +31,11 @@ arithmetic is not otherwise relaxed, and NaN or infinity propagate.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from ._compiled import _sigmoid_row
-
-try:
-    if os.environ.get("SIGMOID_MLP_DISABLE_NUMBA", "") not in ("", "0"):
-        raise ImportError("disabled by SIGMOID_MLP_DISABLE_NUMBA")
-    from numba import njit
-except ImportError:  # numba is an optional extra
-    njit = None
-
-AVAILABLE = njit is not None
+# numba and its switch-off (SIGMOID_MLP_DISABLE_NUMBA) as for the compiled
+# gradient-descent loop; its vectorisable sigmoid is shared.
+from ._compiled import AVAILABLE, _sigmoid_row, njit
 
 __all__ = ["AVAILABLE", "MAX_WEIGHTS", "CompiledSystem"]
 

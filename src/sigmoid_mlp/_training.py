@@ -696,7 +696,10 @@ class GaussNewtonSystem:
         coefs, intercepts = self.weights(x)
         if not self._one_chunk:
             return float(self._kernel.loss(coefs, intercepts))
-        activations = _network.forward(self.X, coefs, intercepts)
+        # Overflow gives a non-finite J, which run_lm handles (a rejected
+        # trial, or divergence at the start); numpy's warning would be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            activations = _network.forward(self.X, coefs, intercepts)
         self._kept = (x, activations)
         loss = _network.squared_error(self.y, activations[-1], self.sample_weight)
         return loss + _network.l2_penalty(coefs, self.alpha, self.weight_sum)
@@ -713,13 +716,14 @@ class GaussNewtonSystem:
         for start in range(0, n_samples, self.chunk_rows):
             rows = slice(start, min(start + self.chunk_rows, n_samples))
             sw = None if self.sample_weight is None else self.sample_weight[rows]
-            if self._one_chunk and self._kept[0] is x:
-                activations = self._kept[1]
-            else:
-                activations = _network.forward(self.X[rows], coefs, intercepts)
-            _, u_rows, M_rows = _network.gauss_newton_sums(
-                activations, self.y[rows], coefs, sw
-            )
+            with np.errstate(over="ignore", invalid="ignore"):  # see loss()
+                if self._one_chunk and self._kept[0] is x:
+                    activations = self._kept[1]
+                else:
+                    activations = _network.forward(self.X[rows], coefs, intercepts)
+                _, u_rows, M_rows = _network.gauss_newton_sums(
+                    activations, self.y[rows], coefs, sw
+                )
             u = u + u_rows
             M = M + M_rows
         return self._finish(x, u, M)
@@ -796,10 +800,12 @@ def run_lm(
     try:
         x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
         loss = system.loss(x)
+        if not math.isfinite(loss):
+            raise Diverged(1, None, loss, [*state.coefs, *state.intercepts], n_layers)
         grad, curvature = system.gradient_curvature(x)
-        if not math.isfinite(loss) or not _all_finite([grad, curvature]):
-            raise Diverged(1, None, loss if not math.isfinite(loss) else np.inf,
-                           [*state.coefs, *state.intercepts], n_layers)
+        if not _all_finite([grad, curvature]):
+            raise Diverged(1, None, np.inf, [*state.coefs, *state.intercepts],
+                           n_layers)
         damping = LevenbergMarquardt(curvature)
         n_fun = 1
         if _gradient_converged(grad, tol):
