@@ -203,6 +203,17 @@ def test_sample_weighted_trajectory_follows_mlpregressor(solver):
     _assert_same_weights(est, mlp)
 
 
+def _fit_lbfgs_pair(est, mlp, X, y):
+    """Fit ours and MLPRegressor with 'lbfgs', quietly: both may stop at max_iter."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+        # scikit-learn 1.6's MLPRegressor passes L-BFGS-B's `iprint`, which
+        # newer scipy deprecates: not ours to fix
+        warnings.simplefilter("ignore", DeprecationWarning)
+        mlp.fit(X, y)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_lbfgs_matches_mlpregressor_for_one_output(seed):
     # One output: both minimise the same function with the same gradient
@@ -213,13 +224,7 @@ def test_lbfgs_matches_mlpregressor_for_one_output(seed):
                   random_state=seed, tol=1e-7)
     est = SigmoidMLPRegressor(solver="lbfgs", **params)
     mlp = MLPRegressor(solver="lbfgs", activation="logistic", **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)
-        # scikit-learn 1.6's MLPRegressor passes L-BFGS-B's `iprint`, which
-        # newer scipy deprecates: not ours to fix
-        warnings.simplefilter("ignore", DeprecationWarning)
-        mlp.fit(X, y)
+    _fit_lbfgs_pair(est, mlp, X, y)
     assert est.n_iter_ == mlp.n_iter_
     assert est.loss_ <= mlp.loss_ * (1 + 1e-9)
     _assert_same_weights(est, mlp, atol=1e-8)
@@ -237,13 +242,7 @@ def test_lbfgs_no_worse_than_mlpregressor_for_several_outputs(seed):
                   random_state=seed, tol=1e-7)
     est = SigmoidMLPRegressor(solver="lbfgs", **params)
     mlp = MLPRegressor(solver="lbfgs", activation="logistic", **params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        est.fit(X, y)
-        # scikit-learn 1.6's MLPRegressor passes L-BFGS-B's `iprint`, which
-        # newer scipy deprecates: not ours to fix
-        warnings.simplefilter("ignore", DeprecationWarning)
-        mlp.fit(X, y)
+    _fit_lbfgs_pair(est, mlp, X, y)
     J = _network.loss_gradient
     ours = J(X, y, est.coefs_, est.intercepts_, None, 1e-3)[0]
     theirs = J(X, y, mlp.coefs_, mlp.intercepts_, None, 1e-3)[0]
