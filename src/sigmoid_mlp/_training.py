@@ -702,7 +702,7 @@ class GaussNewtonSystem:
             activations = _network.forward(self.X, coefs, intercepts)
         self._kept = (x, activations)
         loss = _network.squared_error(self.y, activations[-1], self.sample_weight)
-        return loss + _network.l2_penalty(coefs, self.alpha, self.weight_sum)
+        return loss + self._penalty(x)
 
     def gradient_curvature(self, x):
         """``(grad, curvature)`` at the packed weights ``x``, in float64."""
