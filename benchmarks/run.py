@@ -57,7 +57,7 @@ from sklearn.preprocessing import StandardScaler
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # benchmark this checkout, not an install
 
-from sigmoid_mlp import SigmoidMLPRegressor, _kernels  # noqa: E402
+from sigmoid_mlp import SigmoidMLPRegressor, _engines  # noqa: E402
 
 try:  # the optional compiled path
     from sigmoid_mlp import _compiled
@@ -119,11 +119,6 @@ def _time_fit(est, X, y):
     return time.perf_counter() - start, time.process_time() - cpu, est
 
 
-def _probe_weights(d, h, dtype):
-    coefs = [np.zeros((d, h), dtype), np.zeros((h, 1), dtype)]
-    return coefs, [np.zeros(h, dtype), np.zeros(1, dtype)]
-
-
 def _time_floor(n, h, dtype, repeats=3):
     z = np.random.RandomState(0).randn(n, h).astype(dtype)
     times = []
@@ -153,9 +148,8 @@ def bench_epochs(quick):
             mlp_gd(h, lr, 2, n).fit(X, y)
             # Does 'auto' pick the compiled loop here?  Then also time the
             # numpy reference path, to show what the compiled loop buys.
-            probe = _kernels.FullBatchLossGradient(X, y.reshape(-1, 1), None, 0.0)
-            probe.pack(*_probe_weights(d, h, dtype))
-            compiled = _kernels._use_compiled(probe)
+            probe = _engines.full_batch(X, y.reshape(-1, 1), None, 0.0, [d, h, 1])
+            compiled = probe.engine == "compiled"
             t_ours, t_mlp, t_floor, c_ours, c_mlp, t_np = [], [], [], [], [], []
             for _ in range(repeats):
                 t, c, est = _time_fit(ours_gd(h, lr, epochs), X, y)
@@ -163,11 +157,11 @@ def bench_epochs(quick):
                 t_ours.append(t / epochs)
                 c_ours.append(c / epochs)
                 if compiled:
-                    _kernels.ENGINE = "numpy"
+                    _engines.ENGINE = "numpy"
                     try:
                         t_np.append(_time_fit(ours_gd(h, lr, epochs), X, y)[0] / epochs)
                     finally:
-                        _kernels.ENGINE = "auto"
+                        _engines.ENGINE = "auto"
                 t, c, est = _time_fit(mlp_gd(h, lr, epochs, n), X, y)
                 assert est.n_iter_ == epochs
                 t_mlp.append(t / epochs)
@@ -329,14 +323,14 @@ def bench_time_to_quality(quick):
         # with MLPRegressor's best: what users without the 'fast' extra get.
         times = {"numpy": [], "mlp": []}
         for _ in range(repeats):
-            _kernels.ENGINE = "numpy"
+            _engines.ENGINE = "numpy"
             try:
                 model = _make("ours", best["config"], best["epochs"])
                 start = time.perf_counter()
                 model.fit(X, y)
                 times["numpy"].append(time.perf_counter() - start)
             finally:
-                _kernels.ENGINE = "auto"
+                _engines.ENGINE = "auto"
             model = _make("mlp", summary["mlp"]["config"], summary["mlp"]["epochs"])
             start = time.perf_counter()
             model.fit(X, y)

@@ -18,12 +18,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
-from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _kernels, _network
-from sigmoid_mlp._kernels import (
-    FullBatchLossGradient,
-    _run_generic_gd,
-    run_full_batch_gd,
-)
+from _engine_helpers import fast_call, pick, run_gd
+from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _engines, _kernels, _network
+from sigmoid_mlp._kernels import FullBatchLossGradient
 
 RTOL = 1e-12
 
@@ -34,8 +31,12 @@ needs_numba = pytest.mark.skipif(
 
 @pytest.fixture(params=["numpy", pytest.param("compiled", marks=needs_numba)])
 def engine(request, monkeypatch):
-    """Run a test once on the numpy loop and once on the compiled loop."""
-    monkeypatch.setattr(_kernels, "ENGINE", request.param)
+    """Run a test once on the numpy engine and once on the compiled engine.
+
+    Tests take the engine through ``pick``, which skips the case when the
+    engine cannot take it (the compiled engine: float64 dense data only).
+    """
+    monkeypatch.setattr(_engines, "ENGINE", request.param)
     return request.param
 
 
@@ -89,7 +90,7 @@ def test_loss_gradient_matches_reference(d, hidden, k, weighted, alpha, chunk_ro
     ref_loss, ref_cg, ref_ig = _network.loss_gradient(X, y, coefs, intercepts, sw, alpha)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, alpha, chunk_rows=chunk_rows), coefs)
     for _ in range(2):  # buffers are reused: the second call must agree too
-        loss, cg, ig = kernel.fast_call(coefs, intercepts)
+        loss, cg, ig = fast_call(kernel, coefs, intercepts)
         assert isinstance(loss, float)
         assert_allclose(loss, ref_loss, rtol=RTOL)
         _assert_grads_close(cg, ref_cg)
@@ -111,7 +112,7 @@ def test_large_chunks_match_reference(d, hidden, weighted, chunk_rows):
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.2, chunk_rows=chunk_rows), coefs)
     assert kernel.chunk_rows >= _kernels._BROADCAST_DELTA_MIN_ROWS
     for _ in range(2):
-        loss, cg, ig = kernel.fast_call(coefs, intercepts)
+        loss, cg, ig = fast_call(kernel, coefs, intercepts)
         assert_allclose(loss, ref[0], rtol=RTOL)
         _assert_grads_close(cg + ig, ref[1] + ref[2])
 
@@ -139,7 +140,7 @@ def test_chunk_boundaries(chunk_rows):
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.1, chunk_rows=chunk_rows), coefs)
     assert kernel.chunk_rows == min(chunk_rows, 100)
     for _ in range(3):
-        loss, cg, ig = kernel.fast_call(coefs, intercepts)
+        loss, cg, ig = fast_call(kernel, coefs, intercepts)
         assert_allclose(loss, ref[0], rtol=RTOL)
         _assert_grads_close(cg + ig, ref[1] + ref[2])
 
@@ -151,7 +152,7 @@ def test_work_memory_is_bounded_whatever_n():
     for n in (20_000, 300_000):
         X, y, sw, coefs, intercepts = _problem(n, 2, (3,), 1, weighted=True)
         kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.1), coefs)
-        loss, cg, ig = kernel.fast_call(coefs, intercepts)
+        loss, cg, ig = fast_call(kernel, coefs, intercepts)
         assert len(kernel.chunks) > 1
         sizes[n] = kernel.work_nbytes
         ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
@@ -180,7 +181,7 @@ def test_sparse_matches_dense_reference(fmt, chunk_rows):
     ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.2)
     kernel = _prepared(FullBatchLossGradient(Xs, y, sw, 0.2, chunk_rows=chunk_rows), coefs)
     for _ in range(2):
-        loss, cg, ig = kernel.fast_call(coefs, intercepts)
+        loss, cg, ig = fast_call(kernel, coefs, intercepts)
         assert_allclose(loss, ref[0], rtol=RTOL)
         _assert_grads_close(cg + ig, ref[1] + ref[2])
 
@@ -191,7 +192,7 @@ def test_float32_stays_float32(sparse, engine):
                                            dtype=np.float32)
     Xin = sp.csr_matrix(X) if sparse else X
     kernel = _prepared(FullBatchLossGradient(Xin, y, sw, 0.1, chunk_rows=64), coefs)
-    loss, cg, ig = kernel.fast_call(coefs, intercepts)
+    loss, cg, ig = fast_call(pick(kernel), coefs, intercepts)
     assert all(g.dtype == np.float32 for g in cg + ig)
     # Against the float64 reference at the same (float32) numbers: float32
     # arithmetic over a few hundred terms is good to ~1e-6 relative.
@@ -203,7 +204,7 @@ def test_float32_stays_float32(sparse, engine):
     assert_allclose(loss, ref[0], rtol=1e-5)
     for g, r in zip(cg + ig, ref[1] + ref[2]):
         assert_allclose(g, r, rtol=1e-4, atol=1e-4 * np.abs(r).max())
-    result = run_full_batch_gd(
+    result = run_gd(
         kernel, coefs, intercepts, learning_rate=0.1, n_epochs=5, tol=0.0,
         n_iter_no_change=10, best_loss=np.inf, no_improvement_count=0,
         check_convergence=False, divergence_threshold=1e10,
@@ -220,7 +221,7 @@ def test_sigmoid_saturation_is_silent_and_exact():
     kernel = _prepared(FullBatchLossGradient(X, y, None, 0.0), coefs)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss, cg, ig = kernel.fast_call(coefs, intercepts)
+        loss, cg, ig = fast_call(kernel, coefs, intercepts)
     assert_allclose(loss, ref[0], rtol=RTOL)
     _assert_grads_close(cg + ig, ref[1] + ref[2])
 
@@ -254,8 +255,8 @@ def _run(kernel, coefs, intercepts, lr, n_epochs, **kw):
                 no_improvement_count=0, check_convergence=True,
                 divergence_threshold=np.inf)
     args.update(kw)
-    return run_full_batch_gd(kernel, coefs, intercepts, learning_rate=lr,
-                             n_epochs=n_epochs, **args)
+    return run_gd(kernel, coefs, intercepts, learning_rate=lr, n_epochs=n_epochs,
+                  **args)
 
 
 @pytest.mark.parametrize("d, hidden, k", ARCHITECTURES[:3])
@@ -371,28 +372,26 @@ def test_gd_keyboard_interrupt_keeps_last_complete_epoch(engine):
                                                    ref["params"][L:]), rtol=1e-12)
 
 
-def test_call_is_the_reference():
+def test_list_interface_is_the_reference():
     X, y, sw, coefs, intercepts = _problem(50, 2, (3,), 1, weighted=True)
-    got = FullBatchLossGradient(X, y, sw, 0.1)(coefs, intercepts)
+    got = _engines.reference(X, y, sw, 0.1).loss_gradient(coefs, intercepts)
     ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
     assert got[0] == ref[0]
     for a, b in zip(got[1] + got[2], ref[1] + ref[2]):
         assert_array_equal(a, b)
 
 
-def test_fast_loop_equals_generic_loop(engine):
+def test_fast_loop_equals_reference_loop_with_stopping(engine):
     X, y, sw, coefs, intercepts = _problem(64, 2, (3, 2), 2, weighted=True)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.01), coefs)
-    kw = dict(learning_rate=0.3, n_epochs=40, tol=1e-4, n_iter_no_change=3,
-              best_loss=np.inf, no_improvement_count=0, check_convergence=True,
-              divergence_threshold=1e6)
-    fast = run_full_batch_gd(kernel, coefs, intercepts, **kw)
-    generic = _run_generic_gd(kernel, coefs, intercepts, **kw)
-    assert fast.status == generic.status
-    assert fast.no_improvement_count == generic.no_improvement_count
-    assert_allclose(fast.losses, generic.losses, rtol=1e-12)
-    _assert_grads_close(fast.coefs + fast.intercepts,
-                        generic.coefs + generic.intercepts)
+    fast = _run(kernel, coefs, intercepts, 0.3, 40, tol=1e-4, n_iter_no_change=3,
+                divergence_threshold=1e6)
+    generic = _reference_gd(X, y, sw, 0.01, coefs, intercepts, 0.3, 40, tol=1e-4,
+                            n_iter_no_change=3, threshold=1e6)
+    assert fast.status == generic["status"]
+    assert fast.no_improvement_count == generic["count"]
+    assert_allclose(fast.losses, generic["losses"], rtol=1e-12)
+    _assert_grads_close(fast.coefs + fast.intercepts, generic["params"])
 
 
 # ------------------------------------------------- MLPRegressor trajectory
@@ -449,13 +448,13 @@ def test_compiled_loss_gradient_matches_numpy_and_reference(d, hidden, k, weight
     X, y, sw, coefs, intercepts = _problem(5003, d, hidden, k, weighted=weighted)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, alpha), coefs)
     theta = kernel.pack(coefs, intercepts)
-    problem = _compiled.CompiledProblem(kernel, kernel.layout.layer_sizes)
+    problem = _compiled.CompiledObjective(kernel)
     assert problem.rows < 5003
     g_numpy, g_compiled = np.empty_like(theta), np.empty_like(theta)
     loss_numpy = kernel.evaluate(theta, g_numpy, -0.7)
-    loss_compiled = _compiled.loss(problem, theta, g_compiled, -0.7)
+    loss_compiled = problem.evaluate(theta, g_compiled, -0.7)
     assert_allclose(loss_compiled, loss_numpy, rtol=RTOL)
-    assert_allclose(_compiled.loss(problem, theta), loss_numpy, rtol=RTOL)
+    assert_allclose(problem.evaluate(theta), loss_numpy, rtol=RTOL)
     gc, gi = kernel.unpack(g_compiled)
     nc, ni = kernel.unpack(g_numpy)
     _assert_grads_close(gc + gi, nc + ni)
@@ -493,7 +492,7 @@ def test_compiled_blocks_equal_numpy_loop(monkeypatch, n_epochs, tol, n_iter_no_
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.01), coefs)
     results = {}
     for engine in ("numpy", "compiled"):
-        monkeypatch.setattr(_kernels, "ENGINE", engine)
+        monkeypatch.setattr(_engines, "ENGINE", engine)
         results[engine] = _run(kernel, coefs, intercepts, 0.05, n_epochs, tol=tol,
                                n_iter_no_change=n_iter_no_change)
     a, b = results["numpy"], results["compiled"]
@@ -508,15 +507,14 @@ def test_compiled_blocks_equal_numpy_loop(monkeypatch, n_epochs, tol, n_iter_no_
 
 
 def test_auto_engine_chooses_by_size(monkeypatch):
-    monkeypatch.setattr(_kernels, "ENGINE", "auto")
-    small = FullBatchLossGradient(*_problem(200, 1, (3,), 1)[:2], None, 0.0)
-    small.pack(*_problem(200, 1, (3,), 1)[3:])
-    large = FullBatchLossGradient(*_problem(5000, 1, (3,), 1)[:2], None, 0.0)
-    large.pack(*_problem(5000, 1, (3,), 1)[3:])
-    assert _kernels._use_compiled(small) == _compiled.AVAILABLE
-    assert not _kernels._use_compiled(large)
-    monkeypatch.setattr(_kernels, "ENGINE", "numpy")
-    assert not _kernels._use_compiled(small)
+    monkeypatch.setattr(_engines, "ENGINE", "auto")
+    small = _engines.full_batch(*_problem(200, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
+    large = _engines.full_batch(*_problem(5000, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
+    assert small.engine == ("compiled" if _compiled.AVAILABLE else "numpy")
+    assert large.engine == "numpy"
+    monkeypatch.setattr(_engines, "ENGINE", "numpy")
+    small = _engines.full_batch(*_problem(200, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
+    assert small.engine == "numpy"
 
 
 @needs_numba
@@ -526,7 +524,7 @@ def test_compiled_interrupt_keeps_completed_epochs(monkeypatch, when):
     # just as it returns (its epochs are complete and must be kept).
     X, y, sw, coefs, intercepts = _problem(100, 1, (3,), 1)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
-    real = _compiled.run_gd_block
+    real = _compiled._gd_block
     calls = []
 
     def interrupted_block(*args, **kwargs):
@@ -537,8 +535,8 @@ def test_compiled_interrupt_keeps_completed_epochs(monkeypatch, when):
         if len(calls) == 2 and when == "after":
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(_kernels, "ENGINE", "compiled")
-    monkeypatch.setattr(_compiled, "run_gd_block", interrupted_block)
+    monkeypatch.setattr(_engines, "ENGINE", "compiled")
+    monkeypatch.setattr(_compiled, "_gd_block", interrupted_block)
     result = _run(kernel, coefs, intercepts, 0.3, 1000)
     n_done = _compiled.BLOCK_EPOCHS * (1 if when == "before" else 2)
     ref = _reference_gd(X, y, sw, 0.0, coefs, intercepts, 0.3, n_done)

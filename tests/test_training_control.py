@@ -13,8 +13,10 @@ from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import sigmoid_mlp._training as training
+import sigmoid_mlp._drivers as drivers
 from sigmoid_mlp import SigmoidMLPRegressor, TrainingDivergedError, _network
+from sigmoid_mlp._compiled import CompiledObjective
+from sigmoid_mlp._engines import ReferenceObjective
 from sigmoid_mlp._kernels import FullBatchLossGradient
 
 # Settings under which each solver fits the deck's problem.
@@ -92,13 +94,13 @@ def test_partial_fit_is_not_offered_for_lbfgs():
 def test_sgd_batch_size_none_is_min_200_n(monkeypatch):
     # Count the batches the loop builds per epoch.
     sizes = []
-    original = FullBatchLossGradient.__init__
+    original = ReferenceObjective.__init__
 
     def recording_init(self, X, y, sample_weight, alpha):
         sizes.append(X.shape[0])
         original(self, X, y, sample_weight, alpha)
 
-    monkeypatch.setattr(FullBatchLossGradient, "__init__", recording_init)
+    monkeypatch.setattr(ReferenceObjective, "__init__", recording_init)
     X, y = scaled_data(n=450)
     SigmoidMLPRegressor(solver="sgd", learning_rate=0.01, shuffle=False,
                         max_iter=1).partial_fit(X, y)
@@ -131,13 +133,13 @@ def test_lbfgs_objective_is_exact_for_several_outputs(monkeypatch):
     # The function handed to L-BFGS has exactly the gradient handed to it
     # (sklearn #8349: MLPRegressor's reported loss is 1/k of it).
     captured = {}
-    original = training.minimize_lbfgs
+    original = drivers.minimize_lbfgs
 
     def capture(fun, x0, **kwargs):
         captured["fun"], captured["x0"] = fun, x0.copy()
         return original(fun, x0, **kwargs)
 
-    monkeypatch.setattr(training, "minimize_lbfgs", capture)
+    monkeypatch.setattr(drivers, "minimize_lbfgs", capture)
     X, y = scaled_data(n_outputs=3)
     est = fit_quietly(SigmoidMLPRegressor((4,), solver="lbfgs", alpha=1e-2,
                                           max_iter=5, random_state=0), X, y)
@@ -462,17 +464,26 @@ def test_diverging_fit_and_partial_fit_change_nothing(case):
 
 # --------------------------------------------------------- KeyboardInterrupt
 def interrupt_on_call(monkeypatch, n):
-    """Make the n-th loss/gradient evaluation raise KeyboardInterrupt."""
-    original = FullBatchLossGradient.__call__
+    """Make the n-th loss/gradient evaluation raise KeyboardInterrupt.
+
+    The reference objective evaluates once per batch; the full-batch
+    engines, when they run one epoch at a time (a validation set, verbose
+    output, callbacks), once per ``gd_epochs`` call.
+    """
     calls = {"n": 0}
 
-    def interrupting(self, coefs, intercepts):
-        calls["n"] += 1
-        if calls["n"] == n:
-            raise KeyboardInterrupt
-        return original(self, coefs, intercepts)
+    def interrupting(original):
+        def wrapper(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == n:
+                raise KeyboardInterrupt
+            return original(*args, **kwargs)
+        return wrapper
 
-    monkeypatch.setattr(FullBatchLossGradient, "__call__", interrupting)
+    monkeypatch.setattr(ReferenceObjective, "loss_gradient",
+                        interrupting(ReferenceObjective.loss_gradient))
+    for engine in (FullBatchLossGradient, CompiledObjective):
+        monkeypatch.setattr(engine, "gd_epochs", interrupting(engine.gd_epochs))
 
 
 @pytest.mark.parametrize(
@@ -517,7 +528,7 @@ def test_keyboard_interrupt_in_the_fast_gd_loop(monkeypatch):
         if len(lines) == 3:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("sigmoid_mlp._regressor.print", interrupting_print,
+    monkeypatch.setattr("sigmoid_mlp._callbacks.print", interrupting_print,
                         raising=False)
     est = SigmoidMLPRegressor(max_iter=100, verbose=True, **common)
     with pytest.warns(UserWarning, match="interrupted"):

@@ -11,17 +11,16 @@ from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import sigmoid_mlp._kernels as kernels
-import sigmoid_mlp._training as training
+import sigmoid_mlp._engines as engines
 from sigmoid_mlp import (
     SigmoidMLPRegressor,
     TrainingDivergedError,
-    _compiled_gn,
+    _compiled,
     _network,
 )
-from sigmoid_mlp._training import GaussNewtonSystem
+from sigmoid_mlp._engines import GaussNewtonSystem
 
-needs_numba = pytest.mark.skipif(not _compiled_gn.AVAILABLE, reason="numba not installed")
+needs_numba = pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba not installed")
 
 
 def deck_data(seed=0):
@@ -40,12 +39,12 @@ def scaled_data(n=120, n_features=3, seed=0, n_outputs=1):
 
 
 def _system(X, y, sw, alpha, sizes, engine, dtype=np.float64):
-    previous = kernels.ENGINE
-    kernels.ENGINE = engine
+    previous = engines.ENGINE
+    engines.ENGINE = engine
     try:
         return GaussNewtonSystem(X, y, sw, alpha, sizes, dtype)
     finally:
-        kernels.ENGINE = previous
+        engines.ENGINE = previous
 
 
 def _reference(X, y, sw, alpha, sizes, x):
@@ -77,7 +76,7 @@ def test_system_matches_the_reference_math(sizes, n, weighted, alpha, engine):
     coefs, intercepts = _network.init_weights(sizes, rng)
     x = _network.pack(coefs, intercepts)
     system = _system(X, y, sw, alpha, sizes, engine)
-    assert (system._compiled is not None) == (engine == "auto" and _compiled_gn.AVAILABLE)
+    assert (system._compiled is not None) == (engine == "auto" and _compiled.AVAILABLE)
     loss, grad, curvature = _reference(X, y, sw, alpha, sizes, x)
     assert_allclose(system.loss(x), loss, rtol=1e-12)
     got_grad, got_curvature = system.gradient_curvature(x)
@@ -94,7 +93,7 @@ def test_system_chunks_add_up(monkeypatch):
     sw = rng.uniform(0, 2, 500)
     x = _network.pack(*_network.init_weights(sizes, rng))
     whole = _system(X, y, sw, 0.1, sizes, "numpy")
-    monkeypatch.setattr(training, "_GN_CHUNK_ELEMENTS", 37 * 2 * 26)
+    monkeypatch.setattr(engines, "_GN_CHUNK_ELEMENTS", 37 * 2 * 26)
     chunked = _system(X, y, sw, 0.1, sizes, "numpy")
     assert chunked.chunk_rows == 37 and not chunked._one_chunk
     assert_allclose(chunked.loss(x), whole.loss(x), rtol=1e-12)
@@ -107,7 +106,7 @@ def test_compiled_path_is_only_for_small_float64_dense_problems():
     X, y = rng.randn(50, 2), rng.randn(50, 1)
     assert _system(X.astype(np.float32), y.astype(np.float32), None, 0.0,
                    [2, 3, 1], "auto", np.float32)._compiled is None
-    wide = [2, 30, 1]  # 121 weights > MAX_WEIGHTS
+    wide = [2, 30, 1]  # 121 weights > MAX_GN_WEIGHTS
     assert _system(X, y, None, 0.0, wide, "auto")._compiled is None
     assert _system(X, y, None, 0.0, [2, 3, 1], "numpy")._compiled is None
 
@@ -162,7 +161,7 @@ def test_compiled_and_numpy_engines_give_the_same_model(monkeypatch, weighted):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         compiled = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
-        monkeypatch.setattr(kernels, "ENGINE", "numpy")
+        monkeypatch.setattr(engines, "ENGINE", "numpy")
         reference = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
     assert compiled.n_iter_ == reference.n_iter_ == 12
     for a, b in zip(compiled.coefs_ + compiled.intercepts_,
@@ -232,7 +231,7 @@ def test_lm_float32_and_sparse_inputs():
 
 @pytest.mark.parametrize("engine", ["numpy", "auto"])
 def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched(monkeypatch, engine):
-    monkeypatch.setattr(kernels, "ENGINE", engine)
+    monkeypatch.setattr(engines, "ENGINE", engine)
     X, y = scaled_data()
     est = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=3)
     with warnings.catch_warnings():
@@ -300,7 +299,7 @@ def test_system_memory_does_not_grow_with_n(monkeypatch):
     """The chunked sums keep the extra memory bounded, whatever the number of rows."""
     import tracemalloc
 
-    monkeypatch.setattr(training, "_GN_CHUNK_ELEMENTS", 1 << 14)
+    monkeypatch.setattr(engines, "_GN_CHUNK_ELEMENTS", 1 << 14)
     sizes = [5, 3, 1]
     peaks = {}
     for n in (20_000, 80_000):

@@ -1,11 +1,20 @@
-"""Optional compiled gradient-descent loop (numba), used when numba is installed.
+"""Optional compiled engines (numba), used when numba is installed.
 
-The numpy path of :mod:`sigmoid_mlp._kernels` is the reference; this module
-computes the same epochs (tested equal to it and to :mod:`sigmoid_mlp._network`
-to relative ``1e-12``), fused: each block of rows goes forward and backward
-while it is in cache, and a whole block of epochs runs in one call, so the
-per-epoch Python and ufunc-dispatch overhead (most of an epoch on small data)
-disappears.
+Two engines of :mod:`sigmoid_mlp._engines`, each tested equal to the numpy
+engine and to :mod:`sigmoid_mlp._network` (relative ``1e-12``):
+
+* :class:`CompiledObjective` -- full-batch gradient descent: each block of
+  rows goes forward and backward while it is in cache, and a whole block of
+  epochs runs in one call, so the per-epoch Python and ufunc-dispatch
+  overhead (most of an epoch on small data) disappears.
+* :class:`CompiledSystem` -- the Gauss-Newton sums of 'lm'
+  (:func:`sigmoid_mlp._network.gauss_newton_sums`: ``s``, ``u = Σ wᵢ Jᵢᵀ rᵢ``,
+  ``M = Σ wᵢ Jᵢᵀ Jᵢ``), for networks of at most :data:`MAX_GN_WEIGHTS`
+  weights.
+
+Both share the vectorisable sigmoid and the chain rule one layer back
+(:func:`_carry_back`); the stopping and divergence rules are those of
+:mod:`sigmoid_mlp._rules`, compiled.
 
 numba's ``math.exp`` is a scalar libm call (no SIMD without Intel's SVML), which
 would make the sigmoid several times slower than numpy's vectorised ``exp``.
@@ -16,10 +25,10 @@ exact), ``e^r`` by its Taylor polynomial of degree 13 (truncation error below
 ``4e-18`` relative for ``|r| <= ln(2)/2``) and ``2^k`` built from its exponent
 bits.  The result agrees with ``scipy.special.expit`` to a few ulp.
 
-Only float64, C-contiguous dense ``X`` takes this path; anything else stays
-on numpy.  Summation order may differ from numpy's (``reassoc`` lets the
-compiler vectorise the sums); nothing else of IEEE arithmetic is relaxed, so
-NaN and infinity propagate and divergence is detected as on the numpy path.
+Only float64 dense data take these engines; anything else stays on numpy.
+Summation order may differ from numpy's (``reassoc`` lets the compiler
+vectorise the sums); nothing else of IEEE arithmetic is relaxed, so NaN and
+infinity propagate and divergence is detected as on the numpy path.
 """
 
 from __future__ import annotations
@@ -38,12 +47,27 @@ except ImportError:  # numba is an optional extra
 
 AVAILABLE = njit is not None
 
-__all__ = ["AVAILABLE", "CompiledProblem", "loss", "run_gd_block", "supports"]
+from ._rules import is_divergent, no_improvement_count
+
+__all__ = [
+    "AVAILABLE",
+    "MAX_GN_WEIGHTS",
+    "CompiledObjective",
+    "CompiledSystem",
+    "supports",
+    "supports_gauss_newton",
+]
 
 # Epochs per compiled call: a KeyboardInterrupt is handled between blocks.
 BLOCK_EPOCHS = 64
 # Values per row block of the widest layer (fits the L1/L2 cache).
 _BLOCK_ELEMENTS = 1 << 13
+# Networks with more weights use numpy (BLAS) for the Gauss-Newton curvature:
+# the per-sample outer product costs p^2/2 operations, where BLAS on numpy's
+# chunked Jacobian wins for wide networks.
+MAX_GN_WEIGHTS = 64
+# Rows per block of the Gauss-Newton sums' forward pass.
+_BLOCK_ROWS = 256
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01
@@ -80,6 +104,29 @@ def _sigmoid_row(z, kbuf, c):
     scale = kbuf.view(np.float64)
     for i in range(c):
         z[i] = 1.0 / (1.0 + z[i] * scale[i])
+
+
+def _carry_back(theta, off, stride_in, stride_out, fan_in, fan_out, delta, other,
+                acts, in_row, c):
+    """``other[m] := (Σ_j w_mj delta[j]) a_m (1 - a_m)``: the chain rule, one layer back.
+
+    The deck's recursion ``δ^(l-1) = (δ^(l) W^(l)ᵀ) ⊙ a^(l-1) ⊙ (1 - a^(l-1))``
+    for one block of ``c`` rows, where ``w_mj = theta[off + m stride_in +
+    j stride_out]`` (so both flat layouts can use it) and ``a_m`` is row
+    ``in_row + m`` of ``acts``.
+    """
+    for m in range(fan_in):
+        o = other[m]
+        for i in range(c):
+            o[i] = 0.0
+        for j in range(fan_out):
+            w = theta[off + m * stride_in + j * stride_out]
+            dj = delta[j]
+            for i in range(c):
+                o[i] += w * dj[i]
+        a = acts[in_row + m]
+        for i in range(c):
+            o[i] *= a[i] * (1.0 - a[i])
 
 
 def _evaluate(X, y, sw, has_sw, theta, grad, want_grad, table, acts, zout,
@@ -146,18 +193,8 @@ def _evaluate(X, y, sw, has_sw, theta, grad, want_grad, table, acts, zout,
                         s += dj[i] * a[i]
                     grad[base + m] += s
             if layer > 0:
-                for m in range(fan_in):
-                    o = other[m]
-                    for i in range(c):
-                        o[i] = 0.0
-                    for j in range(fan_out):
-                        w = theta[off + j * (fan_in + 1) + m]
-                        dj = delta[j]
-                        for i in range(c):
-                            o[i] += w * dj[i]
-                    a = acts[in_row + m]
-                    for i in range(c):
-                        o[i] *= a[i] * (1.0 - a[i])
+                _carry_back(theta, off, 1, fan_in + 1, fan_in, fan_out, delta,
+                            other, acts, in_row, c)
                 delta, other = other, delta
     return sse
 
@@ -195,7 +232,8 @@ def _gd_block(X, y, sw, has_sw, current, previous, grad, table, acts, zout, d0,
     not finite or above ``threshold``; ``current`` was not stepped).  After
     each completed epoch ``previous`` holds the weights before its step.  The
     outcome is written to an array (not returned) so that the caller can
-    recover it when a KeyboardInterrupt arrives as the call returns.
+    recover it when a KeyboardInterrupt arrives as the call returns.  The
+    stopping and divergence rules are :mod:`._rules`' own functions, compiled.
     """
     done = 0
     status = 0
@@ -203,7 +241,7 @@ def _gd_block(X, y, sw, has_sw, current, previous, grad, table, acts, zout, d0,
     for _ in range(n_epochs):
         loss = _loss(X, y, sw, has_sw, current, grad, True, table, acts, zout, d0,
                      d1, kbuf, rows, alpha_mask, has_alpha, S, -learning_rate)
-        if not math.isfinite(loss) or loss > threshold:
+        if _is_divergent(loss, threshold):
             status = 2
             break
         for p in range(current.shape[0]):
@@ -211,10 +249,7 @@ def _gd_block(X, y, sw, has_sw, current, previous, grad, table, acts, zout, d0,
             current[p] += grad[p]
         losses[done] = loss
         done += 1
-        if loss > best_loss - tol:
-            count += 1
-        else:
-            count = 0
+        count = _no_improvement_count(count, loss, best_loss, tol)
         if loss < best_loss:
             best_loss = loss
         if count > stop_after:
@@ -227,36 +262,170 @@ def _gd_block(X, y, sw, has_sw, current, previous, grad, table, acts, zout, d0,
     info[4] = loss
 
 
+def _gauss_newton_sums(X, y, sw, has_sw, theta, sizes, coef_off, intercept_off,
+                       act_off, want, acts, kbuf, d_cur, d_next, jac, res, wj, u,
+                       M):
+    """``s``; with ``want`` also ``u`` and ``M``.
+
+    Rows go in blocks of ``acts.shape[1]``, every quantity of a block laid
+    out unit by unit over its rows (``acts[unit, i]``, ``jac[weight, i]``),
+    so the inner loops run over contiguous rows and vectorise.
+    """
+    n = X.shape[0]
+    n_out = y.shape[1]
+    n_layers = sizes.shape[0] - 1
+    p = theta.shape[0]
+    out = act_off[n_layers]
+    block = acts.shape[1]
+    s = 0.0
+    if want:
+        u[:] = 0.0
+        M[:, :] = 0.0
+    for start in range(0, n, block):
+        c = min(block, n - start)
+        # ---- forward: z = a W + b, a = g(z) on hidden layers
+        for m in range(sizes[0]):
+            a = acts[m]
+            for i in range(c):
+                a[i] = X[start + i, m]
+        for layer in range(n_layers):
+            fan_in = sizes[layer]
+            fan_out = sizes[layer + 1]
+            a_in = act_off[layer]
+            co = coef_off[layer]
+            for j in range(fan_out):
+                z = acts[act_off[layer + 1] + j]
+                b = theta[intercept_off[layer] + j]
+                for i in range(c):
+                    z[i] = b
+                for m in range(fan_in):
+                    w = theta[co + m * fan_out + j]
+                    a = acts[a_in + m]
+                    for i in range(c):
+                        z[i] += w * a[i]
+                if layer < n_layers - 1:
+                    _sigmoid_row(z, kbuf, c)
+        for q in range(n_out):
+            # ---- residual r_iq = ŷ_iq - y_iq, weighted sum of squares
+            yq = acts[out + q]
+            for i in range(c):
+                r = yq[i] - y[start + i, q]
+                res[i] = r
+                s += (sw[start + i] * r * r) if has_sw else r * r
+            if not want:
+                continue
+            # ---- Jacobian rows of output q: D^(L) = e_q, then backwards
+            for j in range(n_out):
+                v = 1.0 if j == q else 0.0
+                dj = d_cur[j]
+                for i in range(c):
+                    dj[i] = v
+            for layer in range(n_layers - 1, -1, -1):
+                fan_in = sizes[layer]
+                fan_out = sizes[layer + 1]
+                a_in = act_off[layer]
+                co = coef_off[layer]
+                bo = intercept_off[layer]
+                for m in range(fan_in):
+                    a = acts[a_in + m]
+                    for j in range(fan_out):
+                        jr = jac[co + m * fan_out + j]
+                        dj = d_cur[j]
+                        for i in range(c):
+                            jr[i] = a[i] * dj[i]
+                for j in range(fan_out):
+                    jr = jac[bo + j]
+                    dj = d_cur[j]
+                    for i in range(c):
+                        jr[i] = dj[i]
+                if layer > 0:
+                    _carry_back(theta, co, fan_out, 1, fan_in, fan_out, d_cur,
+                                d_next, acts, a_in, c)
+                    d_cur, d_next = d_next, d_cur
+            # ---- accumulate u += Σ_i w_i r_i J_i and M += Σ_i w_i J_iᵀ J_i
+            for a_ in range(p):
+                ja = jac[a_]
+                for i in range(c):
+                    wj[i] = (sw[start + i] * ja[i]) if has_sw else ja[i]
+                t = 0.0
+                for i in range(c):
+                    t += wj[i] * res[i]
+                u[a_] += t
+                for b_ in range(a_, p):
+                    jb = jac[b_]
+                    t = 0.0
+                    for i in range(c):
+                        t += wj[i] * jb[i]
+                    M[a_, b_] += t
+    if want:
+        for a_ in range(p):
+            for b_ in range(a_):
+                M[a_, b_] = M[b_, a_]
+    return s
+
+
+
+_no_improvement_count = no_improvement_count
+_is_divergent = is_divergent
+
 if AVAILABLE:
     _FASTMATH = {"reassoc", "contract"}  # order of sums only; no nnan/ninf
-    _sigmoid_row = njit(cache=True, fastmath=_FASTMATH)(_sigmoid_row)
-    _evaluate = njit(cache=True, fastmath=_FASTMATH)(_evaluate)
-    _finish = njit(cache=True, fastmath=_FASTMATH)(_finish)
-    _loss = njit(cache=True, fastmath=_FASTMATH)(_loss)
-    _gd_block = njit(cache=True, fastmath=_FASTMATH)(_gd_block)
+    _jit = njit(cache=True, fastmath=_FASTMATH)
+    _no_improvement_count = _jit(no_improvement_count)
+    _is_divergent = _jit(is_divergent)
+    _sigmoid_row = _jit(_sigmoid_row)
+    _carry_back = _jit(_carry_back)
+    _evaluate = _jit(_evaluate)
+    _finish = _jit(_finish)
+    _loss = _jit(_loss)
+    _gd_block = _jit(_gd_block)
+    _gauss_newton_sums = _jit(_gauss_newton_sums)
 
 
-def supports(fb):
-    """Whether this path can run the problem of a ``FullBatchLossGradient``."""
+def supports(kernel):
+    """Whether the compiled GD engine can run a ``FullBatchLossGradient``'s problem."""
     return (
         AVAILABLE
-        and not fb.sparse
-        and fb.dtype == np.float64
-        and fb.X.dtype == np.float64
-        and fb.X.flags.c_contiguous
-        and fb.y.dtype == np.float64
-        and (fb.sample_weight is None or fb.sample_weight.dtype == np.float64)
+        and not kernel.sparse
+        and kernel.dtype == np.float64
+        and kernel.X.dtype == np.float64
+        and kernel.X.flags.c_contiguous
+        and kernel.y.dtype == np.float64
+        and (kernel.sample_weight is None or kernel.sample_weight.dtype == np.float64)
     )
 
 
-class CompiledProblem:
-    """Work arrays of the compiled loop for one data set and architecture."""
+def supports_gauss_newton(X, y, sample_weight, n_weights):
+    """Whether the compiled Gauss-Newton sums can take the problem."""
+    return (
+        AVAILABLE
+        and n_weights <= MAX_GN_WEIGHTS
+        and isinstance(X, np.ndarray)
+        and X.dtype == np.float64
+        and y.dtype == np.float64
+        and (sample_weight is None or sample_weight.dtype == np.float64)
+    )
 
-    def __init__(self, fb, layer_sizes):
-        layer_sizes = [int(s) for s in layer_sizes]
-        self.X, self.y = fb.X, fb.y
-        self.has_sw = fb.sample_weight is not None
-        self.sw = fb.sample_weight if self.has_sw else np.ones(1)
+
+class CompiledObjective:
+    """The compiled full-batch engine: the kernel's problem, epochs fused.
+
+    Same interface as :class:`._kernels.FullBatchLossGradient` (which it
+    wraps, and whose flat layout, ``pack``/``unpack`` and start-up it uses):
+    ``evaluate`` and ``gd_epochs`` run compiled.
+    """
+
+    engine = "compiled"
+
+    def __init__(self, kernel):
+        layer_sizes = kernel.layout.layer_sizes
+        self.kernel = kernel
+        self.layout = kernel.layout
+        self.n_samples = kernel.n_samples
+        self.weight_sum = kernel.weight_sum
+        self.X, self.y = kernel.X, kernel.y
+        self.has_sw = kernel.sample_weight is not None
+        self.sw = kernel.sample_weight if self.has_sw else np.ones(1)
         # table rows: (theta offset, first row of the layer's input in
         # ``acts``, fan_in, fan_out); input rows are [a; 1].
         table, off, row = [], 0, 0
@@ -266,7 +435,8 @@ class CompiledProblem:
             row += fan_in + 1
         self.table = np.asarray(table, dtype=np.int64)
         width = max(layer_sizes)
-        self.rows = int(max(16, min(fb.n_samples, _BLOCK_ELEMENTS // (width + 1))))
+        self.rows = int(max(16, min(kernel.n_samples,
+                                    _BLOCK_ELEMENTS // (width + 1))))
         self.acts = np.empty((row, self.rows))
         for _, in_row, fan_in, _ in table:
             self.acts[in_row + fan_in] = 1.0
@@ -274,12 +444,27 @@ class CompiledProblem:
         self.d0 = np.empty((width, self.rows))
         self.d1 = np.empty((width, self.rows))
         self.kbuf = np.empty(self.rows, dtype=np.int64)
-        self.has_alpha = fb.alpha != 0
-        self.alpha_mask = (fb.layout.weight_mask(np.float64) * fb.alpha
+        self.has_alpha = kernel.alpha != 0
+        self.alpha_mask = (kernel.layout.weight_mask(np.float64) * kernel.alpha
                            if self.has_alpha else np.zeros(1))
-        self.S = float(fb.weight_sum)
+        self.S = float(kernel.weight_sum)
         self.work_nbytes = sum(a.nbytes for a in (self.acts, self.zout, self.d0,
                                                   self.d1, self.kbuf))
+        self._block = np.empty(BLOCK_EPOCHS, dtype=np.float64)
+        self._info = np.full(5, -1.0)
+        self._previous = None
+
+    def pack(self, coefs, intercepts, out=None):
+        return self.kernel.pack(coefs, intercepts, out)
+
+    def unpack(self, theta):
+        return self.kernel.unpack(theta)
+
+    def loss(self, coefs, intercepts):
+        return self.evaluate(self.pack(coefs, intercepts))
+
+    def constant_prediction_loss(self):
+        return self.kernel.constant_prediction_loss()
 
     def _args(self):
         return (self.X, self.y, self.sw, self.has_sw)
@@ -288,22 +473,100 @@ class CompiledProblem:
         return (self.table, self.acts, self.zout, self.d0, self.d1, self.kbuf,
                 self.rows)
 
+    def evaluate(self, theta, grad=None, grad_scale=1.0):
+        """``J(theta)``; with ``grad``, also ``grad := grad_scale * ∂J/∂theta``."""
+        want = grad is not None
+        if not want:
+            grad = np.empty(1)
+        return float(_loss(*self._args(), theta, grad, want, *self._work(),
+                           self.alpha_mask, self.has_alpha, self.S, grad_scale))
 
-def loss(problem, theta, grad=None, scale=1.0):
-    """``J(theta)``; with ``grad``, also ``grad := scale * ∂J/∂theta``."""
-    p = problem
-    want = grad is not None
-    if not want:
-        grad = np.empty(1)
-    return float(_loss(*p._args(), theta, grad, want, *p._work(), p.alpha_mask,
-                       p.has_alpha, p.S, scale))
+    def gd_epochs(self, progress, learning_rate, n_epochs, threshold, tol,
+                  stop_after):
+        """:meth:`._kernels.FullBatchLossGradient.gd_epochs`, in compiled blocks.
+
+        Each block of at most :data:`BLOCK_EPOCHS` epochs is one compiled
+        call; a KeyboardInterrupt is taken between blocks, and a block that
+        finished as the interrupt arrived is still taken over.
+        """
+        p = progress
+        if self._previous is None:
+            self._previous = np.empty_like(p.current)
+        info = self._info
+        remaining = n_epochs
+        while remaining > 0:
+            size = min(BLOCK_EPOCHS, remaining)
+            info[0] = -1
+            try:
+                _gd_block(*self._args(), p.current, self._previous, p.grad,
+                          *self._work(), self.alpha_mask, self.has_alpha, self.S,
+                          float(learning_rate), int(size), self._block,
+                          float(threshold), float(tol), float(p.best_loss),
+                          int(p.count), float(stop_after), info)
+                new = self._take(p)
+            except KeyboardInterrupt:
+                self._take(p)
+                raise
+            remaining -= new
+            code = int(info[1])
+            if code == 2:
+                p.status, p.loss = "diverged", float(info[4])
+                return
+            if code == 1:
+                p.status = "converged"
+                return
+
+    def _take(self, p):
+        """Take over a finished block's outcome (once: ``info[0]`` is reset)."""
+        info = self._info
+        new = int(info[0])
+        if new < 0:
+            return 0
+        del p.losses[p.done:]
+        p.losses.extend(self._block[:new].tolist())
+        previous = self._previous if new else p.previous
+        # One statement: an interrupt lands before or after it, never inside.
+        p.previous, p.best_loss, p.count, p.done, info[0] = previous, float(info[2]), int(info[3]), p.done + new, -1
+        return new
 
 
-def run_gd_block(problem, current, previous, grad, learning_rate, n_epochs, losses,
-                 threshold, tol, best_loss, count, stop_after, info):
-    """One compiled block of epochs; the outcome is written to ``info``."""
-    p = problem
-    _gd_block(*p._args(), current, previous, grad, *p._work(), p.alpha_mask,
-              p.has_alpha, p.S, float(learning_rate), int(n_epochs), losses,
-              float(threshold), float(tol), float(best_loss), int(count),
-              float(stop_after), info)
+class CompiledSystem:
+    """Work arrays of the compiled sums for one data set and architecture."""
+
+    def __init__(self, X, y, sample_weight, layer_sizes):
+        sizes = np.asarray(layer_sizes, dtype=np.int64)
+        n_coef = sizes[:-1] * sizes[1:]
+        self.n_weights = int(n_coef.sum() + sizes[1:].sum())
+        self.coef_off = np.concatenate([[0], np.cumsum(n_coef)[:-1]]).astype(np.int64)
+        self.intercept_off = (
+            n_coef.sum() + np.concatenate([[0], np.cumsum(sizes[1:])[:-1]])
+        ).astype(np.int64)
+        self.act_off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.sizes = sizes
+        self.X = X
+        self.y = y
+        self.has_sw = sample_weight is not None
+        self.sw = sample_weight if self.has_sw else np.ones(1)
+        width = int(sizes.max())
+        rows = _BLOCK_ROWS
+        self.acts = np.empty((int(sizes.sum()), rows))
+        self.kbuf = np.empty(rows, dtype=np.int64)
+        self.d_cur = np.empty((width, rows))
+        self.d_next = np.empty((width, rows))
+        self.jac = np.empty((self.n_weights, rows))
+        self.res = np.empty(rows)
+        self.wj = np.empty(rows)
+        self.u = np.empty(self.n_weights)
+        self.M = np.empty((self.n_weights, self.n_weights))
+
+    def sums(self, theta, want=True):
+        """``(s, u, M)`` at the packed weights ``theta`` (``u``, ``M`` None unless ``want``).
+
+        ``u`` and ``M`` are the module's work arrays, overwritten by the next call.
+        """
+        s = _gauss_newton_sums(self.X, self.y, self.sw, self.has_sw,
+                  np.ascontiguousarray(theta, dtype=np.float64), self.sizes,
+                  self.coef_off, self.intercept_off, self.act_off, want, self.acts,
+                  self.kbuf, self.d_cur, self.d_next, self.jac, self.res, self.wj,
+                  self.u, self.M)
+        return (float(s), self.u, self.M) if want else (float(s), None, None)

@@ -1,15 +1,11 @@
-"""Fast paths over the reference math of :mod:`sigmoid_mlp._network`.
+"""The numpy engine: :math:`J` and its gradient on one fixed data set, fast.
 
-Two entry points, both tested equal to the reference:
-
-* :class:`FullBatchLossGradient` -- ``J`` and its gradient on one fixed data
-  set.  Calling it with ``(coefs, intercepts)`` uses the reference functions
-  themselves (so the mini-batch and L-BFGS solvers keep ``MLPRegressor``'s
-  arithmetic bit for bit); :meth:`FullBatchLossGradient.loss`,
-  :meth:`~FullBatchLossGradient.evaluate` and
-  :meth:`~FullBatchLossGradient.flat_loss_gradient` are the fast kernel.
-* :func:`run_full_batch_gd` -- the whole plain gradient-descent loop (constant
-  step size), on the fast kernel.
+:class:`FullBatchLossGradient` computes what :func:`sigmoid_mlp._network.loss_gradient`
+computes (tested equal to relative ``1e-12``) on flat weight vectors in the
+layout of :class:`sigmoid_mlp._engines.Layout`, and runs epochs of plain
+full-batch gradient descent (:meth:`~FullBatchLossGradient.gd_epochs`).
+:func:`sigmoid_mlp._engines.full_batch` chooses it (or the compiled engine
+built on it); the training protocol of :mod:`sigmoid_mlp._training` drives it.
 
 How the speed is obtained (each point measured, see ``benchmarks/``):
 
@@ -53,22 +49,15 @@ for the first layer, which uses scipy's sparse products.
 
 from __future__ import annotations
 
-import math
-import os
-from dataclasses import dataclass, field
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from . import _network
+from ._engines import Layout
+from ._rules import is_divergent, no_improvement_count
 
-__all__ = ["FullBatchLossGradient", "GDResult", "run_full_batch_gd"]
+__all__ = ["FullBatchLossGradient"]
 
-# Which gradient-descent loop runs: 'auto' (the compiled one when numba is
-# installed and the problem suits it) or 'numpy' (always the reference path).
-ENGINE = os.environ.get("SIGMOID_MLP_ENGINE", "auto")
-COMPILED_MAX_WORK = 4096
 
 # Target number of elements of the widest per-chunk activation buffer:
 # 2**15 float64 values are 256 KiB, so a chunk's activations, deltas and
@@ -123,55 +112,6 @@ def _sigmoid_of_negated(zn):
     np.divide(1, zn, out=zn)
 
 
-class _Layout:
-    """Where each layer's weights sit in the flat parameter vector ``theta``.
-
-    Layer ``l`` is the block ``V_l`` of shape ``(fan_out, fan_in + 1)``, C
-    order: ``V_l[:, :fan_in] = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``.
-    """
-
-    def __init__(self, layer_sizes):
-        self.layer_sizes = list(layer_sizes)
-        self.n_layers = len(layer_sizes) - 1
-        self.slices = []
-        start = 0
-        for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-            self.slices.append((start, start + fan_out * (fan_in + 1)))
-            start += fan_out * (fan_in + 1)
-        self.size = start
-
-    def views(self, theta):
-        """``[V_0, ..., V_{L-1}]`` as views into ``theta``."""
-        return [
-            theta[s:e].reshape(fan_out, fan_in + 1)
-            for (s, e), fan_in, fan_out in zip(
-                self.slices, self.layer_sizes[:-1], self.layer_sizes[1:]
-            )
-        ]
-
-    def pack(self, coefs, intercepts, out):
-        for V, W, b in zip(self.views(out), coefs, intercepts):
-            fan_in = W.shape[0]
-            V[:, :fan_in] = W.T
-            V[:, fan_in] = b
-        return out
-
-    def unpack(self, theta):
-        """Fresh C-contiguous ``coefs, intercepts`` in ``MLPRegressor``'s layout."""
-        coefs, intercepts = [], []
-        for V in self.views(theta):
-            coefs.append(np.ascontiguousarray(V[:, :-1].T))
-            intercepts.append(V[:, -1].copy())
-        return coefs, intercepts
-
-    def weight_mask(self, dtype):
-        """1 on every weight, 0 on every intercept (biases are not penalised)."""
-        mask = np.ones(self.size, dtype=dtype)
-        for V in self.views(mask):
-            V[:, -1] = 0
-        return mask
-
-
 class _ChunkBuffers:
     """The per-chunk work arrays for one chunk length ``c``.
 
@@ -200,7 +140,7 @@ class _ChunkBuffers:
 
 
 class FullBatchLossGradient:
-    r"""``J`` and ``∂J/∂w`` on fixed data, as a reusable callable.
+    r"""``J`` and ``∂J/∂w`` on fixed data: the numpy engine.
 
     Computes exactly what :func:`sigmoid_mlp._network.loss_gradient` computes
     (the tests check it to relative ``1e-12`` in float64),
@@ -225,11 +165,11 @@ class FullBatchLossGradient:
         Rows per chunk; by default chosen so the widest chunk buffer holds
         about ``2**15`` values.  Exposed for tests.
 
-    Calling it with ``(coefs, intercepts)`` returns
-    ``(loss, coef_grads, intercept_grads)`` exactly as
-    :func:`sigmoid_mlp._network.loss_gradient` does.  The returned gradient
-    arrays may be reused by the next call: copy them to keep them.
+    Flat vectors in :class:`sigmoid_mlp._engines.Layout` (:meth:`pack`,
+    :meth:`unpack`) go in and out of :meth:`evaluate` and :meth:`gd_epochs`.
     """
+
+    engine = "numpy"
 
     def __init__(self, X, y, sample_weight, alpha, *, chunk_rows=None):
         if sp.issparse(X) and X.format != "csr":
@@ -257,7 +197,7 @@ class FullBatchLossGradient:
             return
         n, dtype = self.n_samples, self.dtype
         d = layer_sizes[0]
-        self.layout = _Layout(layer_sizes)
+        self.layout = Layout(layer_sizes)
         # The chunk length follows the widest layer after the inputs (X is
         # read in place, it need not fit in cache with the work arrays).
         widths = [u + 1 for u in layer_sizes[1:]]
@@ -569,337 +509,52 @@ class FullBatchLossGradient:
         grad = np.empty_like(theta)
         return self.evaluate(theta, grad), grad
 
-    # ------------------------------------------------------------ interface
-    def __call__(self, coefs, intercepts):
-        """``(J, coef_grads, intercept_grads)`` by the reference functions.
+    # ------------------------------------------------------------ engine
+    def gd_epochs(self, progress, learning_rate, n_epochs, threshold, tol,
+                  stop_after):
+        """Up to ``n_epochs`` epochs of ``theta := theta - learning_rate ∂J/∂theta``.
 
-        The list-of-arrays interface (used per mini-batch and per L-BFGS
-        evaluation) keeps :func:`sigmoid_mlp._network.loss_gradient`'s exact
-        arithmetic, so those solvers follow ``MLPRegressor``'s trajectories
-        bit for bit where the tests expect it.  The fast path is
-        :meth:`evaluate` / :meth:`flat_loss_gradient` on flat vectors, and
-        :func:`run_full_batch_gd`.
+        ``progress`` (an :class:`sigmoid_mlp._engines.GDProgress`) holds the
+        flat weights and the stopping-rule state and is updated once per
+        complete epoch, in one statement: a KeyboardInterrupt leaves it at
+        the end of the last complete epoch (``losses`` may hold one entry
+        more, which the caller trims to ``done``).  Each epoch computes
+        ``J`` and the step at the current weights; a divergent ``J``
+        (:func:`sigmoid_mlp._rules.is_divergent`) ends with status
+        ``'diverged'`` before the step; :func:`~sigmoid_mlp._rules.no_improvement_count`
+        above ``stop_after`` ends with ``'converged'``.
+
+        Three buffers (current, previous, next) are rotated, each step is one
+        vectorised ``add`` of the gradient (already scaled by
+        ``-learning_rate``), and nothing else is allocated per epoch.
         """
-        return _network.loss_gradient(
-            self.X, self.y, coefs, intercepts, self.sample_weight, self.alpha
-        )
-
-    def fast_call(self, coefs, intercepts):
-        """:meth:`__call__` through the fast kernel (equal to relative 1e-12)."""
-        theta = self.pack(coefs, intercepts)
-        grad = np.empty_like(theta)
-        loss = self.evaluate(theta, grad)
-        coef_grads, intercept_grads = self.layout.unpack(grad)
-        return loss, coef_grads, intercept_grads
+        p = progress
+        evaluate = self._evaluate
+        add = np.add
+        scale = -float(learning_rate)
+        threshold = float(threshold)
+        append = p.losses.append
+        with np.errstate(over="ignore"):
+            for _ in range(n_epochs):
+                current = p.current
+                loss = evaluate(current, p.grad, scale)
+                if is_divergent(loss, threshold):
+                    p.status, p.loss = "diverged", loss
+                    return
+                count = no_improvement_count(p.count, loss, p.best_loss, tol)
+                best = loss if loss < p.best_loss else p.best_loss
+                spare = p.spare
+                add(current, p.grad, out=spare)
+                free = p.previous if p.previous is not None else np.empty_like(current)
+                append(loss)
+                # Commit the epoch in one statement (no call): an interrupt
+                # lands before or after it, so weights, record and counters
+                # always agree.
+                p.previous, p.current, p.spare, p.count, p.best_loss, p.done = current, spare, free, count, best, p.done + 1
+                if count > stop_after:
+                    p.status = "converged"
+                    return
 
     def loss(self, coefs, intercepts):
         """``J`` only (one forward pass, no backward pass)."""
         return self.evaluate(self.pack(coefs, intercepts))
-
-
-@dataclass
-class GDResult:
-    """What :func:`run_full_batch_gd` hands back to the estimator.
-
-    Attributes
-    ----------
-    coefs, intercepts : list of ndarray
-        Final weights when ``status != 'diverged'``; otherwise the last finite
-        weights (those before the divergent step).
-    losses : list of float
-        ``J`` before each step taken (one entry per completed epoch).
-    status : {'converged', 'max_iter', 'diverged', 'interrupted'}
-    final_loss : float
-        ``J`` at the returned weights (for 'diverged': the offending loss).
-    best_loss : float
-    no_improvement_count : int
-    diverged_epoch : int or None
-        1-based epoch (within the call) whose step diverged.
-    """
-
-    coefs: list
-    intercepts: list
-    losses: list = field(default_factory=list)
-    status: str = "max_iter"
-    final_loss: float = np.nan
-    best_loss: float = np.inf
-    no_improvement_count: int = 0
-    diverged_epoch: int | None = None
-
-
-def run_full_batch_gd(
-    loss_gradient,
-    coefs,
-    intercepts,
-    *,
-    learning_rate,
-    n_epochs,
-    tol,
-    n_iter_no_change,
-    best_loss,
-    no_improvement_count,
-    check_convergence,
-    divergence_threshold,
-    on_epoch=None,
-):
-    """Plain full-batch gradient descent, ``w := w - learning_rate * ∂J/∂w``.
-
-    Each epoch computes ``J`` and the gradient at the current weights
-    (``loss_gradient``, a :class:`FullBatchLossGradient`), stops with status
-    ``'diverged'`` if ``J`` is not finite or exceeds ``divergence_threshold``,
-    records ``J``, steps, and applies ``MLPRegressor``'s no-improvement rule
-    (an epoch is bad when ``J > best_loss - tol``; stop when the count of
-    consecutive bad epochs exceeds ``n_iter_no_change``) when
-    ``check_convergence``.  After the last epoch, ``J`` at the final weights is
-    computed and checked the same way.
-
-    ``on_epoch(epoch, loss)``, when given, is called after every epoch (for
-    progress output).  A ``KeyboardInterrupt`` ends the loop with status
-    ``'interrupted'`` and the weights of the last complete epoch.
-
-    The input weight arrays are never modified.
-
-    With a :class:`FullBatchLossGradient` the loop runs on flat weight
-    vectors: three buffers (current, previous, next) are allocated once and
-    rotated, each step is one vectorised ``add`` of the gradient (already
-    scaled by ``-learning_rate``), and nothing else is allocated per epoch.
-    Any other callable with the same signature takes a plain list-based loop.
-    """
-    if not isinstance(loss_gradient, FullBatchLossGradient):
-        return _run_generic_gd(
-            loss_gradient, coefs, intercepts, learning_rate=learning_rate,
-            n_epochs=n_epochs, tol=tol, n_iter_no_change=n_iter_no_change,
-            best_loss=best_loss, no_improvement_count=no_improvement_count,
-            check_convergence=check_convergence,
-            divergence_threshold=divergence_threshold, on_epoch=on_epoch,
-        )
-    fb = loss_gradient
-    current = fb.pack(coefs, intercepts)  # a copy: the inputs stay untouched
-    if _use_compiled(fb):
-        return _run_compiled_gd(
-            fb, current, learning_rate=learning_rate, n_epochs=n_epochs, tol=tol,
-            n_iter_no_change=n_iter_no_change, best_loss=best_loss,
-            no_improvement_count=no_improvement_count,
-            check_convergence=check_convergence,
-            divergence_threshold=divergence_threshold, on_epoch=on_epoch,
-        )
-    previous = None
-    spare = np.empty_like(current)
-    grad = np.empty_like(current)
-    evaluate = fb._evaluate
-    add = np.add
-    isfinite = math.isfinite
-    threshold = float(divergence_threshold)
-    scale = -float(learning_rate)
-    best_loss = float(best_loss)
-    losses = []
-    append = losses.append
-    done = 0  # epochs committed; ``losses`` may hold one more, uncommitted
-    status = "max_iter"
-    stop_after = n_iter_no_change if check_convergence else math.inf
-    errstate = np.errstate(over="ignore")
-    errstate.__enter__()
-    try:
-        for epoch in range(1, n_epochs + 1):
-            loss = evaluate(current, grad, scale)
-            if not isfinite(loss) or loss > threshold:
-                last = previous if previous is not None else current
-                coefs_out, intercepts_out = fb.unpack(last)
-                del losses[done:]
-                return GDResult(
-                    coefs_out, intercepts_out, losses, "diverged", loss,
-                    best_loss, no_improvement_count, epoch,
-                )
-            count = no_improvement_count + 1 if loss > best_loss - tol else 0
-            best = loss if loss < best_loss else best_loss
-            add(current, grad, out=spare)
-            free = previous if previous is not None else np.empty_like(current)
-            append(loss)
-            # Commit the epoch in one statement (one line, no call): a
-            # KeyboardInterrupt lands before or after it, never inside, so the
-            # weights, the loss record and the counters always agree.
-            previous, current, spare, no_improvement_count, best_loss, done = current, spare, free, count, best, epoch
-            if on_epoch is not None:
-                on_epoch(epoch, loss)
-            if no_improvement_count > stop_after:
-                status = "converged"
-                break
-    except KeyboardInterrupt:
-        status = "interrupted"
-    finally:
-        errstate.__exit__(None, None, None)
-    del losses[done:]
-    final = fb.evaluate(current)
-    if not isfinite(final) or final > threshold:
-        last = previous if previous is not None else current
-        coefs_out, intercepts_out = fb.unpack(last)
-        return GDResult(
-            coefs_out, intercepts_out, losses, "diverged", final, best_loss,
-            no_improvement_count, len(losses),
-        )
-    coefs_out, intercepts_out = fb.unpack(current)
-    return GDResult(
-        coefs_out, intercepts_out, losses, status, final, best_loss,
-        no_improvement_count, None,
-    )
-
-
-def _use_compiled(fb):
-    """Whether the optional compiled loop (:mod:`._compiled`) runs this problem.
-
-    ``ENGINE`` (environment variable ``SIGMOID_MLP_ENGINE``): ``'auto'``
-    (default) uses it when numba is installed, the problem suits it (float64,
-    dense, C-contiguous ``X``) and is small: ``n_samples x`` hidden units at
-    most ``COMPILED_MAX_WORK``, where numpy's per-call overhead dominates an
-    epoch (measured 4x faster at n = 200, h = 3; equal from a few thousand
-    samples on, slower for wide layers, where BLAS wins).  ``'numpy'`` never
-    uses it, ``'compiled'`` whenever it can (for tests).
-    """
-    if ENGINE == "numpy":
-        return False
-    if ENGINE == "auto":
-        hidden_units = sum(fb.layout.layer_sizes[1:-1])
-        if fb.n_samples * hidden_units > COMPILED_MAX_WORK:
-            return False
-    from . import _compiled
-
-    return _compiled.supports(fb)
-
-
-def _run_compiled_gd(fb, current, *, learning_rate, n_epochs, tol, n_iter_no_change,
-                     best_loss, no_improvement_count, check_convergence,
-                     divergence_threshold, on_epoch):
-    """:func:`run_full_batch_gd` with the epochs run in compiled blocks.
-
-    With ``on_epoch`` the blocks are one epoch long, so the callback runs
-    after every epoch and the arithmetic is the same as without it.
-    """
-    from . import _compiled as cc
-
-    problem = cc.CompiledProblem(fb, fb.layout.layer_sizes)
-    previous = np.empty_like(current)
-    have_previous = False
-    grad = np.empty_like(current)
-    block = np.empty(cc.BLOCK_EPOCHS, dtype=np.float64)
-    info = np.full(5, -1.0)
-    threshold = float(divergence_threshold)
-    stop_after = float(n_iter_no_change) if check_convergence else math.inf
-    best_loss = float(best_loss)
-    count = int(no_improvement_count)
-    losses = []
-    done = 0  # epochs committed; ``losses`` may hold more, uncommitted
-    status = "max_iter"
-    block_epochs = cc.BLOCK_EPOCHS if on_epoch is None else 1
-    try:
-        while done < n_epochs:
-            size = min(block_epochs, n_epochs - done)
-            cc.run_gd_block(problem, current, previous, grad, learning_rate, size,
-                            block, threshold, tol, best_loss, count, stop_after, info)
-            new = int(info[0])
-            del losses[done:]
-            losses.extend(block[:new].tolist())
-            # Take over the block's outcome in one statement (see the numpy
-            # loop): an interrupt lands before or after it, never inside.
-            done, best_loss, count, have_previous, info[0] = done + new, float(info[2]), int(info[3]), have_previous or new > 0, -1
-            code = int(info[1])
-            if code == 2:
-                last = previous if have_previous else current
-                coefs_out, intercepts_out = fb.unpack(last)
-                return GDResult(coefs_out, intercepts_out, losses, "diverged",
-                                float(info[4]), best_loss, count, done + 1)
-            if on_epoch is not None and new:
-                on_epoch(done, losses[done - 1])
-            if code == 1:
-                status = "converged"
-                break
-    except KeyboardInterrupt:
-        if info[0] >= 0:  # the block finished but its outcome was not taken
-            new = int(info[0])
-            del losses[done:]
-            losses.extend(block[:new].tolist())
-            done, best_loss, count, have_previous = done + new, float(info[2]), int(info[3]), have_previous or new > 0
-        status = "interrupted"
-    del losses[done:]
-    # The same function as ``loss_gradient.loss``, so the estimator compares
-    # like with like (e.g. a step too small to change the weights leaves J
-    # bit for bit unchanged).
-    final = fb.evaluate(current)
-    if not math.isfinite(final) or final > threshold:
-        last = previous if have_previous else current
-        coefs_out, intercepts_out = fb.unpack(last)
-        return GDResult(coefs_out, intercepts_out, losses, "diverged", final,
-                        best_loss, count, len(losses))
-    coefs_out, intercepts_out = fb.unpack(current)
-    return GDResult(coefs_out, intercepts_out, losses, status, final, best_loss,
-                    count, None)
-
-
-def _run_generic_gd(
-    loss_gradient,
-    coefs,
-    intercepts,
-    *,
-    learning_rate,
-    n_epochs,
-    tol,
-    n_iter_no_change,
-    best_loss,
-    no_improvement_count,
-    check_convergence,
-    divergence_threshold,
-    on_epoch=None,
-):
-    """The list-based loop of :func:`run_full_batch_gd` for any callable."""
-    n_layers = len(coefs)
-    params = [*coefs, *intercepts]
-    previous = None
-    losses = []
-    status = "max_iter"
-    try:
-        for epoch in range(1, n_epochs + 1):
-            loss, coef_grads, intercept_grads = loss_gradient(
-                params[:n_layers], params[n_layers:]
-            )
-            if not np.isfinite(loss) or loss > divergence_threshold:
-                last = previous if previous is not None else params
-                return GDResult(
-                    list(last[:n_layers]), list(last[n_layers:]), losses,
-                    "diverged", loss, best_loss, no_improvement_count, epoch,
-                )
-            new_params = [
-                p - learning_rate * g
-                for p, g in zip(params, [*coef_grads, *intercept_grads])
-            ]
-            previous, params = params, new_params
-            losses.append(loss)
-            if loss > best_loss - tol:
-                no_improvement_count += 1
-            else:
-                no_improvement_count = 0
-            best_loss = min(best_loss, loss)
-            if on_epoch is not None:
-                on_epoch(epoch, loss)
-            if check_convergence and no_improvement_count > n_iter_no_change:
-                status = "converged"
-                break
-    except KeyboardInterrupt:
-        status = "interrupted"
-    if hasattr(loss_gradient, "loss"):
-        final = loss_gradient.loss(params[:n_layers], params[n_layers:])
-    else:
-        final = loss_gradient(params[:n_layers], params[n_layers:])[0]
-    if not np.isfinite(final) or final > divergence_threshold:
-        last = previous if previous is not None else params
-        return GDResult(
-            list(last[:n_layers]), list(last[n_layers:]), losses, "diverged",
-            final, best_loss, no_improvement_count, len(losses),
-        )
-    return GDResult(
-        params[:n_layers], params[n_layers:], losses, status, final, best_loss,
-        no_improvement_count, None,
-    )
-
-
-# The reference, for tests and for readers: the same quantities from the
-# plain forward/backward functions.
-reference_loss_gradient = _network.loss_gradient

@@ -14,9 +14,7 @@ size runs in the fast loop of :mod:`sigmoid_mlp._kernels`.
 from __future__ import annotations
 
 import contextlib
-import copy
 import numbers
-import time
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -32,36 +30,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _network
-from ._kernels import FullBatchLossGradient, run_full_batch_gd
-from ._solvers import SCHEDULES, Adam, GradientDescent, StochasticGradientDescent
-from ._training import (
-    Diverged,
-    NamespaceLossGradient,
-    Validation,
-    _total,
-    run_epochs,
-    run_lbfgs,
-    run_lm,
-)
+from ._callbacks import HAS_CALLBACK_API, CallbackSupportMixin, Hooks, with_callbacks
+from ._engines import _total
+from ._solvers import SCHEDULES
+from ._state import State
+from ._training import SOLVERS, TrainingDivergedError, Validation, train
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
-
-try:  # scikit-learn >= 1.9: the callback API (sklearn.callback)
-    from sklearn.callback import CallbackSupportMixin, with_callbacks
-
-    _HAS_CALLBACK_API = True
-except ImportError:  # older scikit-learn: no callbacks, everything else works
-    _HAS_CALLBACK_API = False
-
-    class CallbackSupportMixin:
-        """Stand-in: no callback support before scikit-learn 1.9."""
-
-        pass
-
-    def with_callbacks(method):
-        return method
-
 
 __all__ = [
     "ForwardPass",
@@ -70,66 +46,9 @@ __all__ = [
     "TrainingDivergedError",
 ]
 
-SOLVERS = ("gd", "sgd", "adam", "lbfgs", "lm")
-# Solvers that run on the host with numpy arrays only and have no partial_fit.
-_HOST_SOLVERS = ("lbfgs", "lm")
-_SOLVER_NAMES = {"lbfgs": "L-BFGS", "lm": "Levenberg-Marquardt"}
-
 # Warnings from _run point at the caller of fit/partial_fit: one frame more
 # when sklearn's callback decorator wraps them.
-_WARN_STACKLEVEL = 4 if _HAS_CALLBACK_API else 3
-
-# A step is called divergent when the loss grows beyond this multiple of the
-# larger of the loss at the start of the call and the loss of the constant
-# (weighted-mean) prediction.  Gradient descent with a stable step size never
-# comes near it; an unstable one passes it within a few steps, long before the
-# weights overflow.
-_BLOW_UP_FACTOR = 1e4
-# A fit that ends with a loss this many times above both its starting loss and
-# the loss of the constant (mean) prediction is reported as unstable: the step
-# size made the loss grow and the no-improvement rule stopped a useless model.
-_UNSTABLE_FACTOR = 10.0
-
-
-class TrainingDivergedError(ValueError):
-    """Training diverged; the estimator was left exactly as before the call.
-
-    Raised by ``fit`` and ``partial_fit`` when the loss (or a weight) becomes
-    non-finite or the loss blows up, for every solver; the check runs on
-    every mini-batch, so training stops within the epoch in which it happens.
-    The estimator's fitted state is not touched (a previously fitted model
-    stays intact, an unfitted one stays unfitted).  The last finite weights
-    the aborted run reached are kept on the exception.
-
-    Attributes
-    ----------
-    epoch : int
-        The epoch (1-based, counted within the call; for ``'lbfgs'`` and
-        ``'lm'`` the iteration) whose step diverged.
-    learning_rate : float or None
-        The step size in use (None for ``'lbfgs'`` and ``'lm'``, which
-        choose their own).
-    loss : float
-        The offending loss value (``inf`` or ``nan`` or a blown-up value).
-    coefs, intercepts : list of ndarray
-        The last finite weights reached before the divergent step.
-    loss_curve : list of float
-        The losses recorded by the call up to the divergent epoch.
-    solver : str or None
-        The solver that diverged.
-    """
-
-    def __init__(self, message, *, epoch, learning_rate, loss, coefs, intercepts,
-                 loss_curve, solver=None):
-        super().__init__(message)
-        self.epoch = epoch
-        self.learning_rate = learning_rate
-        self.loss = loss
-        self.coefs = coefs
-        self.intercepts = intercepts
-        self.loss_curve = loss_curve
-        self.solver = solver
-
+_WARN_STACKLEVEL = 4 if HAS_CALLBACK_API else 3
 
 
 @dataclass(frozen=True)
@@ -173,164 +92,6 @@ class LossGradient(NamedTuple):
     intercept_grads: list
 
 
-
-
-class _State:
-    """Everything training changes, so a call can work on a copy and commit it.
-
-    ``fit`` and ``partial_fit`` never touch the estimator's attributes until
-    the call has succeeded: a diverged or failed call therefore leaves no
-    half-updated model behind.  Weight arrays are never modified in place by
-    the training loops (every step makes new arrays), so copying the lists is
-    enough.
-    """
-
-    def __init__(self, coefs, intercepts, solver, rng):
-        self.coefs = coefs
-        self.intercepts = intercepts
-        self.solver = solver
-        self.solver_key = None
-        self.rng = rng
-        self.n_iter = 0
-        self.t = 0
-        self.loss = None
-        self.loss_curve = []
-        self.best_loss = np.inf
-        self.no_improvement_count = 0
-        # validation bookkeeping of the current call (None: leave the
-        # estimator's validation attributes as they are)
-        self.validation_loss_curve = None
-        self.validation_scores = None
-        self.best_validation_loss = np.inf
-        self.best_validation_score = None
-        self.best_coefs = None
-        self.best_intercepts = None
-        self.message = ""  # why the solver stopped, when it says (L-BFGS)
-
-    @classmethod
-    def from_estimator(cls, est):
-        state = cls(
-            list(est.coefs_),
-            list(est.intercepts_),
-            None if est._solver is None else est._solver.copy(),
-            copy.deepcopy(est._rng),
-        )
-        state.solver_key = est._solver_key
-        state.n_iter = est.n_iter_
-        state.t = est.t_
-        state.loss = est.loss_
-        state.loss_curve = list(est.loss_curve_)
-        state.best_loss = est.best_loss_
-        state.no_improvement_count = est._no_improvement_count
-        return state
-
-    def start_validation(self):
-        self.validation_loss_curve = []
-        self.validation_scores = []
-        self.best_validation_loss = np.inf
-        self.best_validation_score = None
-        self.best_coefs = None
-        self.best_intercepts = None
-
-    def commit(self, est, *, fit_call):
-        # One dict update, so a KeyboardInterrupt cannot leave a half-committed
-        # model behind.
-        attrs = {
-            "coefs_": _copy_arrays(self.coefs),
-            "intercepts_": _copy_arrays(self.intercepts),
-            "n_outputs_": self.coefs[-1].shape[1],
-            "n_layers_": len(self.coefs) + 1,
-            "_solver": self.solver,
-            "_solver_key": self.solver_key,
-            "_rng": self.rng,
-            "n_iter_": self.n_iter,
-            "t_": self.t,
-            "loss_": self.loss,
-            "loss_curve_": self.loss_curve,
-            "best_loss_": self.best_loss,
-            "_no_improvement_count": self.no_improvement_count,
-        }
-        if self.validation_loss_curve is not None:
-            attrs.update(
-                validation_loss_curve_=self.validation_loss_curve,
-                validation_scores_=self.validation_scores,
-                best_validation_loss_=self.best_validation_loss,
-                best_validation_score_=self.best_validation_score,
-            )
-        elif fit_call:
-            attrs.update(
-                validation_loss_curve_=None,
-                validation_scores_=None,
-                best_validation_loss_=None,
-                best_validation_score_=None,
-            )
-        est.__dict__.update(attrs)
-
-
-class _Hooks:
-    """Per-epoch work around the training loops: verbose output and callbacks.
-
-    With scikit-learn >= 1.9 and callbacks set (directly or propagated by a
-    meta-estimator such as ``Pipeline`` or ``GridSearchCV``), every epoch
-    (L-BFGS: iteration) is a callback sub-task of the ``fit`` task; its
-    ``on_fit_task_end`` hooks receive a ``fitted_estimator`` holding the
-    weights after the epoch, and any of them returning True stops training.
-    """
-
-    def __init__(self, est, state, ctx, X, y, metadata, task_name):
-        self.est = est
-        self.state = state
-        self.ctx = ctx
-        self.X = X
-        self.y = y
-        self.metadata = metadata
-        self.task_name = task_name
-        self.subtask = None
-        self.start = time.perf_counter()
-
-    @property
-    def active(self):
-        return bool(self.est.verbose) or self.ctx is not None
-
-    def _attributes(self):
-        state = self.state
-        return {
-            "coefs_": _copy_arrays(state.coefs),
-            "intercepts_": _copy_arrays(state.intercepts),
-            "n_iter_": state.n_iter,
-            "t_": state.t,
-            "loss_curve_": list(state.loss_curve),
-        }
-
-    def begin(self, epoch):
-        if self.ctx is None:
-            return
-        self.subtask = self.ctx.subcontext(task_name=self.task_name)
-        self.subtask.call_on_fit_task_begin(
-            estimator=self.est, X=self.X, y=self.y, metadata=self.metadata,
-            reconstruction_attributes=self._attributes,
-        )
-
-    def end(self, info):
-        if self.est.verbose:
-            line = f"Epoch {self.state.n_iter}: loss = {info.loss:.8g}"
-            if info.validation_loss is not None:
-                line += f", validation loss = {info.validation_loss:.8g}"
-            elapsed = time.perf_counter() - self.start
-            print(f"{line}, elapsed = {elapsed:.3f}s", flush=True)
-        if self.subtask is None:
-            return False
-        subtask, self.subtask = self.subtask, None
-        return subtask.call_on_fit_task_end(
-            estimator=self.est, X=self.X, y=self.y, metadata=self.metadata,
-            reconstruction_attributes=self._attributes,
-        )
-
-    def close(self):
-        """End a sub-task that was begun but never ran to its end."""
-        if self.subtask is not None:
-            subtask, self.subtask = self.subtask, None
-            subtask.call_on_fit_task_end(estimator=self.est)
 
 
 class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
@@ -702,7 +463,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         # torch, CuPy, array-api-strict, ... with array_api_dispatch; 'lbfgs'
         # and 'lm' run on the host and take numpy only.
-        tags.array_api_support = self.solver not in _HOST_SOLVERS
+        tags.array_api_support = not SOLVERS[self.solver].host_only
         return tags
 
     # ------------------------------------------------------------ validation
@@ -727,7 +488,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 "tuple of positive integers, e.g. (3,) or (5, 4); got "
                 f"{self.hidden_layer_sizes!r}."
             )
-        _check_option("solver", self.solver, SOLVERS)
+        _check_option("solver", self.solver, tuple(SOLVERS))
         _check_option("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
         _check_real("learning_rate", self.learning_rate, low=0, low_open=True,
                     hint="a positive step size such as 0.5")
@@ -947,7 +708,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=not warm)
         xp = _namespace_of(X)
-        if xp is not None and self.solver in _HOST_SOLVERS:
+        if xp is not None and SOLVERS[self.solver].host_only:
             raise TypeError(
                 f"solver={self.solver!r} runs on the host and takes numpy "
                 f"arrays only; got {xp.__name__} arrays with array_api_dispatch "
@@ -955,7 +716,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             )
         if warm:
             self._check_continuation(hidden, y, X, "fit")
-            state = _State.from_estimator(self)
+            state = State.from_estimator(self)
             self._prepare_solver(state, restart=True)
         else:
             state = self._initial_state(hidden, X, y)
@@ -974,7 +735,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self._run(state, X, y, sample_weight, validation, fit_call=True)
 
     def _partial_fit_available(self):
-        return self.solver not in _HOST_SOLVERS
+        return not SOLVERS[self.solver].host_only
 
     @available_if(_partial_fit_available)
     @with_callbacks
@@ -1025,35 +786,19 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 state = self._initial_state(hidden, X, y)
             else:
                 self._check_continuation(hidden, y, X, "partial_fit")
-                state = _State.from_estimator(self)
+                state = State.from_estimator(self)
                 self._prepare_solver(state, restart=False)
             self._run(state, X, y, sample_weight, None, fit_call=False)
         return self
 
     def _solver_signature(self):
         """The hyperparameters a solver's state belongs to."""
-        keys = {
-            "gd": ("learning_rate", "learning_rate_schedule", "power_t"),
-            "sgd": ("learning_rate", "learning_rate_schedule", "power_t",
-                    "momentum", "nesterovs_momentum"),
-            "adam": ("learning_rate", "beta_1", "beta_2", "epsilon"),
-            "lbfgs": (),
-            "lm": (),
-        }[self.solver]
+        keys = SOLVERS[self.solver].state_keys
         return (self.solver, *(getattr(self, k) for k in keys))
 
     def _make_solver(self):
-        lr = float(self.learning_rate)
-        if self.solver == "gd":
-            return GradientDescent(lr, self.learning_rate_schedule, self.power_t)
-        if self.solver == "sgd":
-            return StochasticGradientDescent(
-                lr, self.learning_rate_schedule, self.power_t,
-                self.momentum, bool(self.nesterovs_momentum),
-            )
-        if self.solver == "adam":
-            return Adam(lr, self.beta_1, self.beta_2, self.epsilon)
-        return None
+        make = SOLVERS[self.solver].make
+        return None if make is None else make(self)
 
     def _prepare_solver(self, state, *, restart):
         """Reuse the solver's state when its hyperparameters are unchanged."""
@@ -1077,7 +822,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             coefs, intercepts = _network.init_weights(
                 layer_sizes, rng, X.dtype, xp=xp, device=_device(X)
             )
-        state = _State(coefs, intercepts, self._make_solver(), rng)
+        state = State(coefs, intercepts, self._make_solver(), rng)
         state.solver_key = self._solver_signature()
         return state
 
@@ -1129,18 +874,18 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         n_epochs = self.max_iter if fit_call else 1
         ctx = None
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
-        if _HAS_CALLBACK_API:
+        if HAS_CALLBACK_API:
             max_subtasks = n_epochs + 1 if self.solver == "lbfgs" else n_epochs
             root = self._init_callback_context(max_subtasks=max_subtasks)
             root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
             if getattr(self, "_skl_callbacks", None):
                 ctx = root
-        task = (f"{self.solver}-iteration" if self.solver in _HOST_SOLVERS
-                else "epoch")
-        hooks = _Hooks(self, state, ctx, X, y, metadata, task)
+        host_only = SOLVERS[self.solver].host_only
+        task = f"{self.solver}-iteration" if host_only else "epoch"
+        hooks = Hooks(self, state, ctx, X, y, metadata, task)
         try:
-            status = self._train(state, X, y, sample_weight, validation, n_epochs,
-                                 fit_call, hooks)
+            status = train(self, state, X, y, sample_weight, validation,
+                           n_epochs=n_epochs, fit_call=fit_call, hooks=hooks)
         finally:
             hooks.close()
         if status == "interrupted" and not fit_call:
@@ -1156,7 +901,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 stacklevel=_WARN_STACKLEVEL,
             )
         elif fit_call and status in ("max_iter", "max_fun"):
-            if self.solver in _HOST_SOLVERS:
+            if host_only:
                 limit = (f"maximum number of iterations (max_iter={self.max_iter})"
                          if status == "max_iter" else
                          f"maximum number of function evaluations "
@@ -1178,209 +923,11 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=_WARN_STACKLEVEL,
             )
-        if _HAS_CALLBACK_API:
+        if HAS_CALLBACK_API:
             root.call_on_fit_task_end(
                 estimator=self, X=X, y=y, metadata=metadata,
                 reconstruction_attributes={},
             )
-
-    def _train(self, state, X, y, sample_weight, validation, n_epochs, fit_call,
-               hooks):
-        """Run the solver on ``state``; return the status of the run."""
-        xp = _namespace_of(X)
-        if xp is None:
-            loss_gradient = FullBatchLossGradient(X, y, sample_weight, self.alpha)
-            tiny = np.finfo(X.dtype).tiny
-        else:
-            loss_gradient = NamespaceLossGradient(X, y, sample_weight, self.alpha)
-            tiny = float(xp.finfo(X.dtype).smallest_normal)
-        start_loss = float(loss_gradient.loss(state.coefs, state.intercepts))
-        reference = max(
-            float(loss_gradient.constant_prediction_loss()),
-            start_loss if np.isfinite(start_loss) else 0.0,
-            tiny,
-        )
-        threshold = _BLOW_UP_FACTOR * reference
-        n_before = len(state.loss_curve)
-        n_iter_before = state.n_iter
-        fast = (
-            xp is None
-            and self.solver == "gd"
-            and self.learning_rate_schedule == "constant"
-            and validation is None
-            and hooks.ctx is None
-        )
-        if fast:
-            return self._train_fast(state, loss_gradient, n_epochs, fit_call,
-                                    threshold, hooks, reference)
-        on_begin = hooks.begin if hooks.ctx is not None else None
-        on_end = hooks.end if hooks.active else None
-        try:
-            if self.solver in _HOST_SOLVERS:
-                run = run_lbfgs if self.solver == "lbfgs" else run_lm
-                status, message, final = run(
-                    state, X, y, sample_weight,
-                    alpha=self.alpha, max_iter=n_epochs, max_fun=self.max_fun,
-                    tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-                    early_stopping=bool(self.early_stopping), validation=validation,
-                    on_epoch_begin=on_begin, on_epoch_end=on_end,
-                )
-                state.message = message
-                previous = [*state.coefs, *state.intercepts]
-                last_step = (state.n_iter - n_iter_before, None)
-            else:
-                batch_size = (
-                    X.shape[0] if self.solver == "gd"
-                    else min(200, X.shape[0]) if self.batch_size is None
-                    else self.batch_size
-                )
-                status, previous, last_step = run_epochs(
-                    state, X, y, sample_weight,
-                    n_epochs=n_epochs, alpha=self.alpha, batch_size=batch_size,
-                    shuffle=bool(self.shuffle), tol=self.tol,
-                    n_iter_no_change=self.n_iter_no_change,
-                    early_stopping=bool(self.early_stopping),
-                    check_convergence=fit_call, divergence_threshold=threshold,
-                    validation=validation, on_epoch_begin=on_begin,
-                    on_epoch_end=on_end,
-                )
-                final = None
-        except Diverged as exc:
-            raise self._diverged_error(
-                exc.epoch, exc.learning_rate, exc.loss, exc.coefs, exc.intercepts,
-                state.loss_curve[n_before:],
-            ) from None
-        if self.early_stopping and state.best_coefs is not None:
-            state.coefs, state.intercepts = state.best_coefs, state.best_intercepts
-            final = None
-        if final is None:
-            final = loss_gradient.loss(state.coefs, state.intercepts)
-        if not np.isfinite(final) or final > threshold:
-            n_layers = len(state.coefs)
-            raise self._diverged_error(
-                *last_step, final, previous[:n_layers], previous[n_layers:],
-                state.loss_curve[n_before:],
-            )
-        if fit_call:
-            self._check_stable(final, reference, last_step, state.coefs,
-                               state.intercepts, state.loss_curve[n_before:])
-        state.loss = float(final)
-        return status
-
-    def _train_fast(self, state, loss_gradient, n_epochs, fit_call, threshold,
-                    hooks, reference):
-        """Plain full-batch gradient descent in the fast kernel loop."""
-        on_epoch = None
-        if self.verbose:
-            n_iter_before = state.n_iter
-
-            def on_epoch(epoch, loss):
-                print(
-                    f"Epoch {n_iter_before + epoch}: loss = {loss:.8g}, "
-                    f"elapsed = {time.perf_counter() - hooks.start:.3f}s",
-                    flush=True,
-                )
-
-        result = run_full_batch_gd(
-            loss_gradient,
-            state.coefs,
-            state.intercepts,
-            learning_rate=state.solver.learning_rate,
-            n_epochs=n_epochs,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            best_loss=state.best_loss,
-            no_improvement_count=state.no_improvement_count,
-            check_convergence=fit_call,
-            divergence_threshold=threshold,
-            on_epoch=on_epoch,
-        )
-        if result.status == "diverged":
-            # The kernel names the epoch whose loss check failed; the step that
-            # blew the loss up is the one before it, i.e. that of the last
-            # recorded epoch.
-            raise self._diverged_error(
-                max(1, len(result.losses)), state.solver.learning_rate,
-                result.final_loss, result.coefs, result.intercepts, result.losses,
-            )
-        if fit_call:
-            self._check_stable(
-                result.final_loss, reference,
-                (max(1, len(result.losses)), state.solver.learning_rate),
-                result.coefs, result.intercepts, result.losses,
-            )
-        n_done = len(result.losses)
-        state.coefs, state.intercepts = list(result.coefs), list(result.intercepts)
-        state.loss_curve.extend(result.losses)
-        state.n_iter += n_done
-        state.t += n_done * loss_gradient.n_samples
-        state.best_loss = result.best_loss
-        state.no_improvement_count = result.no_improvement_count
-        state.loss = float(result.final_loss)
-        return result.status
-
-    def _check_stable(self, final, reference, last_step, coefs, intercepts,
-                      loss_curve):
-        """A fit must not end worse than where it started and than the mean.
-
-        An unstable step size can make the loss grow by orders of magnitude and
-        then oscillate, finite but useless, until the no-improvement rule
-        stops training.  ``reference`` is the larger of the loss at the start
-        of the call and the loss of predicting the (weighted) mean of ``y``;
-        ending ``_UNSTABLE_FACTOR`` times above both means training made the
-        model far worse than trivial.  (A smaller excess can be the transient
-        oscillation of a short run and is left to the user.)
-        """
-        if final <= _UNSTABLE_FACTOR * reference:
-            return
-        epoch, learning_rate = last_step
-        raise TrainingDivergedError(
-            f"Training became unstable with solver={self.solver!r} and "
-            f"learning_rate={learning_rate!r}: after {len(loss_curve)} epochs of this "
-            f"call the loss is {final!r}, more than {_UNSTABLE_FACTOR:g} times the "
-            "larger of the loss at the start of the call and that of predicting "
-            f"the mean of y ({reference!r}). The step size is too large for this data; lower "
-            "learning_rate (e.g. by a factor of 10) and standardise the inputs "
-            "(sklearn.preprocessing.StandardScaler). The estimator was left "
-            "unchanged.",
-            epoch=epoch,
-            learning_rate=learning_rate,
-            loss=final,
-            coefs=_copy_arrays(coefs),
-            intercepts=_copy_arrays(intercepts),
-            loss_curve=list(loss_curve),
-            solver=self.solver,
-        )
-
-    def _diverged_error(self, epoch, learning_rate, loss, coefs, intercepts,
-                        loss_curve):
-        if self.solver in _HOST_SOLVERS:
-            name = _SOLVER_NAMES[self.solver]
-            detail = (
-                f"in {name} iteration {epoch} of this call with "
-                f"solver={self.solver!r}: the loss or its gradient became "
-                f"{loss!r}. {name} chooses its own "
-                "step sizes, so the inputs or targets are too large for the sigmoid "
-                "network; standardise them (sklearn.preprocessing.StandardScaler)."
-            )
-        else:
-            detail = (
-                f"in epoch {epoch} of this call with solver={self.solver!r} and "
-                f"learning_rate={learning_rate!r}: the loss became {loss!r}. The "
-                "step size is too large for this data; lower learning_rate (e.g. "
-                "by a factor of 10) and standardise the inputs "
-                "(sklearn.preprocessing.StandardScaler)."
-            )
-        return TrainingDivergedError(
-            f"Training diverged {detail} The estimator was left unchanged.",
-            epoch=epoch,
-            learning_rate=learning_rate,
-            loss=loss,
-            coefs=_copy_arrays(coefs),
-            intercepts=_copy_arrays(intercepts),
-            loss_curve=list(loss_curve),
-            solver=self.solver,
-        )
 
     # ------------------------------------------------------------ prediction
     def _validate_X_predict(self, X, method):

@@ -1,132 +1,108 @@
-r"""The general training loops: epochs of (mini-)batch steps, and L-BFGS.
+r"""The one training protocol: what every solver does around its steps.
 
-Plain full-batch gradient descent with a constant step size and nothing to do
-between epochs runs in :func:`sigmoid_mlp._kernels.run_full_batch_gd`.  Every
-other configuration runs here, with the same hand-written loss and gradient
-(:class:`sigmoid_mlp._kernels.FullBatchLossGradient`, built on each batch):
+:func:`train` runs one ``fit`` or ``partial_fit`` call.  It looks the solver
+up in :data:`SOLVERS` (the one table of what each solver is), lets
+:mod:`sigmoid_mlp._engines` pick the objective (which code computes
+:math:`J` and its derivatives), and hands both to the solver's driver in
+:mod:`sigmoid_mlp._drivers` together with a :class:`Protocol`.  Every driver
+reports each epoch (L-BFGS, LM: iteration) through the protocol, which owns
 
-* :func:`run_epochs` -- 'gd' (one batch: the whole training set), 'sgd' and
-  'adam' (mini-batches), with step-size schedules, validation monitoring,
-  early stopping, per-epoch hooks (verbose output, scikit-learn callbacks) and
-  divergence checks on every mini-batch.
-* :func:`run_lbfgs` -- ``scipy.optimize.minimize(method='L-BFGS-B')`` on the
-  packed weights, with the same monitoring per L-BFGS iteration.
-* :func:`run_lm` -- Levenberg-Marquardt: Gauss-Newton steps with the
-  per-sample derivatives of the outputs (:class:`GaussNewtonSystem`), damped
-  by :class:`sigmoid_mlp._solvers.LevenbergMarquardt`, with the same
-  monitoring per iteration.
+* the **divergence check** (:meth:`Protocol.check`, the rule of
+  :func:`sigmoid_mlp._rules.is_divergent` against a threshold far above the
+  loss at the start and of the constant prediction),
+* the **stopping rule** (:func:`sigmoid_mlp._rules.no_improvement_count` on
+  the training loss, or with ``early_stopping`` on the validation loss, whose
+  best weights are kept),
+* the **atomic commit** of an epoch (:meth:`Protocol.commit`): the weights,
+  the solver's state, the counters and the curves change in one update, so
+  a ``KeyboardInterrupt`` sees the previous epoch or this one, never a
+  mixture; and the per-epoch hooks (``verbose``, scikit-learn callbacks).
 
-With scikit-learn's ``array_api_dispatch`` and arrays of another library
-(torch, CuPy, array-api-strict), :func:`run_epochs` takes
-:class:`NamespaceLossGradient` instead: the same formulas from
-:mod:`sigmoid_mlp._network`, computed in that library and on the arrays'
-device; only scalars (losses, finiteness checks) come back to the host.
-
-Both work on a training *state* (``_State`` of :mod:`sigmoid_mlp._regressor`)
-and change it only a whole epoch (iteration) at a time: the weights, the
-solver's state, the counters and curves are replaced together once an epoch is
-complete.  An interrupted epoch (``KeyboardInterrupt``) therefore leaves the
-state at the end of the last complete epoch, and a divergent step raises
-:class:`Diverged` carrying the last finite weights.
+The fast full-batch engines fuse epochs when nothing has to run between them
+(no validation set, no hooks): they apply the same two rules themselves and
+the protocol commits their block at once (:meth:`Protocol.commit_block`).
+After the driver, :func:`train` restores the best validation weights
+(``early_stopping``), checks the final loss, and refuses a fit that ended
+far worse than it started (:class:`TrainingDivergedError` either way; the
+estimator is left unchanged).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils import gen_batches
 
-from . import _compiled_gn, _kernels, _network
-from ._kernels import FullBatchLossGradient
-from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
+from . import _drivers, _engines, _network
+from ._rules import is_divergent, no_improvement_count
+from ._solvers import Adam, GradientDescent, StochasticGradientDescent
+from ._state import copy_arrays
 
 __all__ = [
+    "SOLVERS",
     "Diverged",
     "EpochEnd",
-    "GaussNewtonSystem",
-    "NamespaceLossGradient",
+    "Protocol",
+    "SolverSpec",
+    "TrainingConfig",
+    "TrainingDivergedError",
     "Validation",
-    "run_epochs",
-    "run_lbfgs",
-    "run_lm",
+    "plan",
+    "train",
 ]
 
+# A step is called divergent when the loss grows beyond this multiple of the
+# larger of the loss at the start of the call and the loss of the constant
+# (weighted-mean) prediction.  Gradient descent with a stable step size never
+# comes near it; an unstable one passes it within a few steps, long before the
+# weights overflow.
+BLOW_UP_FACTOR = 1e4
+# A fit that ends with a loss this many times above both its starting loss and
+# the loss of the constant (mean) prediction is reported as unstable: the step
+# size made the loss grow and the no-improvement rule stopped a useless model.
+UNSTABLE_FACTOR = 10.0
 
-def _host_vector(a):
-    """A short 1-D array of any namespace as numpy (one scalar per entry)."""
-    return np.asarray([float(a[j]) for j in range(a.shape[0])])
 
+class TrainingDivergedError(ValueError):
+    """Training diverged; the estimator was left exactly as before the call.
 
-def _total(a):
-    """``float(sum(a))`` for an array of any namespace (one scalar to the host)."""
-    if isinstance(a, np.ndarray):
-        return float(a.sum())
-    return float(_network.array_namespace(a).sum(a))
+    Raised by ``fit`` and ``partial_fit`` when the loss (or a weight) becomes
+    non-finite or the loss blows up, for every solver; the check runs on
+    every mini-batch, so training stops within the epoch in which it happens.
+    The estimator's fitted state is not touched (a previously fitted model
+    stays intact, an unfitted one stays unfitted).  The last finite weights
+    the aborted run reached are kept on the exception.
 
-
-def _take_rows(a, rows):
-    """Rows ``rows`` (a slice or a numpy index array) of ``a``, in ``a``'s library.
-
-    The index array is moved once to ``a``'s device; the data never leave it.
+    Attributes
+    ----------
+    epoch : int
+        The epoch (1-based, counted within the call; for ``'lbfgs'`` and
+        ``'lm'`` the iteration) whose step diverged.
+    learning_rate : float or None
+        The step size in use (None for ``'lbfgs'`` and ``'lm'``, which
+        choose their own).
+    loss : float
+        The offending loss value (``inf`` or ``nan`` or a blown-up value).
+    coefs, intercepts : list of ndarray
+        The last finite weights reached before the divergent step.
+    loss_curve : list of float
+        The losses recorded by the call up to the divergent epoch.
+    solver : str or None
+        The solver that diverged.
     """
-    if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
-        return a[rows]
-    xp = _network.array_namespace(a)
-    if isinstance(rows, slice):
-        return a[rows, ...]
-    import array_api_compat
 
-    index = xp.asarray(rows, device=array_api_compat.device(a))
-    return xp.take(a, index, axis=0)
-
-
-class NamespaceLossGradient:
-    r"""The interface of :class:`~sigmoid_mlp._kernels.FullBatchLossGradient`
-    for arrays of any Array API library (torch, CuPy, array-api-strict).
-
-    Every computation is :mod:`sigmoid_mlp._network`'s (one implementation
-    written against the namespace ``xp``), so the data and the weights stay in
-    their library and on their device; only the scalar loss :math:`J` comes
-    back to the host as a Python float.  numpy data take the fast kernels
-    instead.
-    """
-
-    def __init__(self, X, y, sample_weight, alpha):
-        self.X = X
-        self.y = y
-        self.sample_weight = sample_weight
-        self.alpha = float(alpha)
-        self.n_samples = X.shape[0]
-        self.weight_sum = (
-            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
-        )
-
-    def __call__(self, coefs, intercepts):
-        """``(J, coef_grads, intercept_grads)`` at the given weights."""
-        return _network.loss_gradient(
-            self.X, self.y, coefs, intercepts, self.sample_weight, self.alpha
-        )
-
-    def loss(self, coefs, intercepts):
-        """:math:`J` at the given weights (a forward pass only)."""
-        y_pred = _network.predict(self.X, coefs, intercepts)
-        loss = _network.squared_error(self.y, y_pred, self.sample_weight)
-        return loss + _network.l2_penalty(coefs, self.alpha, self.weight_sum)
-
-    def constant_prediction_loss(self):
-        r"""Squared error of predicting the (weighted) mean of ``y``."""
-        xp = _network.array_namespace(self.y)
-        if self.sample_weight is None:
-            mean = xp.mean(self.y, axis=0)
-        else:
-            w = xp.reshape(self.sample_weight, (-1, 1))
-            mean = xp.sum(w * self.y, axis=0) / xp.sum(self.sample_weight)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return _network.squared_error(
-                self.y, xp.reshape(mean, (1, -1)), self.sample_weight
-            )
+    def __init__(self, message, *, epoch, learning_rate, loss, coefs, intercepts,
+                 loss_curve, solver=None):
+        super().__init__(message)
+        self.epoch = epoch
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.coefs = coefs
+        self.intercepts = intercepts
+        self.loss_curve = loss_curve
+        self.solver = solver
 
 
 class Diverged(Exception):
@@ -135,38 +111,42 @@ class Diverged(Exception):
     Attributes
     ----------
     epoch : int
-        1-based epoch (L-BFGS: iteration) within the call.
+        1-based epoch (L-BFGS, LM: iteration) within the call.
     loss : float
         The offending loss value.
     learning_rate : float or None
-        The step size in use (None for L-BFGS).
+        The step size in use (None for L-BFGS and LM).
     coefs, intercepts : list of ndarray
         The last finite weights before the divergent step.
+    loss_curve : list of float or None
+        Losses of the call not yet in the state (fused epochs), if any.
     """
 
-    def __init__(self, epoch, learning_rate, loss, params, n_layers):
+    def __init__(self, epoch, learning_rate, loss, params, n_layers,
+                 loss_curve=None):
         super().__init__(epoch, loss)
         self.epoch = epoch
         self.loss = loss
         self.learning_rate = learning_rate
         self.coefs = list(params[:n_layers])
         self.intercepts = list(params[n_layers:])
+        self.loss_curve = loss_curve
 
 
 @dataclass
 class EpochEnd:
-    """What the per-epoch hook learns about a completed epoch.
+    """What the per-epoch hook learns about a committed epoch.
 
     Attributes
     ----------
     epoch : int
-        1-based epoch (L-BFGS: iteration) within the call.
+        1-based epoch (L-BFGS, LM: iteration) within the call.
     loss : float
         Training loss recorded for the epoch (``loss_curve_``'s entry).
     validation_loss, validation_score : float or None
         :math:`J` and :math:`R^2` on the validation set after the epoch.
     learning_rate : float or None
-        Step size used in the epoch (None for L-BFGS).
+        Step size used in the epoch (None for L-BFGS and LM).
     """
 
     epoch: int
@@ -174,6 +154,24 @@ class EpochEnd:
     validation_loss: float | None
     validation_score: float | None
     learning_rate: float | None
+
+
+def _host_vector(a):
+    """A short 1-D array of any namespace as numpy (one scalar per entry)."""
+    return np.asarray([float(a[j]) for j in range(a.shape[0])])
+
+
+def all_finite(arrays):
+    """True when every entry is finite (one boolean per array to the host)."""
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            if not np.isfinite(a).all():
+                return False
+        else:
+            xp = _network.array_namespace(a)
+            if not bool(xp.all(xp.isfinite(a))):
+                return False
+    return True
 
 
 class Validation:
@@ -191,9 +189,7 @@ class Validation:
         self.y = y
         self.sample_weight = sample_weight
         self.alpha = float(alpha)
-        self.weight_sum = (
-            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
-        )
+        self.weight_sum = _engines.weight_sum(X, sample_weight)
         self._xp = None if isinstance(y, np.ndarray) else _network.array_namespace(y)
         if self._xp is not None:
             # Another library: the same quantities in its namespace; the
@@ -235,7 +231,7 @@ class Validation:
 
     def evaluate(self, coefs, intercepts):
         y_pred = _network.predict(self.X, coefs, intercepts)
-        if not _all_finite([y_pred]):
+        if not all_finite([y_pred]):
             return np.inf, -np.inf
         loss = _network.squared_error(self.y, y_pred, self.sample_weight)
         loss += _network.l2_penalty(coefs, self.alpha, self.weight_sum)
@@ -243,636 +239,384 @@ class Validation:
         return loss, score
 
 
-def _all_finite(arrays):
-    """True when every entry is finite (one boolean per array to the host)."""
-    for a in arrays:
-        if isinstance(a, np.ndarray):
-            if not np.isfinite(a).all():
-                return False
-        else:
-            xp = _network.array_namespace(a)
-            if not bool(xp.all(xp.isfinite(a))):
-                return False
-    return True
+@dataclass(frozen=True)
+class TrainingConfig:
+    """What a driver needs to know about the call, in one object.
 
-
-def _validation_updates(state, validation, coefs, intercepts):
-    """Score the validation set; the new curves and best weights, as updates.
-
-    Returns the state updates (nothing changes until the epoch is committed;
-    the caller appends to the curves), the validation loss and score, and the
-    best validation loss before this epoch (for the no-improvement rule).
+    ``n_epochs`` is ``max_iter`` for ``fit`` and 1 for ``partial_fit``;
+    ``check_convergence`` is False for ``partial_fit`` (the stopping rule is
+    counted but never stops it); ``start_loss`` is :math:`J` at the start
+    weights (computed once, for the divergence threshold); ``rule_on_training_loss`` is False for
+    'lbfgs', whose convergence test is L-BFGS-B's own (the rule then runs
+    only on the validation loss, with ``early_stopping``).
     """
-    loss, score = validation.evaluate(coefs, intercepts)
-    previous_best = state.best_validation_loss
-    updates = {}
-    if loss < previous_best:
-        # Arrays are never modified in place, so keeping references is safe.
-        updates.update(
-            best_validation_loss=loss,
-            best_validation_score=score,
-            best_coefs=list(coefs),
-            best_intercepts=list(intercepts),
-        )
-    return updates, loss, score, previous_best
+
+    n_epochs: int
+    alpha: float
+    tol: float
+    n_iter_no_change: float
+    early_stopping: bool
+    check_convergence: bool
+    divergence_threshold: float
+    batch_size: int | None = None
+    shuffle: bool = True
+    max_fun: int = 15000
+    rule_on_training_loss: bool = True
+    validation: Validation | None = None
+    start_loss: float | None = None
 
 
 _CURVES = ("loss_curve", "validation_loss_curve", "validation_scores")
 
 
-def _append_curves(state, loss, validation_loss, validation_score):
-    """Record an epoch in the curves, just before the epoch is committed."""
-    state.loss_curve.append(loss)
-    if state.validation_loss_curve is not None:
-        state.validation_loss_curve.append(validation_loss)
-        state.validation_scores.append(validation_score)
+class Protocol:
+    """One call's bookkeeping around a driver: check, rule, commit, report.
 
-
-def _curve_lengths(state):
-    return {
-        name: len(getattr(state, name))
-        for name in _CURVES
-        if getattr(state, name) is not None
-    }
-
-
-def _trim_curves(state, lengths, n_iter_at_call):
-    """After an interrupt: one curve entry per committed epoch, no more."""
-    committed = state.n_iter - n_iter_at_call
-    for name, length in lengths.items():
-        del getattr(state, name)[length + committed:]
-
-
-def run_epochs(
-    state,
-    X,
-    y,
-    sample_weight,
-    *,
-    n_epochs,
-    alpha,
-    batch_size,
-    shuffle,
-    tol,
-    n_iter_no_change,
-    early_stopping,
-    check_convergence,
-    divergence_threshold,
-    validation=None,
-    on_epoch_begin=None,
-    on_epoch_end=None,
-):
-    r"""Run up to ``n_epochs`` epochs of ``state.solver`` on ``state``.
-
-    One epoch visits every training sample once, in mini-batches of
-    ``batch_size`` (in a fresh random order per epoch when ``shuffle``); on
-    each batch :math:`B` it computes :math:`J_B` and :math:`\nabla J_B` at the
-    current weights and lets the solver step.  Before a step, the batch loss
-    is checked: non-finite, or larger than ``divergence_threshold`` once
-    rescaled to the whole set (:math:`J_B S_B / S`, never more than the
-    full-data loss of a non-divergent run), raises :class:`Diverged`; so do
-    non-finite weights after a step.
-
-    The epoch's training loss (the ``loss_curve_`` entry) is the
-    weight-averaged batch loss :math:`\sum_B S_B J_B / S`; for one batch it is
-    :math:`J` before the epoch's step, as in the fast path.  Then the
-    validation set (if any) is scored, the no-improvement rule is applied to
-    the validation loss (``early_stopping``) or the training loss, and the
-    schedule moves on.
-
-    Returns
-    -------
-    status : {'converged', 'max_iter', 'interrupted', 'callback'}
-    previous : list of ndarray
-        The weights before the last step (the last finite weights should the
-        final weights turn out to diverge).
-    last_step : tuple
-        ``(epoch, learning_rate)`` of the last step taken.
+    Parameters
+    ----------
+    state : State
+        The training state of the call (committed to the estimator later).
+    config : TrainingConfig
+    hooks : Hooks or None
+        ``verbose`` output and callbacks (None: nothing per epoch).
     """
-    n_samples = X.shape[0]
-    n_layers = len(state.coefs)
-    total_weight = float(n_samples) if sample_weight is None else _total(sample_weight)
-    batch_size = min(batch_size, n_samples)
-    one_batch = batch_size >= n_samples
-    # numpy (and scipy sparse) data take the fast kernels; other libraries
-    # the namespace-generic math of _network.
-    make = (
-        FullBatchLossGradient if isinstance(y, np.ndarray) else NamespaceLossGradient
-    )
 
-    def batch(rows):
-        Xb, yb = _take_rows(X, rows), _take_rows(y, rows)
-        swb = None if sample_weight is None else _take_rows(sample_weight, rows)
-        weight = float(Xb.shape[0]) if swb is None else _total(swb)
-        return make(Xb, yb, swb, alpha), weight
+    def __init__(self, state, config, hooks=None):
+        self.state = state
+        self.config = config
+        self.hooks = hooks
+        # Per-epoch work exists: fast engines must not fuse epochs.
+        self.per_epoch = config.validation is not None or (
+            hooks is not None and hooks.active
+        )
+        self._begin = hooks.begin if hooks is not None and hooks.ctx is not None else None
+        self._end = hooks.end if hooks is not None and hooks.active else None
+        self.n_iter_at_call = state.n_iter
+        self._curve_lengths = {
+            name: len(getattr(state, name))
+            for name in _CURVES
+            if getattr(state, name) is not None
+        }
 
-    if one_batch:
-        fixed_batches = [(make(X, y, sample_weight, alpha), total_weight)]
-    elif not shuffle:
-        fixed_batches = [batch(rows) for rows in gen_batches(n_samples, batch_size)]
-    else:
-        fixed_batches = None
+    def begin(self, epoch):
+        """An epoch (iteration) starts: the callbacks' sub-task begins."""
+        if self._begin is not None:
+            self._begin(epoch)
 
-    status = "max_iter"
-    rng_state = None
-    n_iter_at_start = n_iter_at_call = state.n_iter
-    curve_lengths = _curve_lengths(state)
-    previous = [*state.coefs, *state.intercepts]
-    # The epoch and step size of the last step taken: a blown-up loss is
-    # seen at the next batch, possibly in the next epoch, but it is this
-    # step's doing.
-    last_step = (1, state.solver.learning_rate)
-    try:
-        for epoch in range(1, n_epochs + 1):
-            n_iter_at_start = state.n_iter
-            if on_epoch_begin is not None:
-                on_epoch_begin(epoch)
-            solver = state.solver.copy()
-            learning_rate = solver.learning_rate
-            if fixed_batches is not None:
-                batches = fixed_batches
-            else:
-                rng_state = state.rng.get_state()
-                order = state.rng.permutation(n_samples)
-                batches = (batch(order[s]) for s in gen_batches(n_samples, batch_size))
-            params = [*state.coefs, *state.intercepts]
-            accumulated = 0.0
-            for loss_gradient, weight in batches:
-                loss, coef_grads, intercept_grads = loss_gradient(
-                    params[:n_layers], params[n_layers:]
-                )
-                if not np.isfinite(loss) or loss * weight / total_weight > divergence_threshold:
-                    raise Diverged(*last_step, loss, previous, n_layers)
-                new_params = solver.step(params, [*coef_grads, *intercept_grads])
-                if not _all_finite(new_params):
-                    raise Diverged(epoch, learning_rate, np.inf, params, n_layers)
-                previous, params = params, new_params
-                last_step = (epoch, learning_rate)
-                accumulated += loss * weight
-            epoch_loss = accumulated / total_weight
+    def check(self, loss, scale=1.0):
+        """Whether ``loss`` (times ``scale``, e.g. a batch's share) diverged."""
+        return is_divergent(loss * scale if math.isfinite(loss) else loss,
+                            self.config.divergence_threshold)
 
-            # The epoch is complete.  Everything it changes is computed first and
-            # committed to the state in one update, so a KeyboardInterrupt sees
-            # either the previous epoch or this one, never a mixture.
-            coefs, intercepts = params[:n_layers], params[n_layers:]
-            t = state.t + n_samples
-            updates = {}
-            validation_loss = validation_score = None
-            if validation is not None:
-                updates, validation_loss, validation_score, best_val = (
-                    _validation_updates(state, validation, coefs, intercepts)
-                )
-            if early_stopping:
-                monitored, previous_best = validation_loss, best_val
-            else:
-                monitored, previous_best = epoch_loss, state.best_loss
-            # MLPRegressor's rule: an epoch is bad when it does not beat the
-            # best so far by at least tol.
-            count = state.no_improvement_count + 1 if monitored > previous_best - tol else 0
-            solver.epoch_ends(t)
-            stop = False
-            if count > n_iter_no_change:
-                if solver.no_improvement():
-                    stop = check_convergence
-                else:
-                    count = 0
-            updates.update(
-                coefs=coefs,
-                intercepts=intercepts,
-                solver=solver,
-                n_iter=state.n_iter + 1,
-                t=t,
-                best_loss=min(state.best_loss, epoch_loss),
-                no_improvement_count=count,
-            )
-            # The curves grow by appending (copying them every epoch would cost
-            # O(epochs^2)); an interrupt before the update below trims them back
-            # to the committed epochs (see _trim_curves).
-            _append_curves(state, epoch_loss, validation_loss, validation_score)
-            state.__dict__.update(updates)
-            if on_epoch_end is not None and on_epoch_end(
-                EpochEnd(epoch, epoch_loss, validation_loss, validation_score,
-                         learning_rate)
-            ):
-                status = "callback"
-                break
-            if stop:
-                status = "converged"
-                break
-    except KeyboardInterrupt:
-        # Undo the shuffling draw of an epoch that was not committed.
-        if rng_state is not None and state.n_iter == n_iter_at_start:
-            state.rng.set_state(rng_state)
-        _trim_curves(state, curve_lengths, n_iter_at_call)
-        status = "interrupted"
-        previous = [*state.coefs, *state.intercepts]
-    return status, previous, last_step
+    def commit(self, epoch, coefs, intercepts, loss, *, solver=None,
+               learning_rate=None, n_samples):
+        """Record a complete epoch in one update; return why to stop, if so.
 
-
-class _NonFinite(Exception):
-    def __init__(self, loss):
-        super().__init__(loss)
-        self.loss = loss
-
-
-def run_lbfgs(
-    state,
-    X,
-    y,
-    sample_weight,
-    *,
-    alpha,
-    max_iter,
-    max_fun,
-    tol,
-    n_iter_no_change,
-    early_stopping,
-    validation=None,
-    on_epoch_begin=None,
-    on_epoch_end=None,
-):
-    r"""Minimise :math:`J` with L-BFGS-B from ``state``'s weights.
-
-    The objective handed to scipy is exactly :math:`J` and its gradient from
-    the backward pass, for any number of outputs (``MLPRegressor`` reports
-    :math:`1/k` of the function whose gradient it uses for :math:`k`
-    outputs, which misleads the line search; sklearn issue #8349).
-
-    Every L-BFGS iteration counts as an epoch: ``loss_curve_`` gets
-    :math:`J` before the iteration, the validation set is scored after it,
-    the hooks run, and with ``early_stopping`` the optimisation ends once the
-    validation loss has not improved by ``tol`` for more than
-    ``n_iter_no_change`` iterations.  A non-finite loss or gradient at any
-    point L-BFGS evaluates raises :class:`Diverged`.
-
-    Returns
-    -------
-    status : {'converged', 'max_iter', 'max_fun', 'abnormal', 'interrupted',
-              'callback'}
-    message : str
-        scipy's message when scipy stopped the optimisation.
-    final_loss : float or None
-        :math:`J` at the final weights when known without another pass.
-    """
-    n_layers = len(state.coefs)
-    dtype = state.coefs[0].dtype
-    layer_sizes = [state.coefs[0].shape[0], *(c.shape[1] for c in state.coefs)]
-    loss_gradient = FullBatchLossGradient(X, y, sample_weight, alpha)
-    n_samples = X.shape[0]
-    last_eval = {"x": None, "loss": None}
-    current = {"loss": None, "epoch": 1}
-
-    def unpack(x):
-        coefs, intercepts = _network.unpack(np.asarray(x, dtype=dtype), layer_sizes)
-        return [c.copy() for c in coefs], [b.copy() for b in intercepts]
-
-    def fun(x):
-        coefs, intercepts = unpack(x)
-        loss, coef_grads, intercept_grads = loss_gradient(coefs, intercepts)
-        grad = _network.pack(coef_grads, intercept_grads).astype(np.float64)
-        if not np.isfinite(loss) or not np.isfinite(grad).all():
-            raise _NonFinite(loss if not np.isfinite(loss) else np.inf)
-        last_eval["x"] = np.array(x, copy=True)
-        last_eval["loss"] = float(loss)
-        return float(loss), grad
-
-    def loss_at(x):
-        if last_eval["x"] is not None and np.array_equal(last_eval["x"], x):
-            return last_eval["loss"]
-        coefs, intercepts = unpack(x)
-        return float(loss_gradient.loss(coefs, intercepts))
-
-    def callback(xk):
-        epoch = current["epoch"]
-        coefs, intercepts = unpack(xk)
-        new_loss = loss_at(xk)
+        Scores the validation set, applies the stopping rule to the monitored
+        loss (``solver``'s schedule may react: 'adaptive' lowers its step size
+        and carries on), appends to the curves and replaces weights, solver,
+        counters and best values together.  Returns ``'callback'`` (a
+        callback asked to stop), ``'converged'`` (the rule fired) or None.
+        """
+        state, config = self.state, self.config
         updates = {}
         validation_loss = validation_score = None
-        stop = False
-        count = state.no_improvement_count
-        if validation is not None:
-            updates, validation_loss, validation_score, best_val = (
-                _validation_updates(state, validation, coefs, intercepts)
+        monitored = loss if config.rule_on_training_loss else None
+        previous_best = state.best_loss
+        if config.validation is not None:
+            validation_loss, validation_score = config.validation.evaluate(
+                coefs, intercepts
             )
-            if early_stopping:
-                count = count + 1 if validation_loss > best_val - tol else 0
-                stop = count > n_iter_no_change
-        # One update: an interrupt sees the previous iteration or this one.
+            if config.early_stopping:
+                monitored, previous_best = validation_loss, state.best_validation_loss
+            if validation_loss < state.best_validation_loss:
+                # Arrays are never modified in place: keeping references is safe.
+                updates.update(
+                    best_validation_loss=validation_loss,
+                    best_validation_score=validation_score,
+                    best_coefs=list(coefs),
+                    best_intercepts=list(intercepts),
+                )
+        count = state.no_improvement_count
+        stop = False
+        t = state.t + n_samples
+        if monitored is not None:
+            count = no_improvement_count(count, monitored, previous_best, config.tol)
+        if solver is not None:
+            solver.epoch_ends(t)
+            updates["solver"] = solver
+        if count > config.n_iter_no_change:
+            if solver is None or solver.no_improvement():
+                stop = config.check_convergence
+            else:
+                count = 0
         updates.update(
             coefs=coefs,
             intercepts=intercepts,
             n_iter=state.n_iter + 1,
-            t=state.t + n_samples,
-            best_loss=min(state.best_loss, current["loss"]),
+            t=t,
+            best_loss=min(state.best_loss, loss),
             no_improvement_count=count,
         )
-        _append_curves(state, current["loss"], validation_loss, validation_score)
+        # The curves grow by appending (copying them every epoch would cost
+        # O(epochs^2)); an interrupt before the update below trims them back
+        # to the committed epochs (see trim).
+        state.loss_curve.append(loss)
+        if state.validation_loss_curve is not None:
+            state.validation_loss_curve.append(validation_loss)
+            state.validation_scores.append(validation_score)
         state.__dict__.update(updates)
-        current["loss"] = new_loss
-        current["epoch"] = epoch + 1
-        if on_epoch_end is not None and on_epoch_end(
-            EpochEnd(epoch, state.loss_curve[-1], validation_loss, validation_score,
-                     None)
+        if self._end is not None and self._end(
+            EpochEnd(epoch, loss, validation_loss, validation_score, learning_rate)
         ):
-            current["status"] = "callback"
-            raise LBFGSStop
-        if stop:
-            current["status"] = "converged"
-            raise LBFGSStop
-        if on_epoch_begin is not None:
-            on_epoch_begin(epoch + 1)
+            return "callback"
+        return "converged" if stop else None
 
-    x0 = _network.pack(state.coefs, state.intercepts).astype(np.float64)
-    n_iter_at_call = state.n_iter
-    curve_lengths = _curve_lengths(state)
-    try:
-        current["loss"] = float(loss_gradient.loss(state.coefs, state.intercepts))
-        if not np.isfinite(current["loss"]):
-            raise _NonFinite(current["loss"])
-        if on_epoch_begin is not None:
-            on_epoch_begin(1)
-        result = minimize_lbfgs(
-            fun, x0, max_iter=max_iter, max_fun=max_fun, tol=tol, callback=callback
+    def commit_block(self, coefs, intercepts, losses, best_loss, count, n_samples):
+        """Record epochs a fast engine ran fused (no per-epoch work), at once."""
+        state = self.state
+        done = len(losses)
+        state.__dict__.update(
+            coefs=coefs,
+            intercepts=intercepts,
+            loss_curve=state.loss_curve + losses,
+            n_iter=state.n_iter + done,
+            t=state.t + done * n_samples,
+            best_loss=best_loss,
+            no_improvement_count=count,
         )
-    except _NonFinite as exc:
-        raise Diverged(
-            current["epoch"], None, exc.loss, [*state.coefs, *state.intercepts],
-            n_layers,
-        ) from None
-    except KeyboardInterrupt:
-        _trim_curves(state, curve_lengths, n_iter_at_call)
-        return "interrupted", "", current["loss"]
-    if result is None:
-        return current.get("status", "callback"), "", current["loss"]
-    # scipy's final iterate is the last one the callback saw; take it (and
-    # its loss) from the result all the same.
-    state.coefs, state.intercepts = unpack(result.x)
-    if result.status == 0:
-        status = "converged"
-    elif result.status == 1:
-        status = "max_fun" if result.nfev >= max_fun else "max_iter"
-    else:
-        status = "abnormal"
-    message = result.message
-    if isinstance(message, bytes):  # older scipy
-        message = message.decode()
-    return status, str(message), float(result.fun)
+
+    def trim(self):
+        """After an interrupt: one curve entry per committed epoch, no more."""
+        committed = self.state.n_iter - self.n_iter_at_call
+        for name, length in self._curve_lengths.items():
+            del getattr(self.state, name)[length + committed:]
 
 
-# The per-sample Jacobian of one chunk of rows holds at most this many numbers
-# (2 MiB in float64), whatever the number of samples.
-_GN_CHUNK_ELEMENTS = 1 << 18
+@dataclass(frozen=True)
+class SolverSpec:
+    """What the estimator needs to know about one solver.
 
-
-class GaussNewtonSystem:
-    r"""Gradient and Gauss-Newton curvature of :math:`J` on the whole training set.
-
-    With :math:`s, u, M` the sums of
-    :func:`sigmoid_mlp._network.gauss_newton_sums` over all rows (computed in
-    chunks whose Jacobian has at most ``2**18`` entries, so memory stays
-    bounded) and :math:`P` the 0/1 diagonal selecting the penalised weights
-    (the ``coefs``):
-
-    .. math:: \nabla J = \frac{u + \alpha P w}{S}, \qquad
-              H = \frac{M + \alpha P}{S}.
-
-    :math:`H` is the Hessian of :math:`J` without the terms with second
-    derivatives of the network: symmetric and positive semi-definite.
-
-    :meth:`loss` evaluates :math:`J` alone (at trial steps).  When the data fit
-    in one chunk it keeps the forward pass, which :meth:`gradient_curvature`
-    reuses when asked about the same weights; otherwise the loss comes from
-    the chunked forward pass of
-    :class:`~sigmoid_mlp._kernels.FullBatchLossGradient`.
-
-    With numba installed, small networks (at most
-    :data:`sigmoid_mlp._compiled_gn.MAX_WEIGHTS` weights) on float64 dense data
-    take the compiled sums of :mod:`sigmoid_mlp._compiled_gn` instead (the same
-    quantities, tested equal); ``SIGMOID_MLP_ENGINE=numpy`` keeps numpy.
+    Attributes
+    ----------
+    make : callable or None
+        ``make(est) -> step rule`` (:mod:`._solvers`); None for whole-run
+        drivers ('lbfgs', 'lm'), which choose their own steps.
+    state_keys : tuple of str
+        Hyperparameters the step rule's state belongs to: when one changes,
+        a warm start or ``partial_fit`` starts a fresh step rule.
+    driver : callable
+        ``driver(state, objective, X, y, sample_weight, config, protocol)``
+        in :mod:`._drivers`, or None when :func:`plan` decides per call.
+    host_only : bool
+        Runs on numpy arrays only (no Array API dispatch).
+    has_partial_fit : bool
+    name : str
+        For messages.
     """
 
-    def __init__(self, X, y, sample_weight, alpha, layer_sizes, dtype):
-        self.X = X
-        self.y = y
-        self.sample_weight = sample_weight
-        self.alpha = float(alpha)
-        self.layer_sizes = list(layer_sizes)
-        self.dtype = dtype
-        self.weight_sum = (
-            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
-        )
-        self.penalised = np.concatenate(
-            [np.ones(a * b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-            + [np.zeros(b) for b in layer_sizes[1:]]
-        )
-        n_weights = self.penalised.size
-        self.chunk_rows = max(1, _GN_CHUNK_ELEMENTS // (y.shape[1] * n_weights))
-        self._one_chunk = X.shape[0] <= self.chunk_rows
-        self._kernel = None if self._one_chunk else FullBatchLossGradient(
-            X, y, sample_weight, alpha
-        )
-        self._kept = (None, None)  # (x, activations) of the last loss
-        self._compiled = None
-        if (dtype == np.float64 and _kernels.ENGINE != "numpy"
-                and _compiled_gn.CompiledSystem.supports(X, y, sample_weight,
-                                                         n_weights)):
-            self._compiled = _compiled_gn.CompiledSystem(X, y, sample_weight,
-                                                         layer_sizes)
-
-    def weights(self, x):
-        """``(coefs, intercepts)`` in the data's dtype from the packed float64 ``x``."""
-        return _network.unpack(x.astype(self.dtype, copy=False), self.layer_sizes)
-
-    def _penalty(self, x):
-        if not self.alpha:
-            return 0.0
-        return 0.5 * self.alpha * float((self.penalised * x) @ x) / self.weight_sum
-
-    def loss(self, x):
-        """:math:`J` at the packed weights ``x`` (a forward pass only)."""
-        if self._compiled is not None:
-            s, _, _ = self._compiled.sums(x, want=False)
-            return s / (2.0 * self.weight_sum) + self._penalty(x)
-        coefs, intercepts = self.weights(x)
-        if not self._one_chunk:
-            return float(self._kernel.loss(coefs, intercepts))
-        # Overflow gives a non-finite J, which run_lm handles (a rejected
-        # trial, or divergence at the start); numpy's warning would be noise.
-        with np.errstate(over="ignore", invalid="ignore"):
-            activations = _network.forward(self.X, coefs, intercepts)
-        self._kept = (x, activations)
-        loss = _network.squared_error(self.y, activations[-1], self.sample_weight)
-        return loss + self._penalty(x)
-
-    def gradient_curvature(self, x):
-        """``(grad, curvature)`` at the packed weights ``x``, in float64."""
-        if self._compiled is not None:
-            _, u, M = self._compiled.sums(x)
-            return self._finish(x, u, M)
-        coefs, intercepts = self.weights(x)
-        u = 0.0
-        M = 0.0
-        n_samples = self.X.shape[0]
-        for start in range(0, n_samples, self.chunk_rows):
-            rows = slice(start, min(start + self.chunk_rows, n_samples))
-            sw = None if self.sample_weight is None else self.sample_weight[rows]
-            with np.errstate(over="ignore", invalid="ignore"):  # see loss()
-                if self._one_chunk and self._kept[0] is x:
-                    activations = self._kept[1]
-                else:
-                    activations = _network.forward(self.X[rows], coefs, intercepts)
-                _, u_rows, M_rows = _network.gauss_newton_sums(
-                    activations, self.y[rows], coefs, sw
-                )
-            u = u + u_rows
-            M = M + M_rows
-        return self._finish(x, u, M)
-
-    def _finish(self, x, u, M):
-        """Scale the sums by :math:`1/S` and add the L2 term."""
-        grad = np.array(u, dtype=np.float64)
-        curvature = np.array(M, dtype=np.float64)
-        if self.alpha:
-            grad += self.alpha * self.penalised * x
-            curvature.flat[:: curvature.shape[0] + 1] += self.alpha * self.penalised
-        grad /= self.weight_sum
-        curvature /= self.weight_sum
-        return grad, curvature
+    make: Callable | None
+    state_keys: tuple
+    driver: Callable | None
+    host_only: bool
+    has_partial_fit: bool
+    name: str
 
 
-def _gradient_converged(grad, tol):
-    return grad.size == 0 or float(np.abs(grad).max()) <= tol
+def _make_gd(est):
+    return GradientDescent(float(est.learning_rate), est.learning_rate_schedule,
+                           est.power_t)
 
 
-def run_lm(
-    state,
-    X,
-    y,
-    sample_weight,
-    *,
-    alpha,
-    max_iter,
-    max_fun,
-    tol,
-    n_iter_no_change,
-    early_stopping,
-    validation=None,
-    on_epoch_begin=None,
-    on_epoch_end=None,
-):
-    r"""Minimise :math:`J` with Levenberg-Marquardt from ``state``'s weights.
+def _make_sgd(est):
+    return StochasticGradientDescent(
+        float(est.learning_rate), est.learning_rate_schedule, est.power_t,
+        est.momentum, bool(est.nesterovs_momentum),
+    )
 
-    One iteration (an "epoch" for ``loss_curve_``, the hooks and the
-    counters) solves :math:`(H + \mu I) h = -\nabla J` and evaluates
-    :math:`J(w + h)`; a step that does not decrease :math:`J` enough is
-    rejected, :math:`\mu` raised and the system solved again, within the
-    same iteration (:class:`~sigmoid_mlp._solvers.LevenbergMarquardt`).  So
-    every iteration decreases :math:`J`, and ``loss_curve_`` (:math:`J`
-    before the iteration, as for L-BFGS) falls strictly.
 
-    Stops, status 'converged', when :math:`\max_j |\partial J/\partial w_j|
-    \le` ``tol`` (the test L-BFGS-B applies with ``gtol=tol``), when the
-    step is too small to change the weights in floating point, or by the
-    stopping rule of the other solvers: the monitored loss (``loss_curve_``'s
-    :math:`J`, or with ``early_stopping`` the validation loss) has not
-    improved by ``tol`` for more than ``n_iter_no_change`` iterations; status
-    'max_iter' after ``max_iter``
-    iterations, 'max_fun' after ``max_fun`` evaluations of :math:`J` (the start
-    and every trial step).  A non-finite :math:`J` at a trial step only
-    rejects the step; a non-finite loss or gradient at the start raises
-    :class:`Diverged`.
+def _make_adam(est):
+    return Adam(float(est.learning_rate), est.beta_1, est.beta_2, est.epsilon)
 
-    Returns
-    -------
-    status : {'converged', 'max_iter', 'max_fun', 'interrupted', 'callback'}
-    message : str
-        Empty (for the interface of :func:`run_lbfgs`).
-    final_loss : float or None
-        :math:`J` at the final weights when known without another pass.
+
+_SCHEDULE = ("learning_rate", "learning_rate_schedule", "power_t")
+SOLVERS = {
+    "gd": SolverSpec(_make_gd, _SCHEDULE, None, False, True, "gradient descent"),
+    "sgd": SolverSpec(_make_sgd, (*_SCHEDULE, "momentum", "nesterovs_momentum"),
+                      _drivers.run_epochs, False, True, "SGD"),
+    "adam": SolverSpec(_make_adam, ("learning_rate", "beta_1", "beta_2", "epsilon"),
+                       _drivers.run_epochs, False, True, "Adam"),
+    "lbfgs": SolverSpec(None, (), _drivers.run_lbfgs, True, False, "L-BFGS"),
+    "lm": SolverSpec(None, (), _drivers.run_lm, True, False, "Levenberg-Marquardt"),
+}
+
+
+def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
+         learning_rate_schedule="constant"):
+    """Which driver and which objective run a call: the one place that decides.
+
+    Returns ``(driver, objective)``; ``objective.engine`` names the engine
+    (:mod:`._engines`).  Full-batch 'gd' with a constant step size on numpy
+    or scipy.sparse data runs the fast full-batch driver on
+    :func:`._engines.full_batch`; 'lm' gets :func:`._engines.gauss_newton`;
+    everything else the reference objective (mini-batches build their own,
+    the whole-data one checks divergence and the final loss).
     """
-    n_layers = len(state.coefs)
-    dtype = state.coefs[0].dtype
+    numpy_data = isinstance(y, np.ndarray)
+    if solver == "lm":
+        return _drivers.run_lm, _engines.gauss_newton(
+            X, y, sample_weight, alpha, layer_sizes, X.dtype
+        )
+    if solver == "gd" and learning_rate_schedule == "constant" and numpy_data:
+        return _drivers.run_full_batch_gd, _engines.full_batch(
+            X, y, sample_weight, alpha, layer_sizes
+        )
+    driver = SOLVERS[solver].driver or _drivers.run_epochs
+    return driver, _engines.reference(X, y, sample_weight, alpha)
+
+
+def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
+          hooks):
+    """Run ``est.solver`` on ``state`` for one call; return the run's status.
+
+    Raises :class:`TrainingDivergedError` (``state`` may then be partly
+    trained, but the caller commits nothing).
+    """
     layer_sizes = [state.coefs[0].shape[0], *(c.shape[1] for c in state.coefs)]
-    system = GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype)
-    n_samples = X.shape[0]
-    n_iter_at_call = state.n_iter
-    curve_lengths = _curve_lengths(state)
+    driver, objective = plan(
+        est.solver, X, y, sample_weight, est.alpha, layer_sizes,
+        learning_rate_schedule=est.learning_rate_schedule,
+    )
+    state.engine = objective.engine
+    if est.verbose and est.verbose > 1:
+        print(f"{est.solver}: {_engines.describe(objective)}", flush=True)
+    if isinstance(y, np.ndarray):
+        tiny = np.finfo(X.dtype).tiny
+    else:
+        tiny = float(_network.array_namespace(y).finfo(X.dtype).smallest_normal)
+    start_loss = float(_loss_at(objective, state.coefs, state.intercepts))
+    reference = max(
+        float(objective.constant_prediction_loss()),
+        start_loss if np.isfinite(start_loss) else 0.0,
+        tiny,
+    )
+    threshold = BLOW_UP_FACTOR * reference
+    batch_size = (
+        X.shape[0] if est.solver == "gd"
+        else min(200, X.shape[0]) if est.batch_size is None
+        else est.batch_size
+    )
+    config = TrainingConfig(
+        n_epochs=n_epochs,
+        alpha=float(est.alpha),
+        tol=est.tol,
+        n_iter_no_change=est.n_iter_no_change,
+        early_stopping=bool(est.early_stopping),
+        check_convergence=fit_call,
+        divergence_threshold=threshold,
+        batch_size=batch_size,
+        shuffle=bool(est.shuffle),
+        max_fun=est.max_fun,
+        rule_on_training_loss=est.solver != "lbfgs",
+        validation=validation,
+        start_loss=start_loss,
+    )
+    protocol = Protocol(state, config, hooks)
+    n_before = len(state.loss_curve)
     try:
-        x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
-        loss = system.loss(x)
-        if not math.isfinite(loss):
-            raise Diverged(1, None, loss, [*state.coefs, *state.intercepts], n_layers)
-        grad, curvature = system.gradient_curvature(x)
-        if not _all_finite([grad, curvature]):
-            raise Diverged(1, None, np.inf, [*state.coefs, *state.intercepts],
-                           n_layers)
-        damping = LevenbergMarquardt(curvature)
-        n_fun = 1
-        if _gradient_converged(grad, tol):
-            return "converged", "", loss
-        for epoch in range(1, max_iter + 1):
-            if on_epoch_begin is not None:
-                on_epoch_begin(epoch)
-            while True:  # trial steps until J decreases
-                if n_fun >= max_fun:
-                    return "max_fun", "", loss
-                step = damping.step(grad, curvature)
-                if step is None:  # singular or overflowing system: damp more
-                    damping.reject()
-                    if not math.isfinite(damping.mu):
-                        return "converged", "", loss
-                    continue
-                new_x = x + step
-                if dtype != np.float64:  # the weights float32 data can hold
-                    new_x = new_x.astype(dtype).astype(np.float64)
-                if (new_x == x).all():  # below floating-point resolution
-                    return "converged", "", loss
-                new_loss = system.loss(new_x)
-                n_fun += 1
-                rho = (damping.gain_ratio(new_x - x, grad, loss - new_loss)
-                       if math.isfinite(new_loss) else -math.inf)
-                if rho > 0:
-                    damping.accept(rho)
-                    break
-                damping.reject()
-            new_grad, new_curvature = system.gradient_curvature(new_x)
-            if not _all_finite([new_grad, new_curvature]):
-                raise Diverged(epoch, None, np.inf,
-                               [*state.coefs, *state.intercepts], n_layers)
-            coefs, intercepts = system.weights(new_x)
-            coefs = [c.copy() for c in coefs]
-            intercepts = [b.copy() for b in intercepts]
-            updates = {}
-            validation_loss = validation_score = None
-            monitored, previous_best = loss, state.best_loss
-            if validation is not None:
-                updates, validation_loss, validation_score, best_val = (
-                    _validation_updates(state, validation, coefs, intercepts)
-                )
-                if early_stopping:
-                    monitored, previous_best = validation_loss, best_val
-            count = state.no_improvement_count + 1 if monitored > previous_best - tol else 0
-            stop = count > n_iter_no_change
-            # One update: an interrupt sees the previous iteration or this one.
-            updates.update(
-                coefs=coefs,
-                intercepts=intercepts,
-                n_iter=state.n_iter + 1,
-                t=state.t + n_samples,
-                best_loss=min(state.best_loss, loss),
-                no_improvement_count=count,
-            )
-            _append_curves(state, loss, validation_loss, validation_score)
-            state.__dict__.update(updates)
-            x, loss, grad, curvature = new_x, new_loss, new_grad, new_curvature
-            if on_epoch_end is not None and on_epoch_end(
-                EpochEnd(epoch, state.loss_curve[-1], validation_loss,
-                         validation_score, None)
-            ):
-                return "callback", "", loss
-            if stop or _gradient_converged(grad, tol):
-                return "converged", "", loss
-        return "max_iter", "", loss
-    except KeyboardInterrupt:
-        _trim_curves(state, curve_lengths, n_iter_at_call)
-        return "interrupted", "", None
+        run = driver(state, objective, X, y, sample_weight, config, protocol)
+    except Diverged as exc:
+        curve = state.loss_curve[n_before:] + (exc.loss_curve or [])
+        raise _diverged_error(est.solver, exc.epoch, exc.learning_rate, exc.loss,
+                              exc.coefs, exc.intercepts, curve) from None
+    state.message = run.message
+    final = run.final_loss
+    if est.early_stopping and state.best_coefs is not None:
+        state.coefs, state.intercepts = state.best_coefs, state.best_intercepts
+        final = None
+    if final is None:
+        final = _loss_at(objective, state.coefs, state.intercepts)
+    final = float(final)
+    curve = state.loss_curve[n_before:]
+    if is_divergent(final, threshold):
+        n_layers = len(state.coefs)
+        raise _diverged_error(
+            est.solver, *run.last_step, final, run.previous[:n_layers],
+            run.previous[n_layers:], curve,
+        )
+    if fit_call and final > UNSTABLE_FACTOR * reference:
+        raise _unstable_error(est.solver, final, reference, run.last_step,
+                              state.coefs, state.intercepts, curve)
+    state.loss = final
+    return run.status
+
+
+def _loss_at(objective, coefs, intercepts):
+    """:math:`J` at list-of-arrays weights, whatever the objective's layout."""
+    if isinstance(objective, _engines.GaussNewtonSystem):
+        return objective.loss(_network.pack(coefs, intercepts).astype(np.float64))
+    return objective.loss(coefs, intercepts)
+
+
+def _unstable_error(solver, final, reference, last_step, coefs, intercepts,
+                    loss_curve):
+    """A fit must not end worse than where it started and than the mean.
+
+    An unstable step size can make the loss grow by orders of magnitude and
+    then oscillate, finite but useless, until the no-improvement rule
+    stops training.  ``reference`` is the larger of the loss at the start
+    of the call and the loss of predicting the (weighted) mean of ``y``;
+    ending ``UNSTABLE_FACTOR`` times above both means training made the
+    model far worse than trivial.  (A smaller excess can be the transient
+    oscillation of a short run and is left to the user.)
+    """
+    epoch, learning_rate = last_step
+    return TrainingDivergedError(
+        f"Training became unstable with solver={solver!r} and "
+        f"learning_rate={learning_rate!r}: after {len(loss_curve)} epochs of this "
+        f"call the loss is {final!r}, more than {UNSTABLE_FACTOR:g} times the "
+        "larger of the loss at the start of the call and that of predicting "
+        f"the mean of y ({reference!r}). The step size is too large for this data; lower "
+        "learning_rate (e.g. by a factor of 10) and standardise the inputs "
+        "(sklearn.preprocessing.StandardScaler). The estimator was left "
+        "unchanged.",
+        epoch=epoch,
+        learning_rate=learning_rate,
+        loss=final,
+        coefs=copy_arrays(coefs),
+        intercepts=copy_arrays(intercepts),
+        loss_curve=list(loss_curve),
+        solver=solver,
+    )
+
+
+def _diverged_error(solver, epoch, learning_rate, loss, coefs, intercepts,
+                    loss_curve):
+    spec = SOLVERS[solver]
+    if spec.make is None:
+        name = spec.name
+        detail = (
+            f"in {name} iteration {epoch} of this call with "
+            f"solver={solver!r}: the loss or its gradient became "
+            f"{loss!r}. {name} chooses its own "
+            "step sizes, so the inputs or targets are too large for the sigmoid "
+            "network; standardise them (sklearn.preprocessing.StandardScaler)."
+        )
+    else:
+        detail = (
+            f"in epoch {epoch} of this call with solver={solver!r} and "
+            f"learning_rate={learning_rate!r}: the loss became {loss!r}. The "
+            "step size is too large for this data; lower learning_rate (e.g. "
+            "by a factor of 10) and standardise the inputs "
+            "(sklearn.preprocessing.StandardScaler)."
+        )
+    return TrainingDivergedError(
+        f"Training diverged {detail} The estimator was left unchanged.",
+        epoch=epoch,
+        learning_rate=learning_rate,
+        loss=loss,
+        coefs=copy_arrays(coefs),
+        intercepts=copy_arrays(intercepts),
+        loss_curve=list(loss_curve),
+        solver=solver,
+    )

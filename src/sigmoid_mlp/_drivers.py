@@ -1,0 +1,437 @@
+r"""The solvers' drivers: how each one walks through its epochs.
+
+Every driver has the signature ``driver(state, objective, X, y,
+sample_weight, config, protocol) -> RunResult`` and reports every epoch
+(iteration) through the :class:`~sigmoid_mlp._training.Protocol`, which
+checks divergence, applies the stopping rule and commits the epoch:
+
+* :func:`run_full_batch_gd` -- 'gd' with a constant step size on numpy
+  data: the fast engines' ``gd_epochs`` (:mod:`._kernels`, :mod:`._compiled`),
+  epochs fused when nothing runs between them.
+* :func:`run_epochs` -- 'gd' with a schedule, 'sgd', 'adam', and every
+  solver on other array libraries: mini-batch steps of a step rule of
+  :mod:`._solvers`, on the reference objective of each batch.
+* :func:`run_lbfgs` -- ``scipy.optimize.minimize(method='L-BFGS-B')`` on the
+  reference objective, one epoch per L-BFGS iteration.
+* :func:`run_lm` -- Levenberg-Marquardt on the Gauss-Newton system of
+  :mod:`._engines`, one epoch per accepted step.
+
+A driver changes ``state`` only through the protocol's commits, so an
+interrupted epoch (``KeyboardInterrupt``) leaves the state at the end of the
+last complete one; a divergent step raises
+:class:`~sigmoid_mlp._training.Diverged` with the last finite weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils import gen_batches
+
+from . import _engines, _network
+from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
+
+__all__ = ["RunResult", "run_epochs", "run_full_batch_gd", "run_lbfgs", "run_lm"]
+
+
+@dataclass
+class RunResult:
+    """How a driver ended.
+
+    Attributes
+    ----------
+    status : {'converged', 'max_iter', 'max_fun', 'abnormal', 'interrupted',
+              'callback'}
+    previous : list of ndarray
+        The weights before the last step (the last finite weights, should the
+        final weights turn out to diverge).
+    last_step : tuple
+        ``(epoch, learning_rate)`` of the last step taken.
+    final_loss : float or None
+        :math:`J` at the final weights when known without another pass.
+    message : str
+        The optimiser's own message (L-BFGS), else empty.
+    """
+
+    status: str
+    previous: list
+    last_step: tuple
+    final_loss: float | None = None
+    message: str = ""
+
+
+def _diverged(*args, **kwargs):
+    from ._training import Diverged
+
+    return Diverged(*args, **kwargs)
+
+
+def _take_rows(a, rows):
+    """Rows ``rows`` (a slice or a numpy index array) of ``a``, in ``a``'s library.
+
+    The index array is moved once to ``a``'s device; the data never leave it.
+    """
+    if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
+        return a[rows]
+    xp = _network.array_namespace(a)
+    if isinstance(rows, slice):
+        return a[rows, ...]
+    import array_api_compat
+
+    index = xp.asarray(rows, device=array_api_compat.device(a))
+    return xp.take(a, index, axis=0)
+
+
+def _all_finite(arrays):
+    from ._training import all_finite
+
+    return all_finite(arrays)
+
+
+def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
+    """Plain full-batch gradient descent, ``w := w - learning_rate ∂J/∂w``, fast.
+
+    ``objective`` is a full-batch engine (:func:`._engines.full_batch`) and
+    runs the epochs itself (``gd_epochs``), on a flat weight vector.  With
+    per-epoch work (a validation set, ``verbose``, callbacks) it runs them
+    one at a time and every epoch is committed through the protocol;
+    otherwise all epochs of the call run fused (the engine applies the
+    stopping and divergence rules itself) and are committed at the end.
+    """
+    n_layers = len(state.coefs)
+    learning_rate = state.solver.learning_rate
+    per_epoch = protocol.per_epoch
+    # The engine's own stopping rule: off when the protocol applies it.
+    stop_after = (config.n_iter_no_change
+                  if config.check_convergence and not per_epoch else math.inf)
+    progress = _engines.GDProgress(
+        objective.pack(state.coefs, state.intercepts),
+        state.best_loss, state.no_improvement_count,
+    )
+    status = "max_iter"
+
+    def diverged():
+        coefs, intercepts = objective.unpack(progress.last_finite())
+        fused = None if per_epoch else progress.losses[:progress.done]
+        return _diverged(max(1, progress.done), learning_rate, progress.loss,
+                         [*coefs, *intercepts], n_layers, fused)
+
+    try:
+        while progress.done < config.n_epochs:
+            if per_epoch:
+                protocol.begin(progress.done + 1)
+                n = 1
+            else:
+                n = config.n_epochs - progress.done
+            objective.gd_epochs(progress, learning_rate, n,
+                                config.divergence_threshold, config.tol, stop_after)
+            if progress.status == "diverged":
+                raise diverged()
+            if per_epoch:
+                coefs, intercepts = objective.unpack(progress.current)
+                reason = protocol.commit(
+                    progress.done, coefs, intercepts, progress.losses[-1],
+                    solver=state.solver.copy(), learning_rate=learning_rate,
+                    n_samples=objective.n_samples,
+                )
+                if reason is not None:
+                    status = reason
+                    break
+            if progress.status == "converged":
+                status = "converged"
+                break
+    except KeyboardInterrupt:
+        status = "interrupted"
+        if per_epoch:
+            # The engine may be an epoch ahead of the last commit.
+            protocol.trim()
+            return RunResult(status, [*state.coefs, *state.intercepts],
+                             (max(1, progress.done), learning_rate))
+    del progress.losses[progress.done:]
+    final = objective.evaluate(progress.current)
+    if not per_epoch:
+        coefs, intercepts = objective.unpack(progress.current)
+        protocol.commit_block(coefs, intercepts, progress.losses,
+                              progress.best_loss, progress.count,
+                              objective.n_samples)
+    previous = objective.unpack(progress.last_finite())
+    return RunResult(status, [*previous[0], *previous[1]],
+                     (max(1, progress.done), learning_rate), final)
+
+
+def run_epochs(state, objective, X, y, sample_weight, config, protocol):
+    r"""Up to ``config.n_epochs`` epochs of ``state.solver``'s steps on batches.
+
+    One epoch visits every training sample once, in mini-batches of
+    ``config.batch_size`` (in a fresh random order per epoch when
+    ``shuffle``); on each batch :math:`B` it computes :math:`J_B` and
+    :math:`\nabla J_B` at the current weights (the reference objective of
+    the batch) and lets the solver step.  Before a step the batch loss is
+    checked: non-finite, or larger than the divergence threshold once
+    rescaled to the whole set (:math:`J_B S_B / S`, never more than the
+    full-data loss of a non-divergent run), raises ``Diverged``; so do
+    non-finite weights after a step.
+
+    The epoch's training loss (the ``loss_curve_`` entry) is the
+    weight-averaged batch loss :math:`\sum_B S_B J_B / S`; for one batch it is
+    :math:`J` before the epoch's step.
+    """
+    n_samples = X.shape[0]
+    n_layers = len(state.coefs)
+    total_weight = objective.weight_sum
+    batch_size = min(config.batch_size, n_samples)
+    alpha = config.alpha
+
+    def batch(rows):
+        Xb, yb = _take_rows(X, rows), _take_rows(y, rows)
+        swb = None if sample_weight is None else _take_rows(sample_weight, rows)
+        part = _engines.reference(Xb, yb, swb, alpha)
+        return part, part.weight_sum
+
+    if batch_size >= n_samples:
+        fixed_batches = [batch(slice(None))]
+    elif not config.shuffle:
+        fixed_batches = [batch(rows) for rows in gen_batches(n_samples, batch_size)]
+    else:
+        fixed_batches = None
+
+    status = "max_iter"
+    rng_state = None
+    n_iter_at_start = state.n_iter
+    previous = [*state.coefs, *state.intercepts]
+    # The epoch and step size of the last step taken: a blown-up loss is
+    # seen at the next batch, possibly in the next epoch, but it is this
+    # step's doing.
+    last_step = (1, state.solver.learning_rate)
+    try:
+        for epoch in range(1, config.n_epochs + 1):
+            n_iter_at_start = state.n_iter
+            protocol.begin(epoch)
+            solver = state.solver.copy()
+            learning_rate = solver.learning_rate
+            if fixed_batches is not None:
+                batches = fixed_batches
+            else:
+                rng_state = state.rng.get_state()
+                order = state.rng.permutation(n_samples)
+                batches = (batch(order[s]) for s in gen_batches(n_samples, batch_size))
+            params = [*state.coefs, *state.intercepts]
+            accumulated = 0.0
+            for part, weight in batches:
+                loss, coef_grads, intercept_grads = part.loss_gradient(
+                    params[:n_layers], params[n_layers:]
+                )
+                if protocol.check(loss, weight / total_weight):
+                    raise _diverged(*last_step, loss, previous, n_layers)
+                new_params = solver.step(params, [*coef_grads, *intercept_grads])
+                if not _all_finite(new_params):
+                    raise _diverged(epoch, learning_rate, np.inf, params, n_layers)
+                previous, params = params, new_params
+                last_step = (epoch, learning_rate)
+                accumulated += loss * weight
+            reason = protocol.commit(
+                epoch, params[:n_layers], params[n_layers:],
+                accumulated / total_weight, solver=solver,
+                learning_rate=learning_rate, n_samples=n_samples,
+            )
+            if reason is not None:
+                status = reason
+                break
+    except KeyboardInterrupt:
+        # Undo the shuffling draw of an epoch that was not committed.
+        if rng_state is not None and state.n_iter == n_iter_at_start:
+            state.rng.set_state(rng_state)
+        protocol.trim()
+        status = "interrupted"
+        previous = [*state.coefs, *state.intercepts]
+    return RunResult(status, previous, last_step)
+
+
+class _NonFinite(Exception):
+    def __init__(self, loss):
+        super().__init__(loss)
+        self.loss = loss
+
+
+def _whole_run(state, protocol, final_loss, status, message=""):
+    """The result of a driver that chooses its own steps (L-BFGS, LM)."""
+    return RunResult(status, [*state.coefs, *state.intercepts],
+                     (state.n_iter - protocol.n_iter_at_call, None), final_loss,
+                     message)
+
+
+def run_lbfgs(state, objective, X, y, sample_weight, config, protocol):
+    r"""Minimise :math:`J` with L-BFGS-B from ``state``'s weights.
+
+    The objective handed to scipy is exactly :math:`J` and its gradient from
+    the reference backward pass, for any number of outputs (``MLPRegressor``
+    reports :math:`1/k` of the function whose gradient it uses for :math:`k`
+    outputs, which misleads the line search; sklearn issue #8349); the
+    weights are flat in ``MLPRegressor``'s order (:func:`._network.pack`),
+    so the trajectory is ``MLPRegressor``'s.
+
+    Every L-BFGS iteration counts as an epoch: ``loss_curve_`` gets
+    :math:`J` before the iteration, and the protocol commits it (with
+    ``early_stopping`` its stopping rule ends the run on the validation
+    loss; otherwise L-BFGS-B's own tests do).  A non-finite loss or gradient
+    at any point L-BFGS evaluates raises ``Diverged``.
+    """
+    n_layers = len(state.coefs)
+    dtype = state.coefs[0].dtype
+    layer_sizes = [state.coefs[0].shape[0], *(c.shape[1] for c in state.coefs)]
+    last_eval = {"x": None, "loss": None}
+    current = {"loss": None, "epoch": 1}
+
+    def unpack(x):
+        coefs, intercepts = _network.unpack(np.asarray(x, dtype=dtype), layer_sizes)
+        return [c.copy() for c in coefs], [b.copy() for b in intercepts]
+
+    def fun(x):
+        coefs, intercepts = unpack(x)
+        loss, coef_grads, intercept_grads = objective.loss_gradient(coefs, intercepts)
+        grad = _network.pack(coef_grads, intercept_grads).astype(np.float64)
+        if not np.isfinite(loss) or not np.isfinite(grad).all():
+            raise _NonFinite(loss if not np.isfinite(loss) else np.inf)
+        last_eval["x"] = np.array(x, copy=True)
+        last_eval["loss"] = float(loss)
+        return float(loss), grad
+
+    def loss_at(x):
+        if last_eval["x"] is not None and np.array_equal(last_eval["x"], x):
+            return last_eval["loss"]
+        return float(objective.loss(*unpack(x)))
+
+    def callback(xk):
+        epoch = current["epoch"]
+        coefs, intercepts = unpack(xk)
+        new_loss = loss_at(xk)
+        reason = protocol.commit(epoch, coefs, intercepts, current["loss"],
+                                 n_samples=X.shape[0])
+        current["loss"] = new_loss
+        current["epoch"] = epoch + 1
+        if reason is not None:
+            current["status"] = reason
+            raise LBFGSStop
+        protocol.begin(epoch + 1)
+
+    x0 = _network.pack(state.coefs, state.intercepts).astype(np.float64)
+    try:
+        current["loss"] = config.start_loss
+        if current["loss"] is None:
+            current["loss"] = float(objective.loss(state.coefs, state.intercepts))
+        if not np.isfinite(current["loss"]):
+            raise _NonFinite(current["loss"])
+        protocol.begin(1)
+        result = minimize_lbfgs(fun, x0, max_iter=config.n_epochs,
+                                max_fun=config.max_fun, tol=config.tol,
+                                callback=callback)
+    except _NonFinite as exc:
+        raise _diverged(current["epoch"], None, exc.loss,
+                        [*state.coefs, *state.intercepts], n_layers) from None
+    except KeyboardInterrupt:
+        protocol.trim()
+        return _whole_run(state, protocol, current["loss"], "interrupted")
+    if result is None:
+        return _whole_run(state, protocol, current["loss"],
+                          current.get("status", "callback"))
+    # scipy's final iterate is the last one the callback saw; take it (and
+    # its loss) from the result all the same.
+    state.coefs, state.intercepts = unpack(result.x)
+    if result.status == 0:
+        status = "converged"
+    elif result.status == 1:
+        status = "max_fun" if result.nfev >= config.max_fun else "max_iter"
+    else:
+        status = "abnormal"
+    message = result.message
+    if isinstance(message, bytes):  # older scipy
+        message = message.decode()
+    return _whole_run(state, protocol, float(result.fun), status, str(message))
+
+
+def _gradient_converged(grad, tol):
+    return grad.size == 0 or float(np.abs(grad).max()) <= tol
+
+
+def run_lm(state, objective, X, y, sample_weight, config, protocol):
+    r"""Minimise :math:`J` with Levenberg-Marquardt from ``state``'s weights.
+
+    ``objective`` is the Gauss-Newton system (:func:`._engines.gauss_newton`).
+    One iteration (an "epoch" for ``loss_curve_``, the hooks and the
+    counters) solves :math:`(H + \mu I) h = -\nabla J` and evaluates
+    :math:`J(w + h)`; a step that does not decrease :math:`J` enough is
+    rejected, :math:`\mu` raised and the system solved again, within the
+    same iteration (:class:`~sigmoid_mlp._solvers.LevenbergMarquardt`).  So
+    every iteration decreases :math:`J`, and ``loss_curve_`` (:math:`J`
+    before the iteration, as for L-BFGS) falls strictly.
+
+    Stops, status 'converged', when :math:`\max_j |\partial J/\partial w_j|
+    \le` ``tol`` (the test L-BFGS-B applies with ``gtol=tol``), when the
+    step is too small to change the weights in floating point, or by the
+    protocol's stopping rule; status 'max_iter' after ``n_epochs``
+    iterations, 'max_fun' after ``max_fun`` evaluations of :math:`J` (the start
+    and every trial step).  A non-finite :math:`J` at a trial step only
+    rejects the step; a non-finite loss or gradient at the start raises
+    ``Diverged``.
+    """
+    system = objective
+    n_layers = len(state.coefs)
+    dtype = state.coefs[0].dtype
+    start = [*state.coefs, *state.intercepts]
+    loss = None
+    try:
+        x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
+        loss = config.start_loss if config.start_loss is not None else system.loss(x)
+        if not math.isfinite(loss):
+            raise _diverged(1, None, loss, start, n_layers)
+        grad, curvature = system.gradient_curvature(x)
+        if not _all_finite([grad, curvature]):
+            raise _diverged(1, None, np.inf, start, n_layers)
+        damping = LevenbergMarquardt(curvature)
+        n_fun = 1
+        if _gradient_converged(grad, config.tol):
+            return _whole_run(state, protocol, loss, "converged")
+        for epoch in range(1, config.n_epochs + 1):
+            protocol.begin(epoch)
+            while True:  # trial steps until J decreases
+                if n_fun >= config.max_fun:
+                    return _whole_run(state, protocol, loss, "max_fun")
+                step = damping.step(grad, curvature)
+                if step is None:  # singular or overflowing system: damp more
+                    damping.reject()
+                    if not math.isfinite(damping.mu):
+                        return _whole_run(state, protocol, loss, "converged")
+                    continue
+                new_x = x + step
+                if dtype != np.float64:  # the weights float32 data can hold
+                    new_x = new_x.astype(dtype).astype(np.float64)
+                if (new_x == x).all():  # below floating-point resolution
+                    return _whole_run(state, protocol, loss, "converged")
+                new_loss = system.loss(new_x)
+                n_fun += 1
+                rho = (damping.gain_ratio(new_x - x, grad, loss - new_loss)
+                       if math.isfinite(new_loss) else -math.inf)
+                if rho > 0:
+                    damping.accept(rho)
+                    break
+                damping.reject()
+            new_grad, new_curvature = system.gradient_curvature(new_x)
+            if not _all_finite([new_grad, new_curvature]):
+                raise _diverged(epoch, None, np.inf,
+                                [*state.coefs, *state.intercepts], n_layers)
+            coefs, intercepts = system.weights(new_x)
+            reason = protocol.commit(
+                epoch, [c.copy() for c in coefs], [b.copy() for b in intercepts],
+                loss, n_samples=X.shape[0],
+            )
+            x, loss, grad, curvature = new_x, new_loss, new_grad, new_curvature
+            if reason is not None:
+                return _whole_run(state, protocol, loss, reason)
+            if _gradient_converged(grad, config.tol):
+                return _whole_run(state, protocol, loss, "converged")
+        return _whole_run(state, protocol, loss, "max_iter")
+    except KeyboardInterrupt:
+        protocol.trim()
+        return _whole_run(state, protocol, None, "interrupted")

@@ -1,0 +1,383 @@
+r"""Which code computes :math:`J` and its derivatives: one place decides.
+
+Every solver computes the same three things of the deck: the loss
+:math:`J(\mathbf w)`, its gradient :math:`\nabla J` (the backward pass), and,
+for ``'lm'``, the Gauss-Newton sums of the per-sample derivatives.  The
+readable reference for all of them is :mod:`sigmoid_mlp._network`.  The
+*engines* compute the same quantities faster; this module holds the factory
+functions that pick one, and :func:`describe` names the engine picked (for
+``verbose`` and for tests).
+
+======================  ===================================================
+objective               engines (first that can take the problem)
+======================  ===================================================
+:func:`reference`       ``'reference'``: :mod:`._network` itself, on lists of
+                        arrays of any Array API library.  Mini-batches of
+                        'sgd'/'adam'/scheduled 'gd', 'lbfgs', and every
+                        solver on torch/CuPy/... arrays.  Keeps
+                        ``MLPRegressor``'s arithmetic bit for bit.
+:func:`full_batch`      ``'compiled'`` (numba, :mod:`._compiled`; small
+                        float64 dense problems) or ``'numpy'`` (the chunked
+                        kernel of :mod:`._kernels`).  Full-batch 'gd' with a
+                        constant step size on numpy or scipy.sparse data.
+:func:`gauss_newton`    ``'compiled'`` (numba; at most
+                        :data:`._compiled.MAX_GN_WEIGHTS` weights, float64
+                        dense) or ``'numpy'`` (chunked
+                        :func:`._network.gauss_newton_sums`).  'lm'.
+======================  ===================================================
+
+Every objective has ``engine`` (its name), ``n_samples``, ``weight_sum``
+(:math:`S = \sum_i w_i`), ``loss`` and ``constant_prediction_loss``
+(:math:`J` of predicting the weighted mean, the divergence scale).  The
+list-of-arrays form (``loss_gradient(coefs, intercepts)``) belongs to the
+reference; the fast engines work on one flat vector in the layout of
+:class:`Layout` (``pack``/``unpack``).  'lbfgs' alone flattens in
+``MLPRegressor``'s order (:func:`._network.pack`), because its trajectory
+must equal ``MLPRegressor``'s, and 'lm' keeps that order too (its compiled
+and numpy engines share it).
+
+``SIGMOID_MLP_ENGINE`` (environment, read at import; tests set :data:`ENGINE`)
+is ``'auto'`` (default), ``'numpy'`` (never the compiled engine) or
+``'compiled'`` (the compiled engine whenever it can take the problem, also
+for large ones).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from . import _network
+
+__all__ = [
+    "ENGINE",
+    "GDProgress",
+    "GaussNewtonSystem",
+    "Layout",
+    "ReferenceObjective",
+    "describe",
+    "full_batch",
+    "gauss_newton",
+    "reference",
+]
+
+ENGINE = os.environ.get("SIGMOID_MLP_ENGINE", "auto")
+# 'auto' takes the compiled gradient-descent engine up to this many
+# n_samples x hidden units: there numpy's per-call overhead is most of an
+# epoch (measured 4x faster at n = 200, h = 3; equal from a few thousand
+# samples on, slower for wide layers, where BLAS wins).
+COMPILED_MAX_WORK = 4096
+# The per-sample Jacobian of one chunk of rows holds at most this many numbers
+# (2 MiB in float64), whatever the number of samples.
+_GN_CHUNK_ELEMENTS = 1 << 18
+
+
+def _total(a):
+    """``float(sum(a))`` for an array of any namespace (one scalar to the host)."""
+    if isinstance(a, np.ndarray):
+        return float(a.sum())
+    return float(_network.array_namespace(a).sum(a))
+
+
+def weight_sum(X, sample_weight):
+    r""":math:`S = \sum_i w_i` (the number of samples without weights)."""
+    return float(X.shape[0]) if sample_weight is None else _total(sample_weight)
+
+
+class Layout:
+    """The flat layout of the fast engines: where each layer sits in ``theta``.
+
+    Layer ``l`` is the block ``V_l`` of shape ``(fan_out, fan_in + 1)``, C
+    order: ``V_l[:, :fan_in] = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``, so a
+    layer's product with ``[a; 1]`` gives ``z`` including the bias.
+    """
+
+    def __init__(self, layer_sizes):
+        self.layer_sizes = [int(s) for s in layer_sizes]
+        self.n_layers = len(layer_sizes) - 1
+        self.slices = []
+        start = 0
+        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            self.slices.append((start, start + fan_out * (fan_in + 1)))
+            start += fan_out * (fan_in + 1)
+        self.size = start
+
+    def views(self, theta):
+        """``[V_0, ..., V_{L-1}]`` as views into ``theta``."""
+        return [
+            theta[s:e].reshape(fan_out, fan_in + 1)
+            for (s, e), fan_in, fan_out in zip(
+                self.slices, self.layer_sizes[:-1], self.layer_sizes[1:]
+            )
+        ]
+
+    def pack(self, coefs, intercepts, out):
+        for V, W, b in zip(self.views(out), coefs, intercepts):
+            fan_in = W.shape[0]
+            V[:, :fan_in] = W.T
+            V[:, fan_in] = b
+        return out
+
+    def unpack(self, theta):
+        """Fresh C-contiguous ``coefs, intercepts`` in ``MLPRegressor``'s layout.
+
+        Always copies (``ascontiguousarray`` would return a view where the
+        transposed block is already contiguous, e.g. one output unit), so
+        the engines may go on updating ``theta`` in place.
+        """
+        coefs, intercepts = [], []
+        for V in self.views(theta):
+            coefs.append(np.array(V[:, :-1].T, order="C"))
+            intercepts.append(V[:, -1].copy())
+        return coefs, intercepts
+
+    def weight_mask(self, dtype):
+        """1 on every weight, 0 on every intercept (biases are not penalised)."""
+        mask = np.ones(self.size, dtype=dtype)
+        for V in self.views(mask):
+            V[:, -1] = 0
+        return mask
+
+
+class ReferenceObjective:
+    r""":math:`J` and its gradient by the reference functions of :mod:`._network`.
+
+    Written once against the array namespace of the data, so arrays of any
+    Array API library (torch, CuPy, array-api-strict) stay in their library
+    and on their device; only the scalar :math:`J` comes back to the host.
+    On numpy data it is ``MLPRegressor``'s arithmetic, operation for
+    operation.
+    """
+
+    engine = "reference"
+
+    def __init__(self, X, y, sample_weight, alpha):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.alpha = float(alpha)
+        self.n_samples = X.shape[0]
+        self.weight_sum = weight_sum(X, sample_weight)
+
+    def loss_gradient(self, coefs, intercepts):
+        """``(J, coef_grads, intercept_grads)``: forward pass, then backward pass."""
+        return _network.loss_gradient(
+            self.X, self.y, coefs, intercepts, self.sample_weight, self.alpha
+        )
+
+    def loss(self, coefs, intercepts):
+        """:math:`J` at the given weights (a forward pass only)."""
+        y_pred = _network.predict(self.X, coefs, intercepts)
+        loss = _network.squared_error(self.y, y_pred, self.sample_weight)
+        return loss + _network.l2_penalty(coefs, self.alpha, self.weight_sum)
+
+    def constant_prediction_loss(self):
+        r"""Squared error of predicting the (weighted) mean of ``y``."""
+        xp = _network.array_namespace(self.y)
+        if self.sample_weight is None:
+            mean = xp.mean(self.y, axis=0)
+        else:
+            w = xp.reshape(self.sample_weight, (-1, 1))
+            mean = xp.sum(w * self.y, axis=0) / xp.sum(self.sample_weight)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _network.squared_error(
+                self.y, xp.reshape(mean, (1, -1)), self.sample_weight
+            )
+
+
+def reference(X, y, sample_weight, alpha):
+    """The reference objective (any array library; one batch or all data)."""
+    return ReferenceObjective(X, y, sample_weight, alpha)
+
+
+def _compiled_module():
+    from . import _compiled
+
+    return _compiled
+
+
+def full_batch(X, y, sample_weight, alpha, layer_sizes):
+    """The fastest objective for full-batch gradient descent on numpy data.
+
+    The numpy kernel (:class:`._kernels.FullBatchLossGradient`), or, when
+    :data:`ENGINE` allows it and numba can take the problem (float64,
+    dense, C-contiguous) and it is small (``n_samples x`` hidden units at
+    most :data:`COMPILED_MAX_WORK`), the compiled engine built on it.
+    """
+    from ._kernels import FullBatchLossGradient
+
+    kernel = FullBatchLossGradient(X, y, sample_weight, alpha)
+    kernel._prepare(layer_sizes)
+    if ENGINE == "numpy":
+        return kernel
+    if ENGINE == "auto" and (
+        kernel.n_samples * sum(layer_sizes[1:-1]) > COMPILED_MAX_WORK
+    ):
+        return kernel
+    compiled = _compiled_module()
+    if not compiled.supports(kernel):
+        return kernel
+    return compiled.CompiledObjective(kernel)
+
+
+def gauss_newton(X, y, sample_weight, alpha, layer_sizes, dtype):
+    """The Gauss-Newton system of 'lm' (:class:`GaussNewtonSystem`)."""
+    return GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype)
+
+
+def describe(objective):
+    """One line naming the engine of an objective (``verbose`` prints it)."""
+    return f"engine: {objective.engine} ({type(objective).__name__})"
+
+
+class GaussNewtonSystem:
+    r"""Gradient and Gauss-Newton curvature of :math:`J` on the whole training set.
+
+    With :math:`s, u, M` the sums of :func:`sigmoid_mlp._network.gauss_newton_sums`
+    over all rows (computed in chunks whose Jacobian has at most ``2**18``
+    entries, so memory stays bounded) and :math:`P` the 0/1 diagonal
+    selecting the penalised weights (the ``coefs``):
+
+    .. math:: \nabla J = \frac{u + \alpha P w}{S}, \qquad
+              H = \frac{M + \alpha P}{S}.
+
+    :math:`H` is the Hessian of :math:`J` without the terms with second
+    derivatives of the network: symmetric and positive semi-definite.  The
+    weights are flat in :func:`._network.pack`'s order.
+
+    :meth:`loss` evaluates :math:`J` alone (at trial steps).  When the data fit
+    in one chunk it keeps the forward pass, which :meth:`gradient_curvature`
+    reuses when asked about the same weights; otherwise the loss comes from
+    the chunked numpy kernel.  ``engine`` is ``'compiled'`` when the sums run
+    in :func:`._compiled.gauss_newton_sums` (numba installed, float64 dense
+    data, at most :data:`._compiled.MAX_GN_WEIGHTS` weights, :data:`ENGINE`
+    not ``'numpy'``), else ``'numpy'``.
+    """
+
+    def __init__(self, X, y, sample_weight, alpha, layer_sizes, dtype):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.alpha = float(alpha)
+        self.layer_sizes = list(layer_sizes)
+        self.dtype = dtype
+        self.n_samples = X.shape[0]
+        self.weight_sum = weight_sum(X, sample_weight)
+        self.penalised = np.concatenate(
+            [np.ones(a * b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+            + [np.zeros(b) for b in layer_sizes[1:]]
+        )
+        n_weights = self.penalised.size
+        self.chunk_rows = max(1, _GN_CHUNK_ELEMENTS // (y.shape[1] * n_weights))
+        self._one_chunk = X.shape[0] <= self.chunk_rows
+        self._kernel = None
+        if not self._one_chunk:
+            from ._kernels import FullBatchLossGradient
+
+            self._kernel = FullBatchLossGradient(X, y, sample_weight, alpha)
+        self._kept = (None, None)  # (x, activations) of the last loss
+        self._compiled = None
+        if dtype == np.float64 and ENGINE != "numpy":
+            compiled = _compiled_module()
+            if compiled.supports_gauss_newton(X, y, sample_weight, n_weights):
+                self._compiled = compiled.CompiledSystem(
+                    X, y, sample_weight, layer_sizes
+                )
+        self.engine = "numpy" if self._compiled is None else "compiled"
+
+    def weights(self, x):
+        """``(coefs, intercepts)`` in the data's dtype from the packed float64 ``x``."""
+        return _network.unpack(x.astype(self.dtype, copy=False), self.layer_sizes)
+
+    def _penalty(self, x):
+        if not self.alpha:
+            return 0.0
+        return 0.5 * self.alpha * float((self.penalised * x) @ x) / self.weight_sum
+
+    def loss(self, x):
+        """:math:`J` at the packed weights ``x`` (a forward pass only)."""
+        if self._compiled is not None:
+            s, _, _ = self._compiled.sums(x, want=False)
+            return s / (2.0 * self.weight_sum) + self._penalty(x)
+        coefs, intercepts = self.weights(x)
+        if not self._one_chunk:
+            return float(self._kernel.loss(coefs, intercepts))
+        # Overflow gives a non-finite J, which run_lm handles (a rejected
+        # trial, or divergence at the start); numpy's warning would be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            activations = _network.forward(self.X, coefs, intercepts)
+        self._kept = (x, activations)
+        loss = _network.squared_error(self.y, activations[-1], self.sample_weight)
+        return loss + self._penalty(x)
+
+    def constant_prediction_loss(self):
+        r"""Squared error of predicting the (weighted) mean of ``y``."""
+        return ReferenceObjective(
+            self.X, self.y, self.sample_weight, 0.0
+        ).constant_prediction_loss()
+
+    def gradient_curvature(self, x):
+        """``(grad, curvature)`` at the packed weights ``x``, in float64."""
+        if self._compiled is not None:
+            _, u, M = self._compiled.sums(x)
+            return self._finish(x, u, M)
+        coefs, intercepts = self.weights(x)
+        u = 0.0
+        M = 0.0
+        n_samples = self.X.shape[0]
+        for start in range(0, n_samples, self.chunk_rows):
+            rows = slice(start, min(start + self.chunk_rows, n_samples))
+            sw = None if self.sample_weight is None else self.sample_weight[rows]
+            with np.errstate(over="ignore", invalid="ignore"):  # see loss()
+                if self._one_chunk and self._kept[0] is x:
+                    activations = self._kept[1]
+                else:
+                    activations = _network.forward(self.X[rows], coefs, intercepts)
+                _, u_rows, M_rows = _network.gauss_newton_sums(
+                    activations, self.y[rows], coefs, sw
+                )
+            u = u + u_rows
+            M = M + M_rows
+        return self._finish(x, u, M)
+
+    def _finish(self, x, u, M):
+        """Scale the sums by :math:`1/S` and add the L2 term."""
+        grad = np.array(u, dtype=np.float64)
+        curvature = np.array(M, dtype=np.float64)
+        if self.alpha:
+            grad += self.alpha * self.penalised * x
+            curvature.flat[:: curvature.shape[0] + 1] += self.alpha * self.penalised
+        grad /= self.weight_sum
+        curvature /= self.weight_sum
+        return grad, curvature
+
+
+class GDProgress:
+    """Where a full-batch gradient-descent run stands, in an engine's flat layout.
+
+    The engines' ``gd_epochs`` update it once per complete epoch (``done``
+    epochs, their ``losses``, the stopping rule's ``best_loss`` and
+    ``count``); ``previous`` is the weights before the last step (None
+    before the first), ``status`` None while running, else ``'converged'``
+    or ``'diverged'`` (``loss``: the offending value).
+    """
+
+    __slots__ = ("best_loss", "count", "current", "done", "grad", "loss",
+                 "losses", "previous", "spare", "status")
+
+    def __init__(self, theta, best_loss, count):
+        self.current = theta
+        self.previous = None
+        self.spare = np.empty_like(theta)
+        self.grad = np.empty_like(theta)
+        self.losses = []
+        self.done = 0
+        self.best_loss = float(best_loss)
+        self.count = int(count)
+        self.status = None
+        self.loss = float("nan")
+
+    def last_finite(self):
+        """The weights before the last step, or the start if none was taken."""
+        return self.current if self.previous is None else self.previous
