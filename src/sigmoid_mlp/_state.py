@@ -20,7 +20,7 @@ __all__ = ["FITTED_ATTRIBUTES", "VALIDATION_ATTRIBUTES", "State", "copy_arrays"]
 FITTED_ATTRIBUTES = (
     "coefs_", "intercepts_", "n_outputs_", "n_layers_", "n_iter_", "t_",
     "loss_", "loss_curve_", "best_loss_", "_solver", "_solver_key", "_rng",
-    "_no_improvement_count",
+    "_no_improvement_count", "_engine",
 )
 # Set by a call that monitors a validation set; reset to None by a fit
 # without one.
@@ -67,6 +67,7 @@ class State:
         self.best_coefs = None
         self.best_intercepts = None
         self.message = ""  # why the solver stopped, when it says (L-BFGS)
+        self.engine = None  # the engine of the last call (_engines)
 
     @classmethod
     def from_estimator(cls, est):
@@ -83,6 +84,7 @@ class State:
         state.loss_curve = list(est.loss_curve_)
         state.best_loss = est.best_loss_
         state.no_improvement_count = est._no_improvement_count
+        state.engine = getattr(est, "_engine", None)
         return state
 
     def start_validation(self):
@@ -109,6 +111,7 @@ class State:
             _solver_key=self.solver_key,
             _rng=self.rng,
             _no_improvement_count=self.no_improvement_count,
+            _engine=self.engine,
         )
         return {name: values[name] for name in FITTED_ATTRIBUTES}
 

@@ -571,7 +571,7 @@ def _unstable_error(solver, final, reference, last_step, coefs, intercepts,
     oscillation of a short run and is left to the user.)
     """
     epoch, learning_rate = last_step
-    return TrainingDivergedError(
+    return _error(
         f"Training became unstable with solver={solver!r} and "
         f"learning_rate={learning_rate!r}: after {len(loss_curve)} epochs of this "
         f"call the loss is {final!r}, more than {UNSTABLE_FACTOR:g} times the "
@@ -580,13 +580,7 @@ def _unstable_error(solver, final, reference, last_step, coefs, intercepts,
         "learning_rate (e.g. by a factor of 10) and standardise the inputs "
         "(sklearn.preprocessing.StandardScaler). The estimator was left "
         "unchanged.",
-        epoch=epoch,
-        learning_rate=learning_rate,
-        loss=final,
-        coefs=copy_arrays(coefs),
-        intercepts=copy_arrays(intercepts),
-        loss_curve=list(loss_curve),
-        solver=solver,
+        solver, epoch, learning_rate, final, coefs, intercepts, loss_curve,
     )
 
 
@@ -610,13 +604,16 @@ def _diverged_error(solver, epoch, learning_rate, loss, coefs, intercepts,
             "by a factor of 10) and standardise the inputs "
             "(sklearn.preprocessing.StandardScaler)."
         )
-    return TrainingDivergedError(
+    return _error(
         f"Training diverged {detail} The estimator was left unchanged.",
-        epoch=epoch,
-        learning_rate=learning_rate,
-        loss=loss,
-        coefs=copy_arrays(coefs),
-        intercepts=copy_arrays(intercepts),
-        loss_curve=list(loss_curve),
-        solver=solver,
+        solver, epoch, learning_rate, loss, coefs, intercepts, loss_curve,
+    )
+
+
+def _error(message, solver, epoch, learning_rate, loss, coefs, intercepts,
+           loss_curve):
+    return TrainingDivergedError(
+        message, epoch=epoch, learning_rate=learning_rate, loss=loss,
+        coefs=copy_arrays(coefs), intercepts=copy_arrays(intercepts),
+        loss_curve=list(loss_curve), solver=solver,
     )
