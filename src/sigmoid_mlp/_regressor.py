@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-import sklearn
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -32,13 +31,24 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _network
+from ._array_api import (
+    check_fitted_namespace,
+    check_same_namespace,
+    copy_arrays,
+    device_of,
+    dispatch_enabled,
+    host_sum,
+    input_namespace,
+    move,
+    namespace_of,
+    to_numpy,
+)
 from ._kernels import FullBatchLossGradient, run_full_batch_gd
 from ._solvers import SCHEDULES, Adam, GradientDescent, StochasticGradientDescent
 from ._training import (
     Diverged,
     NamespaceLossGradient,
     Validation,
-    _total,
     run_epochs,
     run_lbfgs,
     run_lm,
@@ -236,8 +246,8 @@ class _State:
         # One dict update, so a KeyboardInterrupt cannot leave a half-committed
         # model behind.
         attrs = {
-            "coefs_": _copy_arrays(self.coefs),
-            "intercepts_": _copy_arrays(self.intercepts),
+            "coefs_": copy_arrays(self.coefs),
+            "intercepts_": copy_arrays(self.intercepts),
             "n_outputs_": self.coefs[-1].shape[1],
             "n_layers_": len(self.coefs) + 1,
             "_solver": self.solver,
@@ -295,8 +305,8 @@ class _Hooks:
     def _attributes(self):
         state = self.state
         return {
-            "coefs_": _copy_arrays(state.coefs),
-            "intercepts_": _copy_arrays(state.intercepts),
+            "coefs_": copy_arrays(state.coefs),
+            "intercepts_": copy_arrays(state.intercepts),
             "n_iter_": state.n_iter,
             "t_": state.t,
             "loss_curve_": list(state.loss_curve),
@@ -774,15 +784,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             raise TypeError(
                 "y must be a dense array; got a sparse matrix. Pass y.toarray()."
             )
-        xp = _input_namespace(X)
+        xp = input_namespace(X)
         if xp is not None:
             return self._validate_data_xp(X, y, sample_weight, reset, xp)
-        if _dispatch_enabled():
+        if dispatch_enabled():
             # numpy X with y or sample_weight of another library: everything
             # follows X, i.e. numpy.
-            y = _to_numpy(y)
+            y = to_numpy(y)
             if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
-                sample_weight = _to_numpy(sample_weight)
+                sample_weight = to_numpy(sample_weight)
         X, y = validate_data(
             self,
             X,
@@ -806,8 +816,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         X = validate_data(
             self, X, dtype=(xp.float64, xp.float32), reset=reset
         )
-        device = _device(X)
-        y = _move(y, xp, device)
+        device = device_of(X)
+        y = move(y, xp, device)
         if y.ndim not in (1, 2):
             raise ValueError(
                 f"y must be 1-D (one output) or 2-D (several outputs); got an "
@@ -829,7 +839,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             # The checks (and their messages) are the numpy ones; the weights
             # come to the host once, before training.
             if not isinstance(sample_weight, numbers.Number):
-                sample_weight = _to_numpy(sample_weight)
+                sample_weight = to_numpy(sample_weight)
             sample_weight = _check_sample_weight(
                 sample_weight, X.shape[0], np.float64
             )
@@ -858,7 +868,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 "neither."
             )
         if xp is not None:
-            _check_same_namespace(X_val, xp, device, "fit", "X_val")
+            check_same_namespace(X_val, xp, device, "fit", "X_val")
             X_val, y_val, sample_weight_val = self._validate_data_xp(
                 X_val, y_val, sample_weight_val, False, xp
             )
@@ -946,7 +956,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         hidden = self._validate_params()
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=not warm)
-        xp = _namespace_of(X)
+        xp = namespace_of(X)
         if xp is not None and self.solver in _HOST_SOLVERS:
             raise TypeError(
                 f"solver={self.solver!r} runs on the host and takes numpy "
@@ -961,7 +971,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             state = self._initial_state(hidden, X, y)
         validation = self._validate_validation_data(
             X_val, y_val, sample_weight_val, X.dtype, y.shape[1],
-            xp=xp, device=None if xp is None else _device(X),
+            xp=xp, device=None if xp is None else device_of(X),
         )
         if validation is None and self.early_stopping:
             X, y, sample_weight, validation = self._split_validation(
@@ -1068,14 +1078,14 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _initial_state(self, hidden, X, y):
         rng = check_random_state(self.random_state)
         layer_sizes = [X.shape[1], *hidden, y.shape[1]]
-        xp = _namespace_of(X)
+        xp = namespace_of(X)
         if xp is None:
             coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
         else:
             # Drawn by numpy (the same weights as for numpy data), then moved
             # once to X's library and device.
             coefs, intercepts = _network.init_weights(
-                layer_sizes, rng, X.dtype, xp=xp, device=_device(X)
+                layer_sizes, rng, X.dtype, xp=xp, device=device_of(X)
             )
         state = _State(coefs, intercepts, self._make_solver(), rng)
         state.solver_key = self._solver_signature()
@@ -1095,12 +1105,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         parts = train_test_split(*arrays, test_size=n_val, random_state=rng)
         X_train, X_val, y_train, y_val = parts[:4]
         sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
-        if sw_train is not None and _total(sw_train) <= 0:
+        if sw_train is not None and host_sum(sw_train) <= 0:
             raise ValueError(
                 "The samples left for training after the validation split all have "
                 "zero weight; pass X_val and y_val explicitly."
             )
-        if sw_val is not None and _total(sw_val) <= 0:
+        if sw_val is not None and host_sum(sw_val) <= 0:
             raise ValueError(
                 "The validation samples drawn by early_stopping all have zero weight; "
                 "pass X_val and y_val explicitly."
@@ -1109,7 +1119,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
     def _check_continuation(self, hidden, y, X, method):
         """Continuing training needs the same architecture, outputs and library."""
-        _check_fitted_namespace(self, X, method)
+        check_fitted_namespace(self, X, method)
         current = tuple(c.shape[1] for c in self.coefs_[:-1])
         if current != hidden:
             raise ValueError(
@@ -1187,7 +1197,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _train(self, state, X, y, sample_weight, validation, n_epochs, fit_call,
                hooks):
         """Run the solver on ``state``; return the status of the run."""
-        xp = _namespace_of(X)
+        xp = namespace_of(X)
         if xp is None:
             loss_gradient = FullBatchLossGradient(X, y, sample_weight, self.alpha)
             tiny = np.finfo(X.dtype).tiny
@@ -1346,8 +1356,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             epoch=epoch,
             learning_rate=learning_rate,
             loss=final,
-            coefs=_copy_arrays(coefs),
-            intercepts=_copy_arrays(intercepts),
+            coefs=copy_arrays(coefs),
+            intercepts=copy_arrays(intercepts),
             loss_curve=list(loss_curve),
             solver=self.solver,
         )
@@ -1376,8 +1386,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             epoch=epoch,
             learning_rate=learning_rate,
             loss=loss,
-            coefs=_copy_arrays(coefs),
-            intercepts=_copy_arrays(intercepts),
+            coefs=copy_arrays(coefs),
+            intercepts=copy_arrays(intercepts),
             loss_curve=list(loss_curve),
             solver=self.solver,
         )
@@ -1385,8 +1395,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------ prediction
     def _validate_X_predict(self, X, method):
         check_is_fitted(self)
-        _check_fitted_namespace(self, X, method)
-        xp = _input_namespace(X)
+        check_fitted_namespace(self, X, method)
+        xp = input_namespace(X)
         if xp is not None:
             X = validate_data(self, X, dtype=(xp.float64, xp.float32), reset=False)
             # torch and others do not mix dtypes in ``@``: compute in the
@@ -1441,13 +1451,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             :math:`R^2` of ``predict(X)`` with respect to ``y`` (averaged
             uniformly over outputs), as ``RegressorMixin.score``.
         """
-        xp = _input_namespace(X)
+        xp = input_namespace(X)
         if xp is not None:
             return self._score_xp(X, y, sample_weight, xp)
-        if _dispatch_enabled():
-            y = _to_numpy(y)
+        if dispatch_enabled():
+            y = to_numpy(y)
             if sample_weight is not None:
-                sample_weight = _to_numpy(sample_weight)
+                sample_weight = to_numpy(sample_weight)
         return float(super().score(X, y, sample_weight=sample_weight))
 
     def _score_xp(self, X, y, sample_weight, xp):
@@ -1459,8 +1469,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         y_pred = _network.predict(
             self._validate_X_predict(X, "score"), self.coefs_, self.intercepts_
         )
-        device = _device(y_pred)
-        y = xp.astype(_move(y, xp, device), y_pred.dtype)
+        device = device_of(y_pred)
+        y = xp.astype(move(y, xp, device), y_pred.dtype)
         if y.ndim == 1:
             y = xp.reshape(y, (-1, 1))
         if tuple(y.shape) != tuple(y_pred.shape):
@@ -1470,8 +1480,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 f"{self.n_outputs_} output(s)."
             )
         if sample_weight is not None:
-            sample_weight = _move(_check_sample_weight(
-                _to_numpy(sample_weight), y.shape[0], np.float64), xp, device)
+            sample_weight = move(_check_sample_weight(
+                to_numpy(sample_weight), y.shape[0], np.float64), xp, device)
             sample_weight = xp.astype(sample_weight, y_pred.dtype)
         return Validation(y, y, sample_weight, 0.0).r2(y_pred)
 
@@ -1480,7 +1490,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             return y_pred
         if isinstance(y_pred, np.ndarray):
             return y_pred.ravel()
-        return _network.array_namespace(y_pred).reshape(y_pred, (-1,))
+        return namespace_of(y_pred).reshape(y_pred, (-1,))
 
     # ------------------------------------------------------------ inspection
     @classmethod
@@ -1595,9 +1605,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             ``coefs_`` / ``intercepts_`` layout.
         """
         check_is_fitted(self)
-        _check_fitted_namespace(self, X, "loss_gradient")
+        check_fitted_namespace(self, X, "loss_gradient")
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=False)
-        xp = _namespace_of(X)
+        xp = namespace_of(X)
         if xp is not None:
             dtype = self.coefs_[0].dtype
             X, y = xp.astype(X, dtype), xp.astype(y, dtype)
@@ -1615,123 +1625,6 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------- helpers
-def _dispatch_enabled():
-    """Whether scikit-learn's ``array_api_dispatch`` is on."""
-    return bool(sklearn.get_config().get("array_api_dispatch", False))
-
-
-def _input_namespace(X):
-    """The Array API namespace ``X`` is computed in, or None for numpy.
-
-    Another library's namespace only with ``array_api_dispatch`` enabled and
-    an array of that library; numpy arrays, sparse matrices, lists and data
-    frames take the numpy path (and its fast kernels), as without dispatch.
-    """
-    if not _dispatch_enabled() or isinstance(X, np.ndarray) or sp.issparse(X):
-        return None
-    if not hasattr(X, "shape"):
-        return None
-    try:
-        xp = _network.array_namespace(X)
-    except (TypeError, ImportError):
-        return None
-    return None if xp is np else xp
-
-
-def _namespace_of(a):
-    """The namespace of a validated array: None for numpy or sparse."""
-    if isinstance(a, np.ndarray) or sp.issparse(a):
-        return None
-    xp = _network.array_namespace(a)
-    return None if xp is np else xp
-
-
-def _device(a):
-    import array_api_compat
-
-    return array_api_compat.device(a)
-
-
-def _library_name(xp):
-    name = getattr(xp, "__name__", str(xp))
-    return name.replace("array_api_compat.", "")
-
-
-def _to_numpy(a):
-    """``a`` as a numpy array, from any library (for validation, not training)."""
-    if a is None or isinstance(a, (np.ndarray, list, tuple, numbers.Number)):
-        return a
-    if sp.issparse(a) or not hasattr(a, "shape"):
-        return a
-    try:
-        xp = _network.array_namespace(a)
-    except (TypeError, ImportError):
-        return a  # pandas and other array-likes: validate_data converts them
-    if xp is np:
-        return np.asarray(a)
-    import array_api_compat
-
-    a = array_api_compat.to_device(a, "cpu") if array_api_compat.is_torch_array(
-        a) else a
-    try:
-        return np.from_dlpack(a)
-    except (TypeError, RuntimeError, BufferError, ValueError):
-        return np.asarray(a)
-
-
-def _move(a, xp, device):
-    """``a`` (any library, or array-like) as an array of ``xp`` on ``device``."""
-    if not isinstance(a, np.ndarray) and hasattr(a, "shape") and not sp.issparse(a):
-        try:
-            if _network.array_namespace(a) is xp:
-                return a if _device(a) == device else xp.asarray(a, device=device)
-        except (TypeError, ImportError):
-            pass
-    a = _to_numpy(a) if hasattr(a, "shape") else a
-    if not isinstance(a, np.ndarray):
-        a = np.asarray(a)  # lists, pandas objects
-    return xp.asarray(a, device=device)
-
-
-def _copy_arrays(arrays):
-    """Independent copies of numpy arrays; other libraries' arrays as they are.
-
-    The namespace-generic training path never modifies an array in place, so
-    its arrays need no copy (and copying must not move them off their device).
-    """
-    return [np.array(a) if isinstance(a, np.ndarray) else a for a in arrays]
-
-
-def _describe(xp, device):
-    if xp is None:
-        return "numpy"
-    return f"{_library_name(xp)} (device {device})"
-
-
-def _check_same_namespace(X, xp, device, method, what="X"):
-    """Raise when ``X`` is not an array of ``xp`` on ``device``."""
-    x_xp = _input_namespace(X)
-    x_device = None if x_xp is None else _device(X)
-    if x_xp is xp and (xp is None or x_device == device):
-        return
-    raise ValueError(
-        f"SigmoidMLPRegressor.{method}(): {what} and the fitted weights must use "
-        f"the same namespace (array library) and device: the weights are "
-        f"{_describe(xp, device)} arrays, {what} is {_describe(x_xp, x_device)}"
-        f"{'' if _dispatch_enabled() else ' (array_api_dispatch is off, so input is converted to numpy)'}"
-        f". Pass {what} in the library the model was fitted on (with "
-        "sklearn.config_context(array_api_dispatch=True) for non-numpy arrays), "
-        "or refit the model on this library."
-    )
-
-
-def _check_fitted_namespace(est, X, method):
-    """The input of a fitted model must be in the fitted weights' library."""
-    W = est.coefs_[0]
-    xp = _namespace_of(W)
-    _check_same_namespace(X, xp, None if xp is None else _device(W), method)
-
-
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 

@@ -39,6 +39,13 @@ import numpy as np
 from sklearn.utils import gen_batches
 
 from . import _compiled_gn, _kernels, _network
+from ._array_api import (
+    all_finite,
+    host_sum,
+    host_vector,
+    namespace_of,
+    take_rows,
+)
 from ._kernels import FullBatchLossGradient
 from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
@@ -52,34 +59,6 @@ __all__ = [
     "run_lbfgs",
     "run_lm",
 ]
-
-
-def _host_vector(a):
-    """A short 1-D array of any namespace as numpy (one scalar per entry)."""
-    return np.asarray([float(a[j]) for j in range(a.shape[0])])
-
-
-def _total(a):
-    """``float(sum(a))`` for an array of any namespace (one scalar to the host)."""
-    if isinstance(a, np.ndarray):
-        return float(a.sum())
-    return float(_network.array_namespace(a).sum(a))
-
-
-def _take_rows(a, rows):
-    """Rows ``rows`` (a slice or a numpy index array) of ``a``, in ``a``'s library.
-
-    The index array is moved once to ``a``'s device; the data never leave it.
-    """
-    if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
-        return a[rows]
-    xp = _network.array_namespace(a)
-    if isinstance(rows, slice):
-        return a[rows, ...]
-    import array_api_compat
-
-    index = xp.asarray(rows, device=array_api_compat.device(a))
-    return xp.take(a, index, axis=0)
 
 
 class NamespaceLossGradient:
@@ -100,7 +79,7 @@ class NamespaceLossGradient:
         self.alpha = float(alpha)
         self.n_samples = X.shape[0]
         self.weight_sum = (
-            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
+            float(X.shape[0]) if sample_weight is None else host_sum(sample_weight)
         )
 
     def __call__(self, coefs, intercepts):
@@ -192,9 +171,9 @@ class Validation:
         self.sample_weight = sample_weight
         self.alpha = float(alpha)
         self.weight_sum = (
-            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
+            float(X.shape[0]) if sample_weight is None else host_sum(sample_weight)
         )
-        self._xp = None if isinstance(y, np.ndarray) else _network.array_namespace(y)
+        self._xp = namespace_of(y)
         if self._xp is not None:
             # Another library: the same quantities in its namespace; the
             # per-output sums of squares (k numbers) come to the host.
@@ -204,7 +183,7 @@ class Validation:
             )
             w = xp.reshape(w, (-1, 1))
             mean = xp.sum(w * y, axis=0) / xp.sum(w)
-            self._total_ss = _host_vector(xp.sum(w * (y - mean) ** 2, axis=0))
+            self._total_ss = host_vector(xp.sum(w * (y - mean) ** 2, axis=0))
             self._w = w
             return
         # Denominator of R^2 per output: the weighted total sum of squares.
@@ -222,7 +201,7 @@ class Validation:
         """
         if self._xp is not None:
             xp = self._xp
-            residual_ss = _host_vector(
+            residual_ss = host_vector(
                 xp.sum(self._w * (self.y - y_pred) ** 2, axis=0)
             )
         else:
@@ -235,25 +214,12 @@ class Validation:
 
     def evaluate(self, coefs, intercepts):
         y_pred = _network.predict(self.X, coefs, intercepts)
-        if not _all_finite([y_pred]):
+        if not all_finite([y_pred]):
             return np.inf, -np.inf
         loss = _network.squared_error(self.y, y_pred, self.sample_weight)
         loss += _network.l2_penalty(coefs, self.alpha, self.weight_sum)
         score = self.r2(y_pred)
         return loss, score
-
-
-def _all_finite(arrays):
-    """True when every entry is finite (one boolean per array to the host)."""
-    for a in arrays:
-        if isinstance(a, np.ndarray):
-            if not np.isfinite(a).all():
-                return False
-        else:
-            xp = _network.array_namespace(a)
-            if not bool(xp.all(xp.isfinite(a))):
-                return False
-    return True
 
 
 def _validation_updates(state, validation, coefs, intercepts):
@@ -351,7 +317,7 @@ def run_epochs(
     """
     n_samples = X.shape[0]
     n_layers = len(state.coefs)
-    total_weight = float(n_samples) if sample_weight is None else _total(sample_weight)
+    total_weight = float(n_samples) if sample_weight is None else host_sum(sample_weight)
     batch_size = min(batch_size, n_samples)
     one_batch = batch_size >= n_samples
     # numpy (and scipy sparse) data take the fast kernels; other libraries
@@ -361,9 +327,9 @@ def run_epochs(
     )
 
     def batch(rows):
-        Xb, yb = _take_rows(X, rows), _take_rows(y, rows)
-        swb = None if sample_weight is None else _take_rows(sample_weight, rows)
-        weight = float(Xb.shape[0]) if swb is None else _total(swb)
+        Xb, yb = take_rows(X, rows), take_rows(y, rows)
+        swb = None if sample_weight is None else take_rows(sample_weight, rows)
+        weight = float(Xb.shape[0]) if swb is None else host_sum(swb)
         return make(Xb, yb, swb, alpha), weight
 
     if one_batch:
@@ -404,7 +370,7 @@ def run_epochs(
                 if not np.isfinite(loss) or loss * weight / total_weight > divergence_threshold:
                     raise Diverged(*last_step, loss, previous, n_layers)
                 new_params = solver.step(params, [*coef_grads, *intercept_grads])
-                if not _all_finite(new_params):
+                if not all_finite(new_params):
                     raise Diverged(epoch, learning_rate, np.inf, params, n_layers)
                 previous, params = params, new_params
                 last_step = (epoch, learning_rate)
@@ -659,7 +625,7 @@ class GaussNewtonSystem:
         self.layer_sizes = list(layer_sizes)
         self.dtype = dtype
         self.weight_sum = (
-            float(X.shape[0]) if sample_weight is None else _total(sample_weight)
+            float(X.shape[0]) if sample_weight is None else host_sum(sample_weight)
         )
         self.penalised = np.concatenate(
             [np.ones(a * b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
@@ -803,7 +769,7 @@ def run_lm(
         if not math.isfinite(loss):
             raise Diverged(1, None, loss, [*state.coefs, *state.intercepts], n_layers)
         grad, curvature = system.gradient_curvature(x)
-        if not _all_finite([grad, curvature]):
+        if not all_finite([grad, curvature]):
             raise Diverged(1, None, np.inf, [*state.coefs, *state.intercepts],
                            n_layers)
         damping = LevenbergMarquardt(curvature)
@@ -836,7 +802,7 @@ def run_lm(
                     break
                 damping.reject()
             new_grad, new_curvature = system.gradient_curvature(new_x)
-            if not _all_finite([new_grad, new_curvature]):
+            if not all_finite([new_grad, new_curvature]):
                 raise Diverged(epoch, None, np.inf,
                                [*state.coefs, *state.intercepts], n_layers)
             coefs, intercepts = system.weights(new_x)
