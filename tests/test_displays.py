@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from _helpers import B1, B2, W1, W2, deck_model, g, sine_data  # noqa: E402
 
 from sigmoid_mlp import SigmoidMLPRegressor  # noqa: E402
 from sigmoid_mlp.inspection import (  # noqa: E402
@@ -26,31 +27,11 @@ from sigmoid_mlp.inspection import (  # noqa: E402
     PredictionDisplay,
 )
 
-W1 = [[1.5, -2.0, 0.5]]
-B1 = [-1.0, 3.0, 0.25]
-W2 = [[2.0], [-1.5], [0.75]]
-B2 = [0.5]
-
 
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
     plt.close("all")
-
-
-def deck_model():
-    return SigmoidMLPRegressor.from_weights([W1, W2], [B1, B2])
-
-
-def sine_data(n=40, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(-3, 3, size=(n, 1))
-    y = np.sin(X).ravel() + 0.1 * rng.randn(n)
-    return X, y
-
-
-def g(z):
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 # scikit-learn < 1.7 passes options to SciPy's L-BFGS-B that newer SciPy

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import deck_model, random_weights
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import Ridge
@@ -23,22 +24,6 @@ from sklearn.preprocessing import StandardScaler
 import sigmoid_mlp
 from sigmoid_mlp import SigmoidMLPRegressor
 from sigmoid_mlp.inspection import PredictionExplanation, explain_prediction
-
-W1 = [[1.5, -2.0, 0.5]]
-B1 = [-1.0, 3.0, 0.25]
-W2 = [[2.0], [-1.5], [0.75]]
-B2 = [0.5]
-
-
-def deck_model():
-    return SigmoidMLPRegressor.from_weights([W1, W2], [B1, B2])
-
-
-def random_model(layer_sizes, seed=0):
-    rng = np.random.RandomState(seed)
-    coefs = [rng.randn(a, b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-    intercepts = [rng.randn(b) for b in layer_sizes[1:]]
-    return SigmoidMLPRegressor.from_weights(coefs, intercepts)
 
 
 def evaluate(expression):
@@ -120,7 +105,7 @@ def test_pipeline_explains_the_preprocessed_input():
 
 
 def test_large_network_stays_readable():
-    model = random_model([12, 10, 12, 2])
+    model = SigmoidMLPRegressor.from_weights(*random_weights([12, 10, 12, 2]))
     expl = explain_prediction(model, np.arange(12.0), max_terms=4, max_units=5)
     text = str(expl)
     # 5 of the 10 / 12 units per layer are written out, the rest summarised.
@@ -142,7 +127,7 @@ def test_large_network_stays_readable():
 
 
 def test_two_inputs_are_named_x_1_x_2():
-    model = random_model([2, 2, 1])
+    model = SigmoidMLPRegressor.from_weights(*random_weights([2, 2, 1]))
     expl = explain_prediction(model, [0.5, -1.0])
     assert expl.lines[0] == "Input: x_1 = 0.5, x_2 = -1"
     assert "z_1^(1) = w_10^(1) + w_11^(1)·x_1 + w_12^(1)·x_2" in expl.lines[2]

@@ -7,46 +7,26 @@ deck's per-weight formulas written out literally.
 """
 
 import copy
-import math
 import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import (
+    B1,
+    B2,
+    W1,
+    W2,
+    central_differences,
+    deck_model,
+    g,
+    random_weights,
+    sine_data,
+)
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from sigmoid_mlp import ForwardPass, LossGradient, SigmoidMLPRegressor
-
-# The deck's 1-3-1 network with round weights, in the coefs_ layout:
-# coefs[0][0, j-1] = w_j1^(1), intercepts[0][j-1] = w_j0^(1),
-# coefs[1][j-1, 0] = w_1j^(2), intercepts[1][0] = w_10^(2).
-W1 = [[1.5, -2.0, 0.5]]
-B1 = [-1.0, 3.0, 0.25]
-W2 = [[2.0], [-1.5], [0.75]]
-B2 = [0.5]
-
-
-def deck_model(**params):
-    return SigmoidMLPRegressor.from_weights([W1, W2], [B1, B2], **params)
-
-
-def g(z):
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-def sine_data(n=40, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(-3, 3, size=(n, 1))
-    y = np.sin(X).ravel() + 0.1 * rng.randn(n)
-    return X, y
-
-
-def random_weights(layer_sizes, seed=0):
-    rng = np.random.RandomState(seed)
-    coefs = [rng.randn(a, b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-    intercepts = [rng.randn(b) for b in layer_sizes[1:]]
-    return coefs, intercepts
+from sigmoid_mlp import ForwardPass, LossGradient, SigmoidMLPRegressor, _network
 
 
 # ---------------------------------------------------------------- from_weights
@@ -335,21 +315,15 @@ def test_loss_gradient_equals_the_deck_formulas():
 
 def numerical_gradient(est, X, y, sample_weight=None, eps=1e-6):
     """Central differences of J over every weight, in the coefs_ layout."""
-    params = est.coefs_ + est.intercepts_
-    grads = []
-    for p in params:
-        grad = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            plus = est.loss_gradient(X, y, sample_weight).loss
-            p[idx] = old - eps
-            minus = est.loss_gradient(X, y, sample_weight).loss
-            p[idx] = old
-            grad[idx] = (plus - minus) / (2 * eps)
-        grads.append(grad)
-    n = len(est.coefs_)
-    return grads[:n], grads[n:]
+    sizes = [est.coefs_[0].shape[0]] + [c.shape[1] for c in est.coefs_]
+
+    def J(theta):
+        probe = copy.copy(est)
+        probe.coefs_, probe.intercepts_ = _network.unpack(theta, sizes)
+        return probe.loss_gradient(X, y, sample_weight).loss
+
+    theta = _network.pack(est.coefs_, est.intercepts_)
+    return _network.unpack(central_differences(J, theta, eps), sizes)
 
 
 @pytest.mark.parametrize(

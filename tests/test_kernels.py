@@ -13,12 +13,12 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _engine_helpers import fast_call, pick, run_gd
 from _mlp_reference import mlpregressor_gd
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
-from _engine_helpers import fast_call, pick, run_gd
 from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _engines, _kernels, _network
 from sigmoid_mlp._kernels import FullBatchLossGradient
 

@@ -5,16 +5,10 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import central_differences, g, sine_data
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sigmoid_mlp import _network
-
-
-def _deck_data(n=40, seed=0):
-    rng = np.random.RandomState(seed)
-    x = rng.uniform(-3, 3, size=n)
-    y = np.sin(x) + 0.1 * rng.randn(n)
-    return x, y
 
 
 def _random_weights(layer_sizes, seed=0, dtype=np.float64):
@@ -24,7 +18,8 @@ def _random_weights(layer_sizes, seed=0, dtype=np.float64):
 # ---------------------------------------------------------------- proof 1
 def test_deck_formulas_written_out_for_the_1_3_1_network():
     """The ten per-weight derivatives of "Alle Ableitungen auf einen Blick"."""
-    x, y = _deck_data()
+    X, y = sine_data()
+    x = X.ravel()
     n = x.shape[0]
     rng = np.random.RandomState(1)
     # The deck's weights, named as on the slides.
@@ -32,9 +27,6 @@ def test_deck_formulas_written_out_for_the_1_3_1_network():
     w11_1, w21_1, w31_1 = rng.uniform(-1, 1, 3)  # hidden weights w_j1^(1)
     w10_2 = rng.uniform(-1, 1)  # output bias    w_10^(2)
     w11_2, w12_2, w13_2 = rng.uniform(-1, 1, 3)  # output weights w_1j^(2)
-
-    def g(z):
-        return 1.0 / (1.0 + np.exp(-z))
 
     def g_prime(z):
         return g(z) * (1.0 - g(z))
@@ -75,7 +67,8 @@ def test_deck_formulas_written_out_for_the_1_3_1_network():
 
 def test_deck_erratum_g_prime_in_second_layer_is_wrong():
     """The "Was benötigen wir" slides print g'(z) in the 2nd layer: that is not the gradient."""
-    x, y = _deck_data()
+    X, y = sine_data()
+    x = X.ravel()
     coefs, intercepts = _random_weights([1, 3, 1], seed=3)
     activations = _network.forward(x.reshape(-1, 1), coefs, intercepts)
     _, coef_grads, _ = _network.loss_gradient(
@@ -99,12 +92,7 @@ def _numerical_gradient(X, y, coefs, intercepts, sample_weight, alpha, eps):
         c, b = _network.unpack(vector, layer_sizes)
         return _network.loss_gradient(X, y, c, b, sample_weight, alpha)[0]
 
-    grad = np.empty(theta.size)
-    for k in range(theta.size):
-        step = np.zeros_like(theta)
-        step[k] = eps
-        grad[k] = (J(theta + step) - J(theta - step)) / (2 * eps)
-    return grad
+    return central_differences(J, theta, eps)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +235,7 @@ def test_pack_unpack_round_trip():
 # ------------------------------------------------- Gauss-Newton (solver 'lm')
 def test_output_jacobian_is_the_decks_per_sample_terms_for_1_3_1():
     """Rows of the Jacobian are the terms inside the deck's sums, per sample."""
-    x, _ = _deck_data(n=25)
+    x = sine_data(n=25)[0].ravel()
     X = x[:, None]
     coefs, intercepts = _random_weights([1, 3, 1], seed=2)
     w1, b1 = coefs[0][0], intercepts[0]  # w_j1^(1), w_j0^(1)
@@ -278,16 +266,9 @@ def test_output_jacobian_matches_central_finite_differences(hidden, n_outputs):
     coefs, intercepts = _random_weights(sizes, seed=4)
     jacobian = _network.output_jacobian(_network.forward(X, coefs, intercepts), coefs)
     w = _network.pack(coefs, intercepts)
-    eps = 1e-6
-    numeric = np.empty_like(jacobian)
-    for j in range(w.size):
-        plus, minus = w.copy(), w.copy()
-        plus[j] += eps
-        minus[j] -= eps
-        numeric[:, :, j] = (
-            _network.predict(X, *_network.unpack(plus, sizes))
-            - _network.predict(X, *_network.unpack(minus, sizes))
-        ) / (2 * eps)
+    numeric = central_differences(
+        lambda theta: _network.predict(X, *_network.unpack(theta, sizes)), w, 1e-6
+    )
     assert_allclose(jacobian, numeric, rtol=1e-6, atol=1e-9)
 
 

@@ -8,6 +8,7 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import sine_data
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -19,17 +20,9 @@ from sklearn.preprocessing import StandardScaler
 from sigmoid_mlp import SigmoidMLPRegressor, TrainingDivergedError, _network
 
 
-def deck_problem(n=200, seed=0):
-    """The deck's data: x uniform on [-3, 3], y = sin(x) + 0.1 noise."""
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(-3, 3, size=(n, 1))
-    y = np.sin(X).ravel() + 0.1 * rng.randn(n)
-    return X, y
-
-
 @pytest.fixture(scope="module")
 def fitted():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     return make_pipeline(StandardScaler(), SigmoidMLPRegressor(random_state=0)).fit(X, y)
 
 
@@ -47,8 +40,8 @@ def _assert_same_weights(a, b):
 # ------------------------------------------------------------- acceptance
 @pytest.mark.parametrize("seed", [0, 1])
 def test_deck_problem_default_parameters_reach_r2_097(seed):
-    X, y = deck_problem(seed=seed)
-    X_test, y_test = deck_problem(n=1000, seed=100 + seed)
+    X, y = sine_data(200, seed=seed)
+    X_test, y_test = sine_data(n=1000, seed=100 + seed)
     model = make_pipeline(StandardScaler(), SigmoidMLPRegressor(random_state=seed))
     model.fit(X, y)
     assert r2_score(y_test, model.predict(X_test)) >= 0.97
@@ -65,14 +58,14 @@ def test_fitted_attributes_have_mlpregressor_layout(fitted):
     assert net.t_ == net.n_iter_ * 200
     assert net.best_loss_ == min(net.loss_curve_)
     # loss_ is J at the final weights, recomputed independently here
-    X = fitted[0].transform(deck_problem()[0])
-    y = deck_problem()[1].reshape(-1, 1)
+    X = fitted[0].transform(sine_data(200)[0])
+    y = sine_data(200)[1].reshape(-1, 1)
     expected = _network.squared_error(y, _network.predict(X, net.coefs_, net.intercepts_))
     assert net.loss_ == pytest.approx(expected, rel=1e-12)
 
 
 def test_converged_fit_stops_by_the_no_improvement_rule():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     est = SigmoidMLPRegressor(random_state=0, tol=1e-3, n_iter_no_change=5)
     est.fit(StandardScaler().fit_transform(X), y)
     assert est.n_iter_ < est.max_iter
@@ -85,13 +78,13 @@ def test_converged_fit_stops_by_the_no_improvement_rule():
 
 
 def test_convergence_warning_when_max_iter_ends_training():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     with pytest.warns(ConvergenceWarning, match="maximum iterations"):
         SigmoidMLPRegressor(max_iter=5, random_state=0).fit(X, y)
 
 
 def test_pipeline_cross_validate_and_grid_search():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     pipe = make_pipeline(StandardScaler(), SigmoidMLPRegressor(random_state=0))
     cv = KFold(3, shuffle=True, random_state=0)
     scores = cross_validate(pipe, X, y, cv=cv)["test_score"]
@@ -112,7 +105,7 @@ def test_pipeline_cross_validate_and_grid_search():
 
 
 def test_grid_search_records_a_diverging_learning_rate_as_failed_fit():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     pipe = make_pipeline(StandardScaler(), SigmoidMLPRegressor(random_state=0, max_iter=50))
     grid = GridSearchCV(
         pipe, {"sigmoidmlpregressor__learning_rate": [0.5, 1e4]}, cv=2, error_score=np.nan
@@ -126,18 +119,18 @@ def test_grid_search_records_a_diverging_learning_rate_as_failed_fit():
 
 # ------------------------------------------------------------- round trips
 def test_clone_pickle_joblib_round_trips(fitted, tmp_path):
-    X, _ = deck_problem()
+    X, _ = sine_data(200)
     expected = fitted.predict(X)
     assert_array_equal(pickle.loads(pickle.dumps(fitted)).predict(X), expected)
     joblib.dump(fitted, tmp_path / "model.joblib")
     assert_array_equal(joblib.load(tmp_path / "model.joblib").predict(X), expected)
     cloned = clone(fitted)
     assert not hasattr(cloned[-1], "coefs_")
-    assert_array_equal(cloned.fit(X, deck_problem()[1]).predict(X), expected)
+    assert_array_equal(cloned.fit(X, sine_data(200)[1]).predict(X), expected)
 
 
 def test_random_state_controls_the_model():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     kw = dict(max_iter=50, tol=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -149,8 +142,8 @@ def test_random_state_controls_the_model():
 
 
 def test_fitting_twice_forgets_the_first_data():
-    X, y = deck_problem()
-    X2, y2 = deck_problem(seed=5)
+    X, y = sine_data(200)
+    X2, y2 = sine_data(200, seed=5)
     kw = dict(random_state=0, max_iter=30, tol=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -161,7 +154,7 @@ def test_fitting_twice_forgets_the_first_data():
 
 
 def test_warm_start_continues_from_the_current_weights():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     kw = dict(random_state=0, tol=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -176,7 +169,7 @@ def test_warm_start_continues_from_the_current_weights():
 
 # ------------------------------------------------------------- inputs
 def test_float32_stays_float32_and_integers_become_float64():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est32 = SigmoidMLPRegressor(random_state=0, max_iter=20).fit(X.astype(np.float32), y)
@@ -190,7 +183,7 @@ def test_float32_stays_float32_and_integers_become_float64():
 
 
 def test_multi_output_shapes():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     Y = np.column_stack([y, np.cos(X.ravel()), -y])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -222,7 +215,7 @@ def test_sparse_input_equals_dense(container):
 
 
 def test_sample_weight_zero_equals_removal_and_scales_like_repetition():
-    X, y = deck_problem(n=40)
+    X, y = sine_data(n=40)
     sw = np.ones(40)
     sw[:10] = 0.0
     kw = dict(random_state=0, max_iter=30, tol=0.0)
@@ -249,7 +242,7 @@ def test_sample_weight_zero_equals_removal_and_scales_like_repetition():
     ],
 )
 def test_bad_sample_weight_is_rejected_clearly(sample_weight, message):
-    X, y = deck_problem(n=20)
+    X, y = sine_data(n=20)
     with pytest.raises(ValueError, match=re.escape(message)):
         SigmoidMLPRegressor().fit(X, y, sample_weight=sample_weight)
 
@@ -290,7 +283,7 @@ def test_bad_training_data_gives_sklearn_style_errors(X, y, error, message):
     ],
 )
 def test_invalid_hyperparameters_are_reported_at_fit_not_init(params, error, message):
-    X, y = deck_problem(n=20)
+    X, y = sine_data(n=20)
     est = SigmoidMLPRegressor(**params)  # no error here
     est.set_params(**params)  # nor here
     with pytest.raises(error, match=message):
@@ -309,7 +302,7 @@ def test_predict_before_fit_and_wrong_feature_count(fitted):
 
 # ------------------------------------------------------------- partial_fit
 def test_partial_fit_is_one_gradient_descent_step():
-    X, y = deck_problem(n=50)
+    X, y = sine_data(n=50)
     est = SigmoidMLPRegressor(random_state=0, learning_rate=0.2)
     est.partial_fit(X, y)
     first = _weights(est)
@@ -325,7 +318,7 @@ def test_partial_fit_is_one_gradient_descent_step():
 
 
 def test_k_partial_fits_equal_a_fit_of_k_epochs():
-    X, y = deck_problem(n=50)
+    X, y = sine_data(n=50)
     kw = dict(random_state=0, tol=0.0)
     stream = SigmoidMLPRegressor(**kw)
     for _ in range(7):
@@ -337,7 +330,7 @@ def test_k_partial_fits_equal_a_fit_of_k_epochs():
 
 
 def test_partial_fit_rejects_a_change_of_features():
-    X, y = deck_problem(n=20)
+    X, y = sine_data(n=20)
     est = SigmoidMLPRegressor().partial_fit(X, y)
     before = _weights(est)
     with pytest.raises(ValueError, match="X has 2 features"):
@@ -347,7 +340,7 @@ def test_partial_fit_rejects_a_change_of_features():
 
 # ------------------------------------------------------------- divergence
 def test_diverging_fit_raises_and_leaves_an_unfitted_estimator_unfitted():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     est = SigmoidMLPRegressor(learning_rate=1e3, random_state=0)
     with pytest.raises(TrainingDivergedError, match=re.escape("learning_rate=1000.0")) as info:
         est.fit(X, y)
@@ -360,7 +353,7 @@ def test_diverging_fit_raises_and_leaves_an_unfitted_estimator_unfitted():
 
 
 def test_diverging_fit_keeps_the_previous_model_intact(fitted):
-    X, y = deck_problem()
+    X, y = sine_data(200)
     est = clone(fitted[-1]).fit(X, y)
     before = _weights(est)
     curve = list(est.loss_curve_)
@@ -373,7 +366,7 @@ def test_diverging_fit_keeps_the_previous_model_intact(fitted):
 
 
 def test_diverging_partial_fit_changes_nothing():
-    X, y = deck_problem()
+    X, y = sine_data(200)
     est = SigmoidMLPRegressor(random_state=0).partial_fit(X, y)
     state = (_weights(est), est.n_iter_, est.t_, list(est.loss_curve_), est.loss_)
     est.set_params(learning_rate=1e6)
@@ -384,7 +377,7 @@ def test_diverging_partial_fit_changes_nothing():
 
 
 def test_verbose_prints_one_line_per_epoch(capsys):
-    X, y = deck_problem(n=20)
+    X, y = sine_data(n=20)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         SigmoidMLPRegressor(verbose=True, max_iter=4).fit(X, y)
@@ -395,7 +388,7 @@ def test_verbose_prints_one_line_per_epoch(capsys):
 
 def test_unstable_step_size_that_never_overflows_is_reported():
     """A step size just past stability: the loss grows 1000-fold, stays finite."""
-    X, y = deck_problem()
+    X, y = sine_data(200)
     X = StandardScaler().fit_transform(X)
     est = SigmoidMLPRegressor(learning_rate=2.15, max_iter=2000, random_state=0)
     with pytest.raises(TrainingDivergedError, match="became unstable") as info:

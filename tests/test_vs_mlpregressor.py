@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import sine_data
 from _mlp_reference import mlpregressor_gd
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
@@ -19,9 +20,7 @@ from sigmoid_mlp import SigmoidMLPRegressor, _network
 
 
 def _deck_problem(n=200, d=1, seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(-3, 3, size=(n, d))
-    y = np.sin(X).sum(axis=1) + 0.1 * rng.randn(n)
+    X, y = sine_data(n, seed, n_features=d)
     return (X - X.mean(0)) / X.std(0), y
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from ._state import copy_arrays
+from ._array_api import copy_arrays
 
 try:  # scikit-learn >= 1.9: the callback API (sklearn.callback)
     from sklearn.callback import CallbackSupportMixin, with_callbacks

@@ -38,6 +38,8 @@ import os
 
 import numpy as np
 
+from ._rules import is_divergent, no_improvement_count
+
 try:
     if os.environ.get("SIGMOID_MLP_DISABLE_NUMBA", "") not in ("", "0"):
         raise ImportError("disabled by SIGMOID_MLP_DISABLE_NUMBA")
@@ -46,8 +48,6 @@ except ImportError:  # numba is an optional extra
     njit = None
 
 AVAILABLE = njit is not None
-
-from ._rules import is_divergent, no_improvement_count
 
 __all__ = [
     "AVAILABLE",

@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.utils import gen_batches
 
 from . import _engines, _network
+from ._array_api import all_finite, take_rows
 from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
 __all__ = ["RunResult", "run_epochs", "run_full_batch_gd", "run_lbfgs", "run_lm"]
@@ -66,28 +67,6 @@ def _diverged(*args, **kwargs):
     from ._training import Diverged
 
     return Diverged(*args, **kwargs)
-
-
-def _take_rows(a, rows):
-    """Rows ``rows`` (a slice or a numpy index array) of ``a``, in ``a``'s library.
-
-    The index array is moved once to ``a``'s device; the data never leave it.
-    """
-    if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
-        return a[rows]
-    xp = _network.array_namespace(a)
-    if isinstance(rows, slice):
-        return a[rows, ...]
-    import array_api_compat
-
-    index = xp.asarray(rows, device=array_api_compat.device(a))
-    return xp.take(a, index, axis=0)
-
-
-def _all_finite(arrays):
-    from ._training import all_finite
-
-    return all_finite(arrays)
 
 
 def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
@@ -185,8 +164,8 @@ def run_epochs(state, objective, X, y, sample_weight, config, protocol):
     alpha = config.alpha
 
     def batch(rows):
-        Xb, yb = _take_rows(X, rows), _take_rows(y, rows)
-        swb = None if sample_weight is None else _take_rows(sample_weight, rows)
+        Xb, yb = take_rows(X, rows), take_rows(y, rows)
+        swb = None if sample_weight is None else take_rows(sample_weight, rows)
         part = _engines.reference(Xb, yb, swb, alpha)
         return part, part.weight_sum
 
@@ -226,7 +205,7 @@ def run_epochs(state, objective, X, y, sample_weight, config, protocol):
                 if protocol.check(loss, weight / total_weight):
                     raise _diverged(*last_step, loss, previous, n_layers)
                 new_params = solver.step(params, [*coef_grads, *intercept_grads])
-                if not _all_finite(new_params):
+                if not all_finite(new_params):
                     raise _diverged(epoch, learning_rate, np.inf, params, n_layers)
                 previous, params = params, new_params
                 last_step = (epoch, learning_rate)
@@ -387,7 +366,7 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
         if not math.isfinite(loss):
             raise _diverged(1, None, loss, start, n_layers)
         grad, curvature = system.gradient_curvature(x)
-        if not _all_finite([grad, curvature]):
+        if not all_finite([grad, curvature]):
             raise _diverged(1, None, np.inf, start, n_layers)
         damping = LevenbergMarquardt(curvature)
         n_fun = 1
@@ -418,7 +397,7 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
                     break
                 damping.reject()
             new_grad, new_curvature = system.gradient_curvature(new_x)
-            if not _all_finite([new_grad, new_curvature]):
+            if not all_finite([new_grad, new_curvature]):
                 raise _diverged(epoch, None, np.inf,
                                 [*state.coefs, *state.intercepts], n_layers)
             coefs, intercepts = system.weights(new_x)

@@ -49,6 +49,7 @@ import os
 import numpy as np
 
 from . import _network
+from ._array_api import host_sum
 
 __all__ = [
     "ENGINE",
@@ -73,16 +74,9 @@ COMPILED_MAX_WORK = 4096
 _GN_CHUNK_ELEMENTS = 1 << 18
 
 
-def _total(a):
-    """``float(sum(a))`` for an array of any namespace (one scalar to the host)."""
-    if isinstance(a, np.ndarray):
-        return float(a.sum())
-    return float(_network.array_namespace(a).sum(a))
-
-
 def weight_sum(X, sample_weight):
     r""":math:`S = \sum_i w_i` (the number of samples without weights)."""
-    return float(X.shape[0]) if sample_weight is None else _total(sample_weight)
+    return float(X.shape[0]) if sample_weight is None else host_sum(sample_weight)
 
 
 class Layout:

@@ -25,6 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from ._array_api import namespace_of
+
 __all__ = [
     "array_namespace",
     "backward",
@@ -44,26 +46,14 @@ __all__ = [
 
 
 def array_namespace(*arrays):
-    """The Array API namespace of ``arrays``: ``numpy`` for numpy and scipy sparse.
+    """The namespace to compute in: ``numpy`` for numpy and scipy sparse.
 
     Every function of this module is written once against this namespace
     ``xp``, so torch, CuPy or array-api-strict arrays stay in their library and
-    on their device.  Other libraries need the ``array-api-compat`` package
-    (the ``array-api`` extra).
+    on their device.  It is :func:`sigmoid_mlp._array_api.namespace_of` (None
+    for numpy) with numpy filled in.
     """
-    if all(isinstance(a, np.ndarray) or sp.issparse(a) or a is None for a in arrays):
-        return np
-    try:
-        import array_api_compat
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "Arrays other than numpy need the array-api-compat package: "
-            "pip install 'sigmoid-mlp[array-api]'."
-        ) from exc
-    xp = array_api_compat.array_namespace(*[a for a in arrays if a is not None])
-    if array_api_compat.is_numpy_namespace(xp):
-        return np
-    return xp
+    return namespace_of(*arrays) or np
 
 
 def _to_float(value):

@@ -13,28 +13,43 @@ size runs in the fast loop of :mod:`sigmoid_mlp._kernels`.
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
-import sklearn
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _network
+from ._array_api import (
+    check_fitted_namespace,
+    device_of,
+    dispatch_enabled,
+    input_namespace,
+    move,
+    namespace_of,
+    to_numpy,
+)
 from ._callbacks import HAS_CALLBACK_API, CallbackSupportMixin, Hooks, with_callbacks
-from ._engines import _total
-from ._solvers import SCHEDULES
 from ._state import State
 from ._training import SOLVERS, TrainingDivergedError, Validation, train
+from ._validation import (
+    check_continuation,
+    check_data,
+    check_params,
+    check_real,
+    check_sample_weight,
+    check_validation_data,
+    check_weights,
+    check_X_predict,
+    restore_input_attributes_on_failure,
+    split_validation,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -466,190 +481,6 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         tags.array_api_support = not SOLVERS[self.solver].host_only
         return tags
 
-    # ------------------------------------------------------------ validation
-    def _validate_params(self):
-        """Check every hyperparameter; raise with what is wrong and how to fix it."""
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-            sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
-            sizes = None
-        if (
-            not sizes
-            or not all(
-                isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0
-                for s in sizes
-            )
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a positive integer or a non-empty "
-                "tuple of positive integers, e.g. (3,) or (5, 4); got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        _check_option("solver", self.solver, tuple(SOLVERS))
-        _check_option("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
-        _check_real("learning_rate", self.learning_rate, low=0, low_open=True,
-                    hint="a positive step size such as 0.5")
-        _check_real("power_t", self.power_t, low=0,
-                    hint="a non-negative exponent such as 0.5")
-        _check_int("max_iter", self.max_iter, low=1)
-        _check_real("tol", self.tol, low=0, hint="a non-negative number")
-        _check_int("n_iter_no_change", self.n_iter_no_change, low=1,
-                   allow_inf=True)
-        _check_real("alpha", self.alpha, low=0,
-                    hint="a non-negative L2 strength such as 1e-4")
-        if self.batch_size is not None:
-            _check_int("batch_size", self.batch_size, low=1)
-        _check_real("momentum", self.momentum, low=0, hint="a number in [0, 1]")
-        if self.momentum > 1:
-            raise ValueError(f"momentum must be in [0, 1]; got {self.momentum!r}.")
-        for name in ("beta_1", "beta_2"):
-            value = getattr(self, name)
-            _check_real(name, value, low=0, hint="a decay rate in [0, 1)")
-            if value >= 1:
-                raise ValueError(
-                    f"{name} must be in [0, 1) (a decay rate such as 0.9); got "
-                    f"{value!r}."
-                )
-        _check_real("epsilon", self.epsilon, low=0, low_open=True,
-                    hint="a small positive number such as 1e-8")
-        _check_int("max_fun", self.max_fun, low=1)
-        _check_real("validation_fraction", self.validation_fraction, low=0,
-                    low_open=True, hint="a fraction in (0, 1) such as 0.1")
-        if self.validation_fraction >= 1:
-            raise ValueError(
-                "validation_fraction must be in (0, 1), the share of the training "
-                f"data held out; got {self.validation_fraction!r}."
-            )
-        for name in ("shuffle", "nesterovs_momentum", "early_stopping",
-                     "warm_start", "verbose"):
-            value = getattr(self, name)
-            if not isinstance(value, (bool, np.bool_, numbers.Integral)):
-                raise TypeError(f"{name} must be a bool; got {value!r}.")
-        return tuple(int(s) for s in sizes)
-
-    def _validate_data(self, X, y, sample_weight, reset):
-        if sp.issparse(y):
-            raise TypeError(
-                "y must be a dense array; got a sparse matrix. Pass y.toarray()."
-            )
-        xp = _input_namespace(X)
-        if xp is not None:
-            return self._validate_data_xp(X, y, sample_weight, reset, xp)
-        if _dispatch_enabled():
-            # numpy X with y or sample_weight of another library: everything
-            # follows X, i.e. numpy.
-            y = _to_numpy(y)
-            if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
-                sample_weight = _to_numpy(sample_weight)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-            reset=reset,
-        )
-        y = _as_2d_target(y, X.dtype)
-        sample_weight = _check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        return X, y, sample_weight
-
-    def _validate_data_xp(self, X, y, sample_weight, reset, xp):
-        """``_validate_data`` for arrays of another Array API library.
-
-        ``X`` stays in its library and on its device; ``y`` and
-        ``sample_weight`` follow it there (whatever library they come from).
-        """
-        X = validate_data(
-            self, X, dtype=(xp.float64, xp.float32), reset=reset
-        )
-        device = _device(X)
-        y = _move(y, xp, device)
-        if y.ndim not in (1, 2):
-            raise ValueError(
-                f"y must be 1-D (one output) or 2-D (several outputs); got an "
-                f"array with {y.ndim} dimensions."
-            )
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[0]} samples but y has {y.shape[0]}; pass one "
-                "target (row) per sample."
-            )
-        y = xp.astype(y, X.dtype)
-        if not bool(xp.all(xp.isfinite(y))):
-            raise ValueError(
-                "Input y contains NaN or infinity; remove or impute those targets."
-            )
-        if y.ndim == 1:
-            y = xp.reshape(y, (-1, 1))
-        if sample_weight is not None:
-            # The checks (and their messages) are the numpy ones; the weights
-            # come to the host once, before training.
-            if not isinstance(sample_weight, numbers.Number):
-                sample_weight = _to_numpy(sample_weight)
-            sample_weight = _check_sample_weight(
-                sample_weight, X.shape[0], np.float64
-            )
-            sample_weight = xp.asarray(sample_weight, dtype=X.dtype, device=device)
-            if not bool(xp.sum(sample_weight) > 0) or not bool(
-                xp.isfinite(xp.sum(sample_weight))
-            ):
-                raise ValueError(
-                    "sample_weight must have a positive, finite sum in "
-                    f"{X.dtype}; rescale the weights (only their ratios matter)."
-                )
-        return X, y, sample_weight
-
-    def _validate_validation_data(self, X_val, y_val, sample_weight_val, dtype,
-                                  n_outputs, xp=None, device=None):
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError(
-                    "sample_weight_val was given without X_val and y_val; pass the "
-                    "validation set too (or drop sample_weight_val)."
-                )
-            return None
-        if X_val is None or y_val is None:
-            raise ValueError(
-                "Pass both X_val and y_val (the validation inputs and targets), or "
-                "neither."
-            )
-        if xp is not None:
-            _check_same_namespace(X_val, xp, device, "fit", "X_val")
-            X_val, y_val, sample_weight_val = self._validate_data_xp(
-                X_val, y_val, sample_weight_val, False, xp
-            )
-            if y_val.shape[1] != n_outputs:
-                raise ValueError(
-                    f"y_val has {y_val.shape[1]} outputs but y has {n_outputs}; "
-                    "the validation targets must have the same columns."
-                )
-            return X_val, y_val, sample_weight_val
-        X_val, y_val = validate_data(
-            self,
-            X_val,
-            y_val,
-            accept_sparse=["csr", "csc"],
-            dtype=dtype,
-            multi_output=True,
-            y_numeric=True,
-            reset=False,
-        )
-        y_val = _as_2d_target(y_val, dtype)
-        if y_val.shape[1] != n_outputs:
-            raise ValueError(
-                f"y_val has {y_val.shape[1]} outputs but y has {n_outputs}; "
-                "the validation targets must have the same columns."
-            )
-        sample_weight_val = _check_sample_weight(
-            sample_weight_val, X_val.shape[0], dtype
-        )
-        return X_val, y_val, sample_weight_val
-
     # ------------------------------------------------------------ training
     @with_callbacks
     def fit(
@@ -699,15 +530,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             When the loss becomes non-finite or blows up; the estimator is
             left as it was before the call.
         """
-        with _restore_input_attributes_on_failure(self):
+        with restore_input_attributes_on_failure(self):
             self._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
         return self
 
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
-        hidden = self._validate_params()
+        hidden = check_params(self)
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
-        X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=not warm)
-        xp = _namespace_of(X)
+        X, y, sample_weight = check_data(self, X, y, sample_weight, reset=not warm)
+        xp = namespace_of(X)
         if xp is not None and SOLVERS[self.solver].host_only:
             raise TypeError(
                 f"solver={self.solver!r} runs on the host and takes numpy "
@@ -715,18 +546,18 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 "enabled. Use solver='gd', 'sgd' or 'adam', or pass numpy arrays."
             )
         if warm:
-            self._check_continuation(hidden, y, X, "fit")
+            check_continuation(self, hidden, y, X, "fit")
             state = State.from_estimator(self)
             self._prepare_solver(state, restart=True)
         else:
             state = self._initial_state(hidden, X, y)
-        validation = self._validate_validation_data(
-            X_val, y_val, sample_weight_val, X.dtype, y.shape[1],
-            xp=xp, device=None if xp is None else _device(X),
+        validation = check_validation_data(
+            self, X_val, y_val, sample_weight_val, X.dtype, y.shape[1],
+            xp=xp, device=None if xp is None else device_of(X),
         )
         if validation is None and self.early_stopping:
-            X, y, sample_weight, validation = self._split_validation(
-                X, y, sample_weight, state.rng
+            X, y, sample_weight, validation = split_validation(
+                self, X, y, sample_weight, state.rng
             )
         if validation is not None:
             validation = Validation(*validation, self.alpha)
@@ -771,21 +602,21 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             The updated estimator.
         """
         first = not hasattr(self, "coefs_")
-        hidden = self._validate_params()
+        hidden = check_params(self)
         if self.early_stopping:
             raise ValueError(
                 "partial_fit runs one epoch on the batch it is given and holds out "
                 "no validation set, so early_stopping=True cannot apply; set "
                 "early_stopping=False and score a validation set between calls."
             )
-        with _restore_input_attributes_on_failure(self):
-            X, y, sample_weight = self._validate_data(
-                X, y, sample_weight, reset=first
+        with restore_input_attributes_on_failure(self):
+            X, y, sample_weight = check_data(
+                self, X, y, sample_weight, reset=first
             )
             if first:
                 state = self._initial_state(hidden, X, y)
             else:
-                self._check_continuation(hidden, y, X, "partial_fit")
+                check_continuation(self, hidden, y, X, "partial_fit")
                 state = State.from_estimator(self)
                 self._prepare_solver(state, restart=False)
             self._run(state, X, y, sample_weight, None, fit_call=False)
@@ -813,61 +644,18 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _initial_state(self, hidden, X, y):
         rng = check_random_state(self.random_state)
         layer_sizes = [X.shape[1], *hidden, y.shape[1]]
-        xp = _namespace_of(X)
+        xp = namespace_of(X)
         if xp is None:
             coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
         else:
             # Drawn by numpy (the same weights as for numpy data), then moved
             # once to X's library and device.
             coefs, intercepts = _network.init_weights(
-                layer_sizes, rng, X.dtype, xp=xp, device=_device(X)
+                layer_sizes, rng, X.dtype, xp=xp, device=device_of(X)
             )
         state = State(coefs, intercepts, self._make_solver(), rng)
         state.solver_key = self._solver_signature()
         return state
-
-    def _split_validation(self, X, y, sample_weight, rng):
-        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
-        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
-        if n_val < 2 or X.shape[0] - n_val < 1:
-            raise ValueError(
-                f"early_stopping holds out validation_fraction="
-                f"{self.validation_fraction} of {X.shape[0]} samples, which leaves "
-                f"{n_val} validation samples; at least 2 are needed, and at least "
-                "1 for training. Increase validation_fraction, pass X_val and "
-                "y_val, or set early_stopping=False."
-            )
-        parts = train_test_split(*arrays, test_size=n_val, random_state=rng)
-        X_train, X_val, y_train, y_val = parts[:4]
-        sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
-        if sw_train is not None and _total(sw_train) <= 0:
-            raise ValueError(
-                "The samples left for training after the validation split all have "
-                "zero weight; pass X_val and y_val explicitly."
-            )
-        if sw_val is not None and _total(sw_val) <= 0:
-            raise ValueError(
-                "The validation samples drawn by early_stopping all have zero weight; "
-                "pass X_val and y_val explicitly."
-            )
-        return X_train, y_train, sw_train, (X_val, y_val, sw_val)
-
-    def _check_continuation(self, hidden, y, X, method):
-        """Continuing training needs the same architecture, outputs and library."""
-        _check_fitted_namespace(self, X, method)
-        current = tuple(c.shape[1] for c in self.coefs_[:-1])
-        if current != hidden:
-            raise ValueError(
-                f"hidden_layer_sizes is {hidden} but the fitted network has hidden "
-                f"layers {current}; set warm_start=False (or call fit) to train a "
-                "new network."
-            )
-        if y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {y.shape[1]} outputs but the network was fitted with "
-                f"{self.n_outputs_}; continue training with targets of the same "
-                "shape."
-            )
 
     def _run(self, state, X, y, sample_weight, validation, *, fit_call):
         """Train ``state`` for one call, with callbacks, then commit it."""
@@ -930,23 +718,6 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             )
 
     # ------------------------------------------------------------ prediction
-    def _validate_X_predict(self, X, method):
-        check_is_fitted(self)
-        _check_fitted_namespace(self, X, method)
-        xp = _input_namespace(X)
-        if xp is not None:
-            X = validate_data(self, X, dtype=(xp.float64, xp.float32), reset=False)
-            # torch and others do not mix dtypes in ``@``: compute in the
-            # weights' dtype
-            return xp.astype(X, self.coefs_[0].dtype)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            reset=False,
-        )
-
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict with the network: one forward pass.
 
@@ -961,7 +732,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             One column per output; a single output is returned as 1-D, as
             ``MLPRegressor`` does.  The dtype is that of the weights.
         """
-        X = self._validate_X_predict(X, "predict")
+        X = check_X_predict(self, X, "predict")
         y_pred = _network.predict(X, self.coefs_, self.intercepts_)
         return self._shape_output(y_pred)
 
@@ -988,13 +759,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             :math:`R^2` of ``predict(X)`` with respect to ``y`` (averaged
             uniformly over outputs), as ``RegressorMixin.score``.
         """
-        xp = _input_namespace(X)
+        xp = input_namespace(X)
         if xp is not None:
             return self._score_xp(X, y, sample_weight, xp)
-        if _dispatch_enabled():
-            y = _to_numpy(y)
+        if dispatch_enabled():
+            y = to_numpy(y)
             if sample_weight is not None:
-                sample_weight = _to_numpy(sample_weight)
+                sample_weight = to_numpy(sample_weight)
         return float(super().score(X, y, sample_weight=sample_weight))
 
     def _score_xp(self, X, y, sample_weight, xp):
@@ -1004,10 +775,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         per-output sums of squares (one number per output) come to the host.
         """
         y_pred = _network.predict(
-            self._validate_X_predict(X, "score"), self.coefs_, self.intercepts_
+            check_X_predict(self, X, "score"), self.coefs_, self.intercepts_
         )
-        device = _device(y_pred)
-        y = xp.astype(_move(y, xp, device), y_pred.dtype)
+        device = device_of(y_pred)
+        y = xp.astype(move(y, xp, device), y_pred.dtype)
         if y.ndim == 1:
             y = xp.reshape(y, (-1, 1))
         if tuple(y.shape) != tuple(y_pred.shape):
@@ -1017,8 +788,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 f"{self.n_outputs_} output(s)."
             )
         if sample_weight is not None:
-            sample_weight = _move(_check_sample_weight(
-                _to_numpy(sample_weight), y.shape[0], np.float64), xp, device)
+            sample_weight = move(check_sample_weight(
+                to_numpy(sample_weight), y.shape[0], np.float64), xp, device)
             sample_weight = xp.astype(sample_weight, y_pred.dtype)
         return Validation(y, y, sample_weight, 0.0).r2(y_pred)
 
@@ -1027,7 +798,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             return y_pred
         if isinstance(y_pred, np.ndarray):
             return y_pred.ravel()
-        return _network.array_namespace(y_pred).reshape(y_pred, (-1,))
+        return namespace_of(y_pred).reshape(y_pred, (-1,))
 
     # ------------------------------------------------------------ inspection
     @classmethod
@@ -1058,7 +829,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             ``fit`` with ``warm_start=True`` continue from these weights
             (with a fresh solver state).
         """
-        coefs, intercepts = _check_weights(coefs, intercepts)
+        coefs, intercepts = check_weights(coefs, intercepts)
         hidden = tuple(c.shape[1] for c in coefs[:-1])
         if "hidden_layer_sizes" in params:
             given = params.pop("hidden_layer_sizes")
@@ -1069,7 +840,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                     f"whose hidden layers have sizes {hidden}; leave it out."
                 )
         est = cls(hidden_layer_sizes=hidden, **params)
-        est._validate_params()
+        check_params(est)
         est.coefs_ = coefs
         est.intercepts_ = intercepts
         est.n_features_in_ = coefs[0].shape[0]
@@ -1104,7 +875,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             ``pre_activations`` (every layer's z), ``activations`` (inputs,
             then every hidden layer's g(z)) and ``output`` (ŷ).
         """
-        X = self._validate_X_predict(X, "forward_pass")
+        X = check_X_predict(self, X, "forward_pass")
         numpy = isinstance(self.coefs_[0], np.ndarray)
         pre_activations, activations = [], [X]
         a = X
@@ -1142,9 +913,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             ``coefs_`` / ``intercepts_`` layout.
         """
         check_is_fitted(self)
-        _check_fitted_namespace(self, X, "loss_gradient")
-        X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=False)
-        xp = _namespace_of(X)
+        check_fitted_namespace(self, X, "loss_gradient")
+        X, y, sample_weight = check_data(self, X, y, sample_weight, reset=False)
+        xp = namespace_of(X)
         if xp is not None:
             dtype = self.coefs_[0].dtype
             X, y = xp.astype(X, dtype), xp.astype(y, dtype)
@@ -1154,290 +925,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"y has {y.shape[1]} outputs but the network has {self.n_outputs_}."
             )
-        _check_real("alpha", self.alpha, low=0, hint="a non-negative L2 strength")
+        check_real("alpha", self.alpha, low=0, hint="a non-negative L2 strength")
         loss, coef_grads, intercept_grads = _network.loss_gradient(
             X, y, self.coefs_, self.intercepts_, sample_weight, float(self.alpha)
         )
         return LossGradient(loss, coef_grads, intercept_grads)
 
-
-# ---------------------------------------------------------------- helpers
-def _dispatch_enabled():
-    """Whether scikit-learn's ``array_api_dispatch`` is on."""
-    return bool(sklearn.get_config().get("array_api_dispatch", False))
-
-
-def _input_namespace(X):
-    """The Array API namespace ``X`` is computed in, or None for numpy.
-
-    Another library's namespace only with ``array_api_dispatch`` enabled and
-    an array of that library; numpy arrays, sparse matrices, lists and data
-    frames take the numpy path (and its fast kernels), as without dispatch.
-    """
-    if not _dispatch_enabled() or isinstance(X, np.ndarray) or sp.issparse(X):
-        return None
-    if not hasattr(X, "shape"):
-        return None
-    try:
-        xp = _network.array_namespace(X)
-    except (TypeError, ImportError):
-        return None
-    return None if xp is np else xp
-
-
-def _namespace_of(a):
-    """The namespace of a validated array: None for numpy or sparse."""
-    if isinstance(a, np.ndarray) or sp.issparse(a):
-        return None
-    xp = _network.array_namespace(a)
-    return None if xp is np else xp
-
-
-def _device(a):
-    import array_api_compat
-
-    return array_api_compat.device(a)
-
-
-def _library_name(xp):
-    name = getattr(xp, "__name__", str(xp))
-    return name.replace("array_api_compat.", "")
-
-
-def _to_numpy(a):
-    """``a`` as a numpy array, from any library (for validation, not training)."""
-    if a is None or isinstance(a, (np.ndarray, list, tuple, numbers.Number)):
-        return a
-    if sp.issparse(a) or not hasattr(a, "shape"):
-        return a
-    try:
-        xp = _network.array_namespace(a)
-    except (TypeError, ImportError):
-        return a  # pandas and other array-likes: validate_data converts them
-    if xp is np:
-        return np.asarray(a)
-    import array_api_compat
-
-    a = array_api_compat.to_device(a, "cpu") if array_api_compat.is_torch_array(
-        a) else a
-    try:
-        return np.from_dlpack(a)
-    except (TypeError, RuntimeError, BufferError, ValueError):
-        return np.asarray(a)
-
-
-def _move(a, xp, device):
-    """``a`` (any library, or array-like) as an array of ``xp`` on ``device``."""
-    if not isinstance(a, np.ndarray) and hasattr(a, "shape") and not sp.issparse(a):
-        try:
-            if _network.array_namespace(a) is xp:
-                return a if _device(a) == device else xp.asarray(a, device=device)
-        except (TypeError, ImportError):
-            pass
-    a = _to_numpy(a) if hasattr(a, "shape") else a
-    if not isinstance(a, np.ndarray):
-        a = np.asarray(a)  # lists, pandas objects
-    return xp.asarray(a, device=device)
-
-
-def _copy_arrays(arrays):
-    """Independent copies of numpy arrays; other libraries' arrays as they are.
-
-    The namespace-generic training path never modifies an array in place, so
-    its arrays need no copy (and copying must not move them off their device).
-    """
-    return [np.array(a) if isinstance(a, np.ndarray) else a for a in arrays]
-
-
-def _describe(xp, device):
-    if xp is None:
-        return "numpy"
-    return f"{_library_name(xp)} (device {device})"
-
-
-def _check_same_namespace(X, xp, device, method, what="X"):
-    """Raise when ``X`` is not an array of ``xp`` on ``device``."""
-    x_xp = _input_namespace(X)
-    x_device = None if x_xp is None else _device(X)
-    if x_xp is xp and (xp is None or x_device == device):
-        return
-    raise ValueError(
-        f"SigmoidMLPRegressor.{method}(): {what} and the fitted weights must use "
-        f"the same namespace (array library) and device: the weights are "
-        f"{_describe(xp, device)} arrays, {what} is {_describe(x_xp, x_device)}"
-        f"{'' if _dispatch_enabled() else ' (array_api_dispatch is off, so input is converted to numpy)'}"
-        f". Pass {what} in the library the model was fitted on (with "
-        "sklearn.config_context(array_api_dispatch=True) for non-numpy arrays), "
-        "or refit the model on this library."
-    )
-
-
-def _check_fitted_namespace(est, X, method):
-    """The input of a fitted model must be in the fitted weights' library."""
-    W = est.coefs_[0]
-    xp = _namespace_of(W)
-    _check_same_namespace(X, xp, None if xp is None else _device(W), method)
-
-
-_INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
-
-
-@contextlib.contextmanager
-def _restore_input_attributes_on_failure(est):
-    """Undo ``validate_data(reset=True)``'s bookkeeping when the call fails.
-
-    ``validate_data`` records ``n_features_in_`` and ``feature_names_in_`` as
-    soon as it has checked the data; if training then fails, those must go
-    back to the previous model's values (or away), so that nothing is lost.
-    """
-    saved = {k: est.__dict__[k] for k in _INPUT_ATTRIBUTES if k in est.__dict__}
-    try:
-        yield
-    except BaseException:
-        for key in _INPUT_ATTRIBUTES:
-            est.__dict__.pop(key, None)
-        est.__dict__.update(saved)
-        raise
-
-
-def _check_sample_weight(sample_weight, n_samples, dtype):
-    """Validate ``sample_weight``: None, a number, or a 1-D array of length n."""
-    if sample_weight is None:
-        return None
-    if isinstance(sample_weight, numbers.Number):
-        sample_weight = np.full(n_samples, sample_weight)
-    if sp.issparse(sample_weight):
-        raise TypeError("sample_weight must be a dense 1-D array, not a sparse matrix.")
-    try:
-        sample_weight = np.asarray(sample_weight)
-        if sample_weight.dtype.kind == "c":
-            raise TypeError("got complex values")
-        sample_weight = sample_weight.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"sample_weight must be an array of non-negative real numbers; {exc}"
-        ) from None
-    if sample_weight.ndim != 1:
-        raise ValueError(
-            "sample_weight must be 1-D with one weight per sample; got shape "
-            f"{sample_weight.shape}."
-        )
-    if sample_weight.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight has {sample_weight.shape[0]} entries but X has "
-            f"{n_samples} samples; pass one weight per sample."
-        )
-    if not np.isfinite(sample_weight).all():
-        raise ValueError("sample_weight contains NaN or infinity; weights must be finite.")
-    if (sample_weight < 0).any():
-        raise ValueError(
-            "sample_weight contains negative values; weights must be non-negative."
-        )
-    with np.errstate(over="ignore"):
-        total = sample_weight.sum()
-        if total > 0:
-            sample_weight = sample_weight.astype(dtype, copy=False)
-            total = sample_weight.sum()
-    if total <= 0:
-        raise ValueError(
-            "sample_weight sums to zero; at least one sample needs a positive weight."
-        )
-    if not np.isfinite(total):
-        raise ValueError(
-            f"sample_weight is too large: its sum overflows {np.dtype(dtype).name}; "
-            "rescale the weights (only their ratios matter)."
-        )
-    return sample_weight
-
-
-def _check_real(name, value, *, low, low_open=False, hint):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number ({hint}); got {value!r}.")
-    if not np.isfinite(value) or value < low or (low_open and value == low):
-        bound = f"> {low}" if low_open else f">= {low}"
-        raise ValueError(f"{name} must be finite and {bound} ({hint}); got {value!r}.")
-
-
-def _check_int(name, value, *, low, allow_inf=False):
-    if allow_inf and isinstance(value, numbers.Real) and value == np.inf:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {low}; got {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-
-
-def _check_weights(coefs, intercepts):
-    """Validate user-given weights for :meth:`SigmoidMLPRegressor.from_weights`."""
-    if isinstance(coefs, np.ndarray) or isinstance(intercepts, np.ndarray):
-        raise TypeError(
-            "coefs and intercepts must be lists of arrays, one per layer "
-            "(coefs_[l] of shape (fan_in, fan_out), intercepts_[l] of shape "
-            "(fan_out,))."
-        )
-    try:
-        coefs, intercepts = list(coefs), list(intercepts)
-    except TypeError:
-        raise TypeError(
-            "coefs and intercepts must be lists of arrays, one per layer; got "
-            f"{type(coefs).__name__} and {type(intercepts).__name__}."
-        ) from None
-    if len(coefs) < 2 or len(coefs) != len(intercepts):
-        raise ValueError(
-            f"Got {len(coefs)} coefficient matrices and {len(intercepts)} intercept "
-            "vectors; pass one of each per layer, and at least two layers (the "
-            "network has at least one hidden layer)."
-        )
-    arrays = [np.asarray(a) for a in coefs + intercepts]
-    if any(a.dtype.kind not in "fiu" for a in arrays):
-        raise TypeError("Weights must be real numbers (float or integer arrays).")
-    dtype = np.result_type(np.float32, *[a.dtype for a in arrays])
-    if dtype not in (np.float32, np.float64):
-        dtype = np.float64
-    coefs = [np.array(c, dtype=dtype) for c in coefs]
-    intercepts = [np.array(b, dtype=dtype) for b in intercepts]
-    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-        if W.ndim != 2 or 0 in W.shape:
-            raise ValueError(
-                f"coefs[{layer}] must be a non-empty 2-D array of shape "
-                f"(fan_in, fan_out); got shape {W.shape}."
-            )
-        if b.shape != (W.shape[1],):
-            raise ValueError(
-                f"intercepts[{layer}] must have shape ({W.shape[1]},) to match "
-                f"coefs[{layer}] of shape {W.shape}; got shape {b.shape}."
-            )
-        if layer > 0 and W.shape[0] != coefs[layer - 1].shape[1]:
-            raise ValueError(
-                f"coefs[{layer}] has {W.shape[0]} rows but layer {layer - 1} has "
-                f"{coefs[layer - 1].shape[1]} units; consecutive layers must chain."
-            )
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ValueError(f"Weights of layer {layer} contain NaN or infinity.")
-    return coefs, intercepts
-
-
-def _check_option(name, value, options):
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(
-            f"{name} must be one of {', '.join(repr(o) for o in options)}; got "
-            f"{value!r}."
-        )
-
-
-def _as_2d_target(y, dtype):
-    y = np.asarray(y, dtype=dtype)
-    if not np.isfinite(y).all():
-        # object arrays skip validate_data's finiteness check: None became NaN
-        raise ValueError(
-            "Input y contains NaN or infinity (None in an object array becomes "
-            "NaN); remove or impute those targets."
-        )
-    if y.ndim == 1:
-        y = y.reshape(-1, 1)
-    if y.ndim != 2:
-        raise ValueError(
-            f"y must be 1-D (one output) or 2-D (several outputs); got an "
-            f"array with {y.ndim} dimensions."
-        )
-    return y

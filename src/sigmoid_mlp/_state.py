@@ -13,7 +13,9 @@ import copy
 
 import numpy as np
 
-__all__ = ["FITTED_ATTRIBUTES", "VALIDATION_ATTRIBUTES", "State", "copy_arrays"]
+from ._array_api import copy_arrays
+
+__all__ = ["FITTED_ATTRIBUTES", "VALIDATION_ATTRIBUTES", "State"]
 
 # What training sets on the estimator, each from the State field of the same
 # name without the trailing underscore (private ones: without the leading one).
@@ -28,15 +30,6 @@ VALIDATION_ATTRIBUTES = (
     "validation_loss_curve_", "validation_scores_", "best_validation_loss_",
     "best_validation_score_",
 )
-
-
-def copy_arrays(arrays):
-    """Independent copies of numpy arrays; other libraries' arrays as they are.
-
-    The namespace-generic training path never modifies an array in place, so
-    its arrays need no copy (and copying must not move them off their device).
-    """
-    return [np.array(a) if isinstance(a, np.ndarray) else a for a in arrays]
 
 
 class State:

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _drivers, _engines, _network
+from ._array_api import all_finite, copy_arrays, host_vector, namespace_of
 from ._rules import is_divergent, no_improvement_count
 from ._solvers import Adam, GradientDescent, StochasticGradientDescent
-from ._state import copy_arrays
 
 __all__ = [
     "SOLVERS",
@@ -156,24 +156,6 @@ class EpochEnd:
     learning_rate: float | None
 
 
-def _host_vector(a):
-    """A short 1-D array of any namespace as numpy (one scalar per entry)."""
-    return np.asarray([float(a[j]) for j in range(a.shape[0])])
-
-
-def all_finite(arrays):
-    """True when every entry is finite (one boolean per array to the host)."""
-    for a in arrays:
-        if isinstance(a, np.ndarray):
-            if not np.isfinite(a).all():
-                return False
-        else:
-            xp = _network.array_namespace(a)
-            if not bool(xp.all(xp.isfinite(a))):
-                return False
-    return True
-
-
 class Validation:
     r"""A held-out set, scored after every epoch.
 
@@ -190,7 +172,7 @@ class Validation:
         self.sample_weight = sample_weight
         self.alpha = float(alpha)
         self.weight_sum = _engines.weight_sum(X, sample_weight)
-        self._xp = None if isinstance(y, np.ndarray) else _network.array_namespace(y)
+        self._xp = namespace_of(y)
         if self._xp is not None:
             # Another library: the same quantities in its namespace; the
             # per-output sums of squares (k numbers) come to the host.
@@ -200,7 +182,7 @@ class Validation:
             )
             w = xp.reshape(w, (-1, 1))
             mean = xp.sum(w * y, axis=0) / xp.sum(w)
-            self._total_ss = _host_vector(xp.sum(w * (y - mean) ** 2, axis=0))
+            self._total_ss = host_vector(xp.sum(w * (y - mean) ** 2, axis=0))
             self._w = w
             return
         # Denominator of R^2 per output: the weighted total sum of squares.
@@ -218,7 +200,7 @@ class Validation:
         """
         if self._xp is not None:
             xp = self._xp
-            residual_ss = _host_vector(
+            residual_ss = host_vector(
                 xp.sum(self._w * (self.y - y_pred) ** 2, axis=0)
             )
         else:
@@ -493,7 +475,7 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
     if isinstance(y, np.ndarray):
         tiny = np.finfo(X.dtype).tiny
     else:
-        tiny = float(_network.array_namespace(y).finfo(X.dtype).smallest_normal)
+        tiny = float(namespace_of(y).finfo(X.dtype).smallest_normal)
     start_loss = float(_loss_at(objective, state.coefs, state.intercepts))
     reference = max(
         float(objective.constant_prediction_loss()),

@@ -1,399 +1,41 @@
-r"""Looking inside a fitted network: the deck's step-by-step prediction and its figures.
+"""The four displays (scikit-learn's ``Display`` convention).
 
-* :func:`explain_prediction` writes out the forward pass for one input in
-  the deck's notation (:math:`z_j^{(l)} = w_{j0}^{(l)} + \sum_k w_{jk}^{(l)}
-  a_k^{(l-1)}`, :math:`g(z_j^{(l)})`, :math:`\hat y`), with the numbers.
-* Four display objects follow scikit-learn's ``Display`` convention
-  (``XDisplay.from_estimator(...)`` computes, ``.plot(ax=None)`` draws, the
-  drawn artists are attributes ending in ``_``):
-
-  - :class:`PredictionDisplay`: the data, the predictions as points and as
-    the interpolated curve;
-  - :class:`ActivationDisplay`: the hidden activation curves and their
-    weighted contributions :math:`w_{1j}^{(2)} g(z_j^{(1)})`, whose sum plus
-    the bias :math:`w_{10}^{(2)}` is the prediction curve;
-  - :class:`LossCurveDisplay`: the training loss (and validation loss, when
-    the estimator recorded one) per epoch;
-  - :class:`ComparisonDisplay`: the same data fitted by several regressors
-    (e.g. ``SigmoidMLPRegressor`` and ``MLPRegressor``) side by side.
-
-matplotlib is an optional dependency (``pip install sigmoid-mlp[plot]``): it
-is imported only when a figure is drawn, so everything else here works
-without it.
-
-Every function accepts a fitted :class:`~sigmoid_mlp.SigmoidMLPRegressor` or
-a fitted :class:`~sklearn.pipeline.Pipeline` whose last step is one; the
-preprocessing steps are applied first and the figures are drawn against the
-original inputs.
+``XDisplay.from_estimator(...)`` computes, ``.plot(ax=None)`` draws, the drawn
+artists are attributes ending in ``_``: :class:`PredictionDisplay`,
+:class:`ActivationDisplay`, :class:`LossCurveDisplay` and
+:class:`ComparisonDisplay`.  matplotlib is imported only in ``plot``.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._common import (
+    _as_input,
+    _check_y,
+    _grid,
+    _idx,
+    _name,
+    _num,
+    _one_output,
+    _require_matplotlib,
+    _single_feature,
+    _split_network,
+)
+
 __all__ = [
     "ActivationDisplay",
     "ComparisonDisplay",
     "LossCurveDisplay",
     "PredictionDisplay",
-    "PredictionExplanation",
-    "explain_prediction",
 ]
 
 
-# ---------------------------------------------------------------- helpers
-def _split_network(estimator, caller):
-    """Return ``(preprocess, network)`` for a network or a Pipeline ending in one.
-
-    ``preprocess`` maps raw inputs to the network's inputs (identity for a
-    bare network).
-    """
-    network = estimator
-    preprocess = None
-    if isinstance(estimator, Pipeline):
-        network = estimator.steps[-1][1]
-        if len(estimator.steps) > 1:
-            preprocess = estimator[:-1].transform
-    if not hasattr(network, "forward_pass"):
-        raise TypeError(
-            f"{caller} needs a SigmoidMLPRegressor (or a Pipeline whose last step is "
-            f"one); got {type(network).__name__}."
-        )
-    check_is_fitted(network)
-    return preprocess, network
-
-
-def _require_matplotlib(caller):
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - exercised without matplotlib
-        raise ImportError(
-            f"{caller} draws with matplotlib, which is not installed; install it "
-            "with `pip install sigmoid-mlp[plot]` (or `pip install matplotlib`)."
-        ) from exc
-    return plt
-
-
-def _single_feature(X, caller):
-    """X as a 1-D float array; the curve displays plot y against one input."""
-    X = np.asarray(X)
-    if X.ndim == 1:
-        X = X.reshape(-1, 1)
-    if X.ndim != 2 or X.shape[1] != 1:
-        raise ValueError(
-            f"{caller} plots the target against a single input feature, but X has "
-            f"shape {X.shape}. Pass X with one column (shape (n_samples, 1)); for "
-            "several features use sklearn.metrics.PredictionErrorDisplay."
-        )
-    if X.shape[0] == 0:
-        raise ValueError(f"{caller} needs at least one sample; X is empty.")
-    return X.astype(np.float64).ravel()
-
-
-def _as_input(values, X):
-    """A column of values shaped as the model's input, with X's column name.
-
-    Keeps a DataFrame a DataFrame, so that a model fitted on named columns
-    does not warn about missing feature names.
-    """
-    values = np.asarray(values, dtype=np.float64).reshape(-1, 1)
-    columns = getattr(X, "columns", None)
-    if columns is not None and hasattr(X, "iloc"):
-        return type(X)(values, columns=list(columns))
-    return values
-
-
-def _grid(x, grid_resolution, caller):
-    if (
-        isinstance(grid_resolution, bool)
-        or not isinstance(grid_resolution, (int, np.integer))
-        or grid_resolution < 2
-    ):
-        raise ValueError(
-            f"{caller}: grid_resolution must be an integer >= 2; got "
-            f"{grid_resolution!r}."
-        )
-    return np.linspace(x.min(), x.max(), int(grid_resolution))
-
-
-def _check_y(y, n, caller):
-    if y is None:
-        return None
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y.ravel()
-    if y.ndim != 1 or y.shape[0] != n:
-        raise ValueError(
-            f"{caller}: y must be 1-D with one target per sample of X ({n}); got "
-            f"shape {y.shape}."
-        )
-    return y
-
-
-def _name(estimator):
-    if isinstance(estimator, Pipeline):
-        return type(estimator.steps[-1][1]).__name__
-    return type(estimator).__name__
-
-
-def _one_output(values, output, caller):
-    values = np.asarray(values)
-    if values.ndim == 1:
-        if output != 0:
-            raise ValueError(f"{caller}: output={output} but the model has 1 output.")
-        return values
-    if not 0 <= output < values.shape[1]:
-        raise ValueError(
-            f"{caller}: output={output} but the model has {values.shape[1]} outputs; "
-            f"choose 0 .. {values.shape[1] - 1}."
-        )
-    return values[:, output]
-
-
-# ---------------------------------------------------------------- explanation
-def _num(value, precision):
-    """A number for a formula: short, with a sign only where needed."""
-    text = format(float(value), f".{precision}g")
-    return "0" if text == "-0" else text
-
-
-def _factor(value, precision):
-    """A number used as a factor: negative numbers in parentheses."""
-    text = _num(value, precision)
-    return f"({text})" if text.startswith("-") else text
-
-
-def _idx(*indices):
-    """Subscript of a weight: ``10`` for (1, 0), ``12,3`` when an index has 2 digits."""
-    parts = [str(i) for i in indices]
-    return ("," if any(len(p) > 1 for p in parts) else "").join(parts)
-
-
-def _elide(items, max_items):
-    """Keep the first ``max_items - 1`` and the last item, with ``…`` between."""
-    if len(items) <= max_items:
-        return list(items)
-    return [*items[: max_items - 1], "…", items[-1]]
-
-
-@dataclass(frozen=True)
-class PredictionExplanation:
-    """The forward pass for one input, written out in the deck's notation.
-
-    Returned by :func:`explain_prediction`; ``print()`` it to read it.
-
-    Attributes
-    ----------
-    lines : list of str
-        The explanation, one formula per line.
-    x : ndarray of shape (n_features,)
-        The input as given.
-    network_input : ndarray of shape (n_network_inputs,)
-        The input the network sees (after a pipeline's preprocessing steps).
-    forward : ForwardPass
-        The forward pass the numbers come from
-        (:meth:`SigmoidMLPRegressor.forward_pass` on ``network_input``).
-    prediction : ndarray of shape (n_outputs,)
-        :math:`\\hat y`.
-    """
-
-    lines: list
-    x: np.ndarray
-    network_input: np.ndarray
-    forward: object
-    prediction: np.ndarray
-
-    def __str__(self):
-        return "\n".join(self.lines)
-
-    def __repr__(self):
-        return str(self)
-
-
-def explain_prediction(estimator, x, *, precision=4, max_terms=6, max_units=8):
-    r"""Write out the forward pass for one input, as the deck does for :math:`x = 2`.
-
-    For every layer :math:`l` and unit :math:`j` the pre-activation
-
-    .. math:: z_j^{(l)} = w_{j0}^{(l)} + \sum_k w_{jk}^{(l)}\, a_k^{(l-1)},
-
-    with :math:`a^{(0)} = x` and :math:`a_k^{(l)} = g(z_k^{(l)})`, is shown
-    symbolically, with the numbers substituted, and with its value; then the
-    sigmoid :math:`g(z_j^{(l)}) = 1/(1 + e^{-z_j^{(l)}})` of every hidden unit
-    and finally the (linear) output :math:`\hat y`.  Weight
-    :math:`w_{jk}^{(l)}` is ``coefs_[l-1][k-1, j-1]`` and :math:`w_{j0}^{(l)}`
-    is ``intercepts_[l-1][j-1]``.
-
-    Parameters
-    ----------
-    estimator : SigmoidMLPRegressor or Pipeline
-        A fitted network, or a fitted pipeline whose last step is one (the
-        input then goes through the preprocessing steps first).
-    x : float or array-like of shape (n_features,) or (1, n_features)
-        One sample.  A number is accepted for a one-feature model.
-    precision : int, default=4
-        Significant digits of the numbers shown.
-    max_terms : int, default=6
-        Sums with more terms than this are shortened with ``…`` (the symbolic
-        form then uses :math:`\sum_k`), so larger networks stay readable.
-    max_units : int, default=8
-        Layers with more units show the first ``max_units - 1`` and the last
-        one.
-
-    Returns
-    -------
-    PredictionExplanation
-        ``print()`` it; its ``lines``, ``forward`` and ``prediction`` hold the
-        text and the numbers.
-
-    Examples
-    --------
-    The deck's 1-3-1 network with given weights, at :math:`x = 2`:
-
-    >>> from sigmoid_mlp import SigmoidMLPRegressor
-    >>> from sigmoid_mlp.inspection import explain_prediction
-    >>> model = SigmoidMLPRegressor.from_weights(
-    ...     coefs=[[[1.5, -2.0, 0.5]], [[2.0], [-1.5], [0.75]]],
-    ...     intercepts=[[-1.0, 3.0, 0.25], [0.5]],
-    ... )
-    >>> print(explain_prediction(model, 2.0))
-    Input: x = 2
-    Layer 1: 3 sigmoid units
-      z_1^(1) = w_10^(1) + w_11^(1)·x = -1 + 1.5·2 = 2
-      z_2^(1) = w_20^(1) + w_21^(1)·x = 3 + (-2)·2 = -1
-      z_3^(1) = w_30^(1) + w_31^(1)·x = 0.25 + 0.5·2 = 1.25
-      g(z_1^(1)) = 1/(1 + exp(-2)) = 0.8808
-      g(z_2^(1)) = 1/(1 + exp(1)) = 0.2689
-      g(z_3^(1)) = 1/(1 + exp(-1.25)) = 0.7773
-    Layer 2: linear output
-      ŷ = w_10^(2) + w_11^(2)·g(z_1^(1)) + w_12^(2)·g(z_2^(1)) + w_13^(2)·g(z_3^(1))
-        = 0.5 + 2·0.8808 + (-1.5)·0.2689 + 0.75·0.7773
-        = 2.441
-    """
-    caller = "explain_prediction"
-    preprocess, network = _split_network(estimator, caller)
-    for name, value, low in (("precision", precision, 1), ("max_terms", max_terms, 2),
-                             ("max_units", max_units, 2)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-                or value < low:
-            raise ValueError(f"{caller}: {name} must be an integer >= {low}; "
-                             f"got {value!r}.")
-    row = np.asarray(x, dtype=np.float64)
-    if row.ndim == 0:
-        row = row.reshape(1, 1)
-    elif row.ndim == 1:
-        row = row.reshape(1, -1)
-    if row.ndim != 2 or row.shape[0] != 1:
-        raise ValueError(
-            f"{caller} explains one sample; got an input of shape "
-            f"{np.shape(x)}. Pass a single row, e.g. X[i] (or a number for a "
-            "one-feature model)."
-        )
-    raw = row[0].copy()
-    feature_names = getattr(estimator, "feature_names_in_", None)
-    model_input = row
-    if feature_names is not None:
-        # Fitted on a DataFrame: pass one, so the model sees its column names.
-        import pandas as pd
-
-        model_input = pd.DataFrame(row, columns=list(feature_names))
-    net_row = (np.asarray(preprocess(model_input), dtype=np.float64) if preprocess
-               else row)
-    forward = network.forward_pass(net_row if preprocess else model_input)
-    coefs, intercepts = network.coefs_, network.intercepts_
-    n_layers = len(coefs)
-    n_in = net_row.shape[1]
-
-    if feature_names is not None and raw.size == len(feature_names):
-        raw_names = [str(name) for name in feature_names]
-    elif raw.size == 1:
-        raw_names = ["x"]
-    else:
-        raw_names = [f"x_{k + 1}" for k in range(raw.size)]
-    lines = ["Input: " + ", ".join(_elide(
-        [f"{name} = {_num(v, precision)}" for name, v in zip(raw_names, raw)],
-        max_terms))]
-    if preprocess is None:
-        input_names = raw_names
-    else:
-        # The network's inputs are the preprocessed values, named x or x_k.
-        input_names = ["x"] if n_in == 1 else [f"x_{k + 1}" for k in range(n_in)]
-        steps = " → ".join(type(step).__name__ for _, step in estimator.steps[:-1])
-        values = ", ".join(_elide(
-            [_num(v, precision) for v in net_row[0]], max_terms))
-        lines.append(f"After preprocessing ({steps}): "
-                     + (f"x = {values}" if n_in == 1 else f"({values})"))
-
-    previous_names = input_names
-    previous_values = net_row[0]
-    for layer in range(n_layers):
-        lnum = layer + 1
-        W, b = coefs[layer], intercepts[layer]
-        z = forward.pre_activations[layer][0]
-        fan_in, fan_out = W.shape
-        last = layer == n_layers - 1
-        if last:
-            lines.append(f"Layer {lnum}: linear output" + ("s" if fan_out > 1 else ""))
-        else:
-            lines.append(f"Layer {lnum}: {fan_out} sigmoid unit"
-                         + ("s" if fan_out > 1 else ""))
-        units = list(range(fan_out))
-        if fan_out > max_units:
-            units = [*units[: max_units - 1], None, units[-1]]
-        for j in units:
-            if j is None:
-                lines.append(f"  … ({fan_out - max_units} more units)")
-                continue
-            # symbolic form
-            if fan_in <= max_terms:
-                sym_terms = [f"w_{_idx(j + 1, k + 1)}^({lnum})·{previous_names[k]}"
-                             for k in range(fan_in)]
-            else:
-                first = "x_k" if layer == 0 else f"g(z_k^({layer}))"
-                sym_terms = [f"Σ_k w_{_idx(j + 1, 'k')}^({lnum})·{first}"]
-            symbolic = " + ".join([f"w_{_idx(j + 1, 0)}^({lnum})", *sym_terms])
-            num_terms = [
-                f"{_factor(W[k, j], precision)}·{_factor(previous_values[k], precision)}"
-                for k in range(fan_in)
-            ]
-            numeric = " + ".join([_num(b[j], precision),
-                                  *_elide(num_terms, max_terms)])
-            if last:
-                target = "ŷ" if fan_out == 1 else f"ŷ_{j + 1}"
-                lines.append(f"  {target} = {symbolic}")
-                pad = " " * len(target)
-                lines.append(f"  {pad} = {numeric}")
-                lines.append(f"  {pad} = {_num(z[j], precision)}")
-            elif fan_in <= 3:
-                lines.append(f"  z_{j + 1}^({lnum}) = {symbolic} = {numeric} = "
-                             f"{_num(z[j], precision)}")
-            else:  # long sums: one line each for formula, numbers and value
-                target = f"z_{j + 1}^({lnum})"
-                pad = " " * len(target)
-                lines.append(f"  {target} = {symbolic}")
-                lines.append(f"  {pad} = {numeric}")
-                lines.append(f"  {pad} = {_num(z[j], precision)}")
-        if not last:
-            a = forward.activations[layer + 1][0]
-            for j in units:
-                if j is None:
-                    lines.append(f"  … ({fan_out - max_units} more units)")
-                    continue
-                lines.append(f"  g(z_{j + 1}^({lnum})) = 1/(1 + exp("
-                             f"{_num(-z[j], precision)})) = {_num(a[j], precision)}")
-            previous_names = [f"g(z_{k + 1}^({lnum}))" for k in range(fan_out)]
-            previous_values = a
-    prediction = np.atleast_1d(np.asarray(forward.output)[0]).copy()
-    return PredictionExplanation(lines, raw, net_row[0].copy(), forward, prediction)
-
-
-# ---------------------------------------------------------------- displays
 class PredictionDisplay:
     """The data with the model's predictions as points and as a curve.
 
