@@ -155,7 +155,7 @@ def test_target_scaling_option_matches_predict():
 
 def test_unfitted_estimator_error_says_what_to_do():
     X, _ = data(1)
-    with pytest.raises(NotFittedError, match="not fitted.*call fit.*from_weights"):
+    with pytest.raises(NotFittedError, match=r"not fitted.*call fit.*from_weights"):
         skl2onnx.to_onnx(SigmoidMLPRegressor(), X[:1].astype(np.float32))
     with pytest.raises(NotFittedError, match="not fitted"):
         skl2onnx.to_onnx(make_pipeline(StandardScaler().fit(X), SigmoidMLPRegressor()),
