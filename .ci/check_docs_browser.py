@@ -48,6 +48,7 @@ PAGES = [
     "index.html",
     "user_guide.html",
     "gradients.html",
+    "deploy.html",
     "auto_examples/plot_onnx_export.html",
 ]
 

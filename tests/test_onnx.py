@@ -177,6 +177,15 @@ def test_wrong_number_of_features_error():
         skl2onnx.to_onnx(est, np.zeros((1, 3), dtype=np.float32))
 
 
+def test_string_input_error():
+    from skl2onnx.common.data_types import StringTensorType
+
+    est = SigmoidMLPRegressor.from_weights([np.ones((2, 3)), np.ones((3, 1))],
+                                           [np.zeros(3), np.zeros(1)])
+    with pytest.raises(TypeError, match="float, double or int64 tensors"):
+        skl2onnx.to_onnx(est, initial_types=[("X", StringTensorType([None, 2]))])
+
+
 def test_register_is_idempotent_and_alias_is_known():
     assert sigmoid_mlp_onnx.register() == sigmoid_mlp_onnx.ALIAS
     assert sigmoid_mlp_onnx.ALIAS in skl2onnx.supported_converters(from_sklearn=False)
