@@ -2,7 +2,8 @@
 
 Build with ``sphinx-build -W --keep-going -b html docs docs/_build/html``
 (``.ci/stage-docs.sh`` does exactly that).  The build needs no network:
-no intersphinx inventories are fetched.
+no intersphinx inventories are fetched; and neither does reading it: MathJax
+is bundled (``sphinx-mathjax-offline``), not loaded from a CDN.
 """
 
 import os
@@ -25,6 +26,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 is copied into _static/mathjax and loaded from there: the
+    # math renders with no network (the default loads it from a CDN)
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",

@@ -5,6 +5,7 @@ The full documentation build (with the gallery) is the CI stage
 """
 
 import ast
+import importlib
 import os
 import re
 import subprocess
@@ -54,7 +55,12 @@ def test_every_public_name_is_in_the_api_reference(module):
 def test_api_reference_lists_only_existing_names():
     for entry in api_entries():
         module_name, _, name = entry.rpartition(".")
-        module = sys.modules[module_name]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            # sigmoid_mlp.onnx without the onnx extra: tests/test_onnx.py
+            # checks its entries where the extra is installed (as in CI)
+            continue
         assert hasattr(module, name), entry
 
 
