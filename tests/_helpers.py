@@ -69,3 +69,27 @@ def central_differences(f, theta, eps):
             (np.asarray(f(theta + step)) - np.asarray(f(theta - step))) / (2 * eps)
         )
     return np.stack(columns, axis=-1)
+
+
+def deck_split(seed=0, *, noisy_test=True):
+    """The deck's problem as examples/plot_deck_end_to_end.py draws it.
+
+    200 training points of ``sin(x) + 0.1 noise`` on [-3, 3] and 1000 test
+    points from the same generator (noisy, or the clean curve).
+    """
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-3, 3, size=(200, 1))
+    y = np.sin(X).ravel() + 0.1 * rng.randn(200)
+    X_test = rng.uniform(-3, 3, size=(1000, 1))
+    y_test = np.sin(X_test).ravel()
+    if noisy_test:
+        y_test = y_test + 0.1 * rng.randn(1000)
+    return X, y, X_test, y_test
+
+
+def scaled_data(n=120, n_features=3, seed=0, n_outputs=1):
+    """Standard-normal inputs and a smooth target of all of them, plus noise."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, n_features)
+    y = np.tanh(X @ rng.randn(n_features, n_outputs)) + 0.1 * rng.randn(n, n_outputs)
+    return X, (y.ravel() if n_outputs == 1 else y)

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.optimize
+from _helpers import deck_split, scaled_data
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
@@ -30,23 +31,6 @@ SOLVER_PARAMS = {
 STOCHASTIC = ["gd", "sgd", "adam"]  # the solvers with epochs of steps
 
 
-def deck_data():
-    """The deck's problem as examples/plot_deck_end_to_end.py draws it."""
-    rng = np.random.RandomState(0)
-    X = rng.uniform(-3, 3, size=(200, 1))
-    y = np.sin(X).ravel() + 0.1 * rng.randn(200)
-    X_test = rng.uniform(-3, 3, size=(1000, 1))
-    y_test = np.sin(X_test).ravel() + 0.1 * rng.randn(1000)
-    return X, y, X_test, y_test
-
-
-def scaled_data(n=120, n_features=3, seed=0, n_outputs=1):
-    rng = np.random.RandomState(seed)
-    X = rng.randn(n, n_features)
-    y = np.tanh(X @ rng.randn(n_features, n_outputs)) + 0.1 * rng.randn(n, n_outputs)
-    return X, (y.ravel() if n_outputs == 1 else y)
-
-
 def weights_of(est):
     return [w.copy() for w in est.coefs_ + est.intercepts_]
 
@@ -65,7 +49,7 @@ def fit_quietly(est, *args, **kwargs):
 # ----------------------------------------------------------------- solvers
 @pytest.mark.parametrize("solver", sorted(SOLVER_PARAMS))
 def test_every_solver_fits_the_deck_problem(solver):
-    X, y, X_test, y_test = deck_data()
+    X, y, X_test, y_test = deck_split()
     model = make_pipeline(
         StandardScaler(), SigmoidMLPRegressor(random_state=0, **SOLVER_PARAMS[solver])
     )
@@ -77,7 +61,7 @@ def test_every_solver_fits_the_deck_problem(solver):
 
 
 def test_default_pipeline_reaches_r2_097_on_the_deck_problem():
-    X, y, X_test, y_test = deck_data()
+    X, y, X_test, y_test = deck_split()
     model = make_pipeline(StandardScaler(), SigmoidMLPRegressor(random_state=0))
     assert model.fit(X, y).score(X_test, y_test) >= 0.97
 

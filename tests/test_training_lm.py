@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _helpers import deck_split, scaled_data
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
@@ -21,21 +22,6 @@ from sigmoid_mlp import (
 from sigmoid_mlp._engines import GaussNewtonSystem
 
 needs_numba = pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba not installed")
-
-
-def deck_data(seed=0):
-    rng = np.random.RandomState(seed)
-    X = rng.uniform(-3, 3, size=(200, 1))
-    y = np.sin(X).ravel() + 0.1 * rng.randn(200)
-    X_test = rng.uniform(-3, 3, size=(1000, 1))
-    return X, y, X_test, np.sin(X_test).ravel()
-
-
-def scaled_data(n=120, n_features=3, seed=0, n_outputs=1):
-    rng = np.random.RandomState(seed)
-    X = rng.randn(n, n_features)
-    y = np.tanh(X @ rng.randn(n_features, n_outputs)) + 0.1 * rng.randn(n, n_outputs)
-    return X, (y.ravel() if n_outputs == 1 else y)
 
 
 def _system(X, y, sw, alpha, sizes, engine, dtype=np.float64):
@@ -114,7 +100,7 @@ def test_compiled_path_is_only_for_small_float64_dense_problems():
 # ------------------------------------------------------------ the estimator
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_lm_fits_the_deck_problem_in_few_iterations(seed):
-    X, y, X_test, y_test = deck_data(seed)
+    X, y, X_test, y_test = deck_split(seed, noisy_test=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # it converges
         model = make_pipeline(StandardScaler(),
@@ -134,7 +120,7 @@ def test_lm_stops_when_the_gradient_is_below_tol():
     # starts the fit drifts towards a minimum at infinity -- two sigmoids in
     # their linear range with ever larger output weights -- where J falls by
     # ever smaller amounts; the default stopping rule on J ends those.)
-    X, y, _, _ = deck_data()
+    X, y, _, _ = deck_split(noisy_test=False)
     X = StandardScaler().fit_transform(X)
     est = SigmoidMLPRegressor(solver="lm", tol=1e-7, n_iter_no_change=np.inf,
                               random_state=2).fit(X, y)
