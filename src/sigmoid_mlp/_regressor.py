@@ -1,26 +1,22 @@
-"""``SigmoidMLPRegressor``: validation, initialisation and the training loop.
+"""``SigmoidMLPRegressor``: the estimator of the deck's network.
 
-The mathematics lives in :mod:`sigmoid_mlp._network` (forward pass, loss,
-backward pass), the stepping rules in :mod:`sigmoid_mlp._solvers` and the
-general epoch loop in :mod:`sigmoid_mlp._training`; this module checks inputs,
-keeps the fitted state and runs
-
-    forward pass -> backward pass -> step, repeated
-
-as the deck describes.  Plain full-batch gradient descent with a constant step
-size runs in the fast loop of :mod:`sigmoid_mlp._kernels`.
+Parameters, docstring, ``fit``/``partial_fit``/``predict``/``score`` and the
+deck's inspection methods (``from_weights``, ``forward_pass``,
+``loss_gradient``).  The checks live in :mod:`sigmoid_mlp._validation`, the
+training in :mod:`sigmoid_mlp._training` (which picks the engine of
+:mod:`sigmoid_mlp._engines` and the driver of :mod:`sigmoid_mlp._drivers`),
+the mathematics in :mod:`sigmoid_mlp._network`: forward pass -> backward
+pass -> step, repeated, as the deck describes.
 """
 
 from __future__ import annotations
 
 import numbers
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -35,9 +31,16 @@ from ._array_api import (
     namespace_of,
     to_numpy,
 )
-from ._callbacks import HAS_CALLBACK_API, CallbackSupportMixin, Hooks, with_callbacks
+from ._callbacks import HAS_CALLBACK_API, CallbackSupportMixin, with_callbacks
 from ._state import State
-from ._training import SOLVERS, TrainingDivergedError, Validation, train
+from ._training import (
+    SOLVERS,
+    TrainingDivergedError,
+    Validation,
+    initial_state,
+    prepare_solver,
+    run_call,
+)
 from ._validation import (
     check_continuation,
     check_data,
@@ -622,100 +625,16 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             self._run(state, X, y, sample_weight, None, fit_call=False)
         return self
 
-    def _solver_signature(self):
-        """The hyperparameters a solver's state belongs to."""
-        keys = SOLVERS[self.solver].state_keys
-        return (self.solver, *(getattr(self, k) for k in keys))
-
-    def _make_solver(self):
-        make = SOLVERS[self.solver].make
-        return None if make is None else make(self)
-
     def _prepare_solver(self, state, *, restart):
-        """Reuse the solver's state when its hyperparameters are unchanged."""
-        key = self._solver_signature()
-        if state.solver is None or state.solver_key != key:
-            state.solver = self._make_solver()
-            state.solver_key = key
-            restart = True
-        if restart and state.solver is not None:
-            state.solver.restart_schedule(state.t)
+        prepare_solver(self, state, restart=restart)
 
     def _initial_state(self, hidden, X, y):
-        rng = check_random_state(self.random_state)
-        layer_sizes = [X.shape[1], *hidden, y.shape[1]]
-        xp = namespace_of(X)
-        if xp is None:
-            coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
-        else:
-            # Drawn by numpy (the same weights as for numpy data), then moved
-            # once to X's library and device.
-            coefs, intercepts = _network.init_weights(
-                layer_sizes, rng, X.dtype, xp=xp, device=device_of(X)
-            )
-        state = State(coefs, intercepts, self._make_solver(), rng)
-        state.solver_key = self._solver_signature()
-        return state
+        return initial_state(self, hidden, X, y)
 
     def _run(self, state, X, y, sample_weight, validation, *, fit_call):
-        """Train ``state`` for one call, with callbacks, then commit it."""
-        n_epochs = self.max_iter if fit_call else 1
-        ctx = None
-        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
-        if HAS_CALLBACK_API:
-            max_subtasks = n_epochs + 1 if self.solver == "lbfgs" else n_epochs
-            root = self._init_callback_context(max_subtasks=max_subtasks)
-            root.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
-            if getattr(self, "_skl_callbacks", None):
-                ctx = root
-        host_only = SOLVERS[self.solver].host_only
-        task = f"{self.solver}-iteration" if host_only else "epoch"
-        hooks = Hooks(self, state, ctx, X, y, metadata, task)
-        try:
-            status = train(self, state, X, y, sample_weight, validation,
-                           n_epochs=n_epochs, fit_call=fit_call, hooks=hooks)
-        finally:
-            hooks.close()
-        if status == "interrupted" and not fit_call:
-            raise KeyboardInterrupt
-        state.commit(self, fit_call=fit_call)
-        if status == "interrupted":
-            warnings.warn(
-                f"Training interrupted (KeyboardInterrupt) after {state.n_iter} "
-                "epochs in all; the model keeps the weights of the last complete "
-                "epoch" + (" with the best validation loss" if self.early_stopping
-                           else "") + ".",
-                UserWarning,
-                stacklevel=_WARN_STACKLEVEL,
-            )
-        elif fit_call and status in ("max_iter", "max_fun"):
-            if host_only:
-                limit = (f"maximum number of iterations (max_iter={self.max_iter})"
-                         if status == "max_iter" else
-                         f"maximum number of function evaluations "
-                         f"(max_fun={self.max_fun})")
-                message = (f"SigmoidMLPRegressor(solver={self.solver!r}) stopped at its "
-                           f"{limit} before converging; raise it, or scale the "
-                           "inputs.")
-            else:
-                message = (
-                    f"SigmoidMLPRegressor: maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet; raise "
-                    "max_iter, raise learning_rate, or scale the inputs."
-                )
-            warnings.warn(message, ConvergenceWarning, stacklevel=_WARN_STACKLEVEL)
-        elif fit_call and status == "abnormal":
-            warnings.warn(
-                f"SigmoidMLPRegressor(solver='lbfgs') stopped before converging: "
-                f"{state.message}",
-                ConvergenceWarning,
-                stacklevel=_WARN_STACKLEVEL,
-            )
-        if HAS_CALLBACK_API:
-            root.call_on_fit_task_end(
-                estimator=self, X=X, y=y, metadata=metadata,
-                reconstruction_attributes={},
-            )
+        """Train ``state`` for one call (:func:`._training.run_call`), commit it."""
+        run_call(self, state, X, y, sample_weight, validation, fit_call=fit_call,
+                 stacklevel=_WARN_STACKLEVEL + 1)
 
     # ------------------------------------------------------------ prediction
     def predict(self, X: ArrayLike) -> np.ndarray:
@@ -867,7 +786,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
+            The inputs to pass forward, one row per sample.
 
         Returns
         -------
@@ -889,22 +808,19 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         output = z.copy() if numpy else z + 0
         return ForwardPass(pre_activations, activations, self._shape_output(output))
 
-    def loss_gradient(
-        self,
-        X: ArrayLike,
-        y: ArrayLike,
-        sample_weight: ArrayLike | None = None,
-    ) -> LossGradient:
+    def loss_gradient(self, X: ArrayLike, y: ArrayLike,
+                      sample_weight: ArrayLike | None = None) -> LossGradient:
         """The loss J at the current weights and its gradient (no step taken).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
+            The inputs whose cost is differentiated.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
+            Their targets.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights :math:`w_i`; None gives every sample weight 1.
+            Non-negative weights :math:`w_i` of the squared errors; None
+            gives every sample weight 1.
 
         Returns
         -------

@@ -30,15 +30,20 @@ estimator is left unchanged).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 
 from . import _drivers, _engines, _network
-from ._array_api import all_finite, copy_arrays, host_vector, namespace_of
+from ._array_api import all_finite, copy_arrays, device_of, host_vector, namespace_of
+from ._callbacks import HAS_CALLBACK_API, Hooks
 from ._rules import is_divergent, no_improvement_count
 from ._solvers import Adam, GradientDescent, StochasticGradientDescent
+from ._state import State
 
 __all__ = [
     "SOLVERS",
@@ -49,7 +54,10 @@ __all__ = [
     "TrainingConfig",
     "TrainingDivergedError",
     "Validation",
+    "initial_state",
     "plan",
+    "prepare_solver",
+    "run_call",
     "train",
 ]
 
@@ -96,13 +104,10 @@ class TrainingDivergedError(ValueError):
     def __init__(self, message, *, epoch, learning_rate, loss, coefs, intercepts,
                  loss_curve, solver=None):
         super().__init__(message)
-        self.epoch = epoch
-        self.learning_rate = learning_rate
-        self.loss = loss
-        self.coefs = coefs
-        self.intercepts = intercepts
-        self.loss_curve = loss_curve
-        self.solver = solver
+        self.__dict__.update(
+            epoch=epoch, learning_rate=learning_rate, loss=loss, coefs=coefs,
+            intercepts=intercepts, loss_curve=loss_curve, solver=solver,
+        )
 
 
 class Diverged(Exception):
@@ -455,6 +460,108 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
         )
     driver = SOLVERS[solver].driver or _drivers.run_epochs
     return driver, _engines.reference(X, y, sample_weight, alpha)
+
+
+def solver_signature(est):
+    """The hyperparameters the estimator's step rule's state belongs to."""
+    return (est.solver, *(getattr(est, k) for k in SOLVERS[est.solver].state_keys))
+
+
+def make_solver(est):
+    """A fresh step rule for ``est.solver`` (None for 'lbfgs' and 'lm')."""
+    make = SOLVERS[est.solver].make
+    return None if make is None else make(est)
+
+
+def prepare_solver(est, state, *, restart):
+    """Reuse the step rule's state when its hyperparameters are unchanged."""
+    key = solver_signature(est)
+    if state.solver is None or state.solver_key != key:
+        state.solver = make_solver(est)
+        state.solver_key = key
+        restart = True
+    if restart and state.solver is not None:
+        state.solver.restart_schedule(state.t)
+
+
+def initial_state(est, hidden, X, y, random_state=None):
+    """A fresh training state: Glorot-uniform weights in ``X``'s library."""
+    rng = check_random_state(est.random_state if random_state is None
+                             else random_state)
+    layer_sizes = [X.shape[1], *hidden, y.shape[1]]
+    xp = namespace_of(X)
+    if xp is None:
+        coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
+    else:
+        # Drawn by numpy (the same weights as for numpy data), then moved
+        # once to X's library and device.
+        coefs, intercepts = _network.init_weights(
+            layer_sizes, rng, X.dtype, xp=xp, device=device_of(X)
+        )
+    state = State(coefs, intercepts, make_solver(est), rng)
+    state.solver_key = solver_signature(est)
+    return state
+
+
+def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stacklevel):
+    """One ``fit``/``partial_fit`` call: callbacks around :func:`train`, commit.
+
+    The estimator's fitted attributes change only here, in one update
+    (``state.commit``), after :func:`train` succeeded; warnings (interrupt,
+    iteration limits) point ``stacklevel`` frames up, at the caller.
+    """
+    n_epochs = est.max_iter if fit_call else 1
+    ctx = None
+    metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+    if HAS_CALLBACK_API:
+        max_subtasks = n_epochs + 1 if est.solver == "lbfgs" else n_epochs
+        root = est._init_callback_context(max_subtasks=max_subtasks)
+        root.call_on_fit_task_begin(estimator=est, X=X, y=y, metadata=metadata)
+        if getattr(est, "_skl_callbacks", None):
+            ctx = root
+    host_only = SOLVERS[est.solver].host_only
+    task = f"{est.solver}-iteration" if host_only else "epoch"
+    hooks = Hooks(est, state, ctx, X, y, metadata, task)
+    try:
+        status = train(est, state, X, y, sample_weight, validation,
+                       n_epochs=n_epochs, fit_call=fit_call, hooks=hooks)
+    finally:
+        hooks.close()
+    if status == "interrupted" and not fit_call:
+        raise KeyboardInterrupt
+    state.commit(est, fit_call=fit_call)
+    message = None
+    if status == "interrupted":
+        warnings.warn(
+            f"Training interrupted (KeyboardInterrupt) after {state.n_iter} "
+            "epochs in all; the model keeps the weights of the last complete "
+            "epoch" + (" with the best validation loss" if est.early_stopping
+                       else "") + ".",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    elif fit_call and status in ("max_iter", "max_fun") and host_only:
+        limit = (f"maximum number of iterations (max_iter={est.max_iter})"
+                 if status == "max_iter" else
+                 f"maximum number of function evaluations (max_fun={est.max_fun})")
+        message = (f"SigmoidMLPRegressor(solver={est.solver!r}) stopped at its "
+                   f"{limit} before converging; raise it, or scale the inputs.")
+    elif fit_call and status == "max_iter":
+        message = (
+            f"SigmoidMLPRegressor: maximum iterations ({est.max_iter}) "
+            "reached and the optimization hasn't converged yet; raise "
+            "max_iter, raise learning_rate, or scale the inputs."
+        )
+    elif fit_call and status == "abnormal":
+        message = ("SigmoidMLPRegressor(solver='lbfgs') stopped before "
+                   f"converging: {state.message}")
+    if message is not None:
+        warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
+    if HAS_CALLBACK_API:
+        root.call_on_fit_task_end(
+            estimator=est, X=X, y=y, metadata=metadata,
+            reconstruction_attributes={},
+        )
 
 
 def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
