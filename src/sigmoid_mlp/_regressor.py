@@ -760,24 +760,11 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 )
         est = cls(hidden_layer_sizes=hidden, **params)
         check_params(est)
-        est.coefs_ = coefs
-        est.intercepts_ = intercepts
+        # A model that has seen no data: the fitted state of zero epochs.
+        state = State(coefs, intercepts, None, check_random_state(est.random_state))
+        prepare_solver(est, state, restart=True)
+        state.commit(est, fit_call=True)
         est.n_features_in_ = coefs[0].shape[0]
-        est.n_outputs_ = coefs[-1].shape[1]
-        est.n_layers_ = len(coefs) + 1
-        est.n_iter_ = 0
-        est.t_ = 0
-        est.loss_ = None
-        est.loss_curve_ = []
-        est.best_loss_ = np.inf
-        est.validation_loss_curve_ = None
-        est.validation_scores_ = None
-        est.best_validation_loss_ = None
-        est.best_validation_score_ = None
-        est._no_improvement_count = 0
-        est._solver = est._make_solver()
-        est._solver_key = est._solver_signature()
-        est._rng = check_random_state(est.random_state)
         return est
 
     def forward_pass(self, X: ArrayLike) -> ForwardPass:
