@@ -31,11 +31,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _network
+from . import _evidence, _network
 from ._kernels import FullBatchLossGradient, run_full_batch_gd
 from ._solvers import SCHEDULES, Adam, GradientDescent, StochasticGradientDescent
 from ._training import (
     Diverged,
+    GaussNewtonSystem,
     NamespaceLossGradient,
     Validation,
     _total,
@@ -89,6 +90,19 @@ _BLOW_UP_FACTOR = 1e4
 # the loss of the constant (mean) prediction is reported as unstable: the step
 # size made the loss grow and the no-improvement rule stopped a useless model.
 _UNSTABLE_FACTOR = 10.0
+# solver='lm' with max_iter='auto' runs at most this many iterations (the
+# default of MATLAB's trainlm and trainbr); the other solvers 50000 epochs.
+_LM_AUTO_MAX_ITER = 1000
+_AUTO_MAX_ITER = 50000
+# solver='lm' warns above this many weights: one iteration costs about
+# _LM_SECONDS_PER_FLOP * (n k p^2 + p^3) seconds (measured: p = 1001, n = 1000
+# took 0.49 s per iteration, p = 2001 took 1.9 s, on 2 shared cores).
+_LM_WARN_WEIGHTS = 1000
+_LM_SECONDS_PER_FLOP = 2.5e-10
+# Fitted attributes of the evidence (solver='lm'); removed by fits that do not
+# define them.
+_EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
+                        "log_evidence_", "_posterior_factor", "_posterior_beta")
 
 
 class TrainingDivergedError(ValueError):
@@ -206,6 +220,8 @@ class _State:
         self.best_coefs = None
         self.best_intercepts = None
         self.message = ""  # why the solver stopped, when it says (L-BFGS)
+        # alpha='auto': the EvidenceRegulariser run_lm updates (else None)
+        self.regulariser = None
 
     @classmethod
     def from_estimator(cls, est):
@@ -395,8 +411,11 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
           :math:`R^2 = 0.99` on the deck's problem), each costing
           :math:`O(n\,k\,p^2 + p^3)` time and :math:`O(p^2)` memory for
           :math:`p` weights and :math:`k` outputs: the solver for networks of
-          up to a few hundred weights, too slow for thousands.  No
-          ``partial_fit``; numpy arrays only.
+          up to a few hundred weights, too slow for thousands (it warns
+          above 1000 weights: measured 0.5 s per iteration for 1001 weights
+          and 1000 samples, 1.9 s for 2001).  No ``partial_fit``; numpy
+          arrays only.  The solver of ``alpha='auto'`` and of
+          ``predict(X, return_std=True)``.
 
         'sgd' and 'adam' reproduce ``MLPRegressor``'s solvers of the same
         name step for step (same update formulas, same batches, same
@@ -430,9 +449,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
           by 5 and training goes on, until :math:`\eta_t \le 10^{-6}`.
     power_t : float, default=0.5
         Exponent :math:`p` of the 'invscaling' schedule.
-    max_iter : int, default=50000
+    max_iter : int or 'auto', default='auto'
         Maximum number of epochs (passes over the training data); for
-        'lbfgs' and 'lm' the maximum number of iterations.  Plain gradient
+        'lbfgs' and 'lm' the maximum number of iterations.  ``'auto'`` means
+        50000 for 'gd', 'sgd', 'adam' and 'lbfgs' and 1000 for 'lm' (the
+        default of MATLAB's ``trainlm``/``trainbr``; an 'lm' iteration costs
+        :math:`O(n k p^2 + p^3)`, and 'lm' typically converges in tens to a
+        few hundred).  Plain gradient
         descent needs many cheap epochs: the deck's problem converges after
         roughly 30 000 - 50 000 of them, a fraction of a second for 200
         samples.
@@ -451,10 +474,19 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         than ``MLPRegressor``'s ``1e-4``.
     n_iter_no_change : int, default=10
         See ``tol``.  May be ``numpy.inf`` to run all ``max_iter`` epochs.
-    alpha : float, default=0.0
+    alpha : float or 'auto', default=0.0
         Strength of the L2 penalty on the weights (not the intercepts), with
         ``MLPRegressor``'s scaling :math:`\alpha/(2S)`.  0 keeps :math:`J`
-        exactly the deck's cost.
+        exactly the deck's cost.  ``'auto'`` (with ``solver='lm'`` only)
+        re-estimates it during training by MacKay's evidence framework
+        [6]_, [7]_, as MATLAB's ``trainbr`` does: after every accepted step
+        :math:`\alpha = \alpha_M/\beta` with :math:`\alpha_M =
+        \gamma/(2E_W)`, :math:`\beta = (N - p_b - \gamma)/(2E_D)`, the
+        effective number of coefficients :math:`\gamma` from the
+        Gauss-Newton curvature (see :doc:`/evidence`).  The prior covers
+        exactly the weights ``alpha`` penalises (the ``coefs``, not the
+        intercepts), so ``alpha=est.alpha_`` states the same objective.  Not
+        combinable with ``early_stopping`` (an alternative to it).
     batch_size : int or None, default=None
         Mini-batch size for 'sgd' and 'adam'; None means
         ``min(200, n_samples)``, a size larger than the training set means
@@ -510,6 +542,30 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     verbose : bool, default=False
         Print one line per epoch: epoch, training loss, validation loss when
         there is a validation set, elapsed time.
+    n_init : int, default=1
+        Number of fits from independent starting weights, as in ``KMeans``:
+        with ``n_init > 1``, ``n_init`` seeds are drawn from
+        ``random_state`` (deterministic for an int ``random_state``) and one
+        fit runs from each; the model kept is the one with the largest
+        ``log_evidence_`` under ``alpha='auto'``, else the smallest final
+        training loss ``loss_``.  1 fits once, seeded by ``random_state``
+        itself.  A ``fit`` concept: ``warm_start=True`` on a fitted model
+        continues that model once, and ``partial_fit`` ignores it.
+    normalize_y : bool, default=False
+        Standardise the targets inside ``fit`` (per output, with the
+        weighted mean and standard deviation; a constant target keeps
+        scale 1), as ``GaussianProcessRegressor`` does, so that learning
+        rates, ``alpha`` and the starting weights see unit scale.  The
+        network is trained on :math:`(y - \bar y)/s_y` and the scaling is
+        then folded into the linear output layer (``coefs_[-1] * s_y``,
+        ``intercepts_[-1] * s_y + \bar y``), so ``coefs_``,
+        ``intercepts_``, ``predict``, ``forward_pass`` and ``from_weights``
+        describe the network on the scale of ``y``.  ``loss_``,
+        ``loss_curve_``, ``best_loss_``, the validation losses, ``alpha``
+        and ``alpha_`` refer to the standardised problem that was trained.
+        A warm start keeps the scaling of the fit it continues;
+        ``partial_fit`` raises (one batch's statistics are not the data's).
+        False (the default) is the deck's behaviour.
 
     Attributes
     ----------
@@ -558,6 +614,25 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     best_validation_score_ : float or None
         :math:`R^2` of the epoch with the best validation loss (the epoch
         whose weights ``early_stopping`` restores).
+    alpha_ : float
+        Only after ``solver='lm'`` fits: the L2 strength of the final
+        objective, in ``alpha``'s units (the one ``alpha='auto'`` chose, or
+        ``alpha`` itself); with ``normalize_y`` that of the standardised
+        problem.
+    noise_variance_ : float or ndarray of shape (n_outputs,)
+        Only after ``solver='lm'`` fits: the noise variance :math:`1/\beta`
+        on the scale of ``y`` (per output when there are several outputs),
+        estimated from the residuals with :math:`N - p_b - \gamma` degrees
+        of freedom.
+    effective_n_params_ : float
+        Only after ``solver='lm'`` fits: :math:`\gamma`, the effective number
+        of coefficients (between 0 and their number); the intercepts, which
+        the prior does not cover, add their number on top.
+    log_evidence_ : float
+        Only after ``solver='lm'`` fits: the log evidence
+        :math:`\ln p(y \mid \alpha_M, \beta)` (Laplace approximation, on
+        the scale of ``y``; ``-inf`` for ``alpha=0``, a flat prior), what
+        ``n_init`` ranks restarts by under ``alpha='auto'``.
 
     See Also
     --------
@@ -620,6 +695,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
        squares problems", 2nd ed., Technical University of Denmark (2004);
        Hagan and Menhaj, "Training feedforward networks with the Marquardt
        algorithm", IEEE Trans. Neural Networks 5(6) (1994).
+    .. [6] MacKay, "A practical Bayesian framework for backpropagation
+       networks", Neural Computation 4(3) (1992).
+    .. [7] Foresee and Hagan, "Gauss-Newton approximation to Bayesian
+       learning", Proc. International Conference on Neural Networks (1997).
 
     Examples
     --------
@@ -651,7 +730,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         learning_rate=0.3,
         learning_rate_schedule="constant",
         power_t=0.5,
-        max_iter=50000,
+        max_iter="auto",
         tol=1e-8,
         n_iter_no_change=10,
         alpha=0.0,
@@ -668,6 +747,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         random_state=None,
         warm_start=False,
         verbose=False,
+        n_init=1,
+        normalize_y=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.solver = solver
@@ -691,6 +772,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.n_init = n_init
+        self.normalize_y = normalize_y
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")
@@ -733,12 +816,34 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                     hint="a positive step size such as 0.5")
         _check_real("power_t", self.power_t, low=0,
                     hint="a non-negative exponent such as 0.5")
-        _check_int("max_iter", self.max_iter, low=1)
+        if not (isinstance(self.max_iter, str) and self.max_iter == "auto"):
+            _check_int("max_iter", self.max_iter, low=1)
         _check_real("tol", self.tol, low=0, hint="a non-negative number")
         _check_int("n_iter_no_change", self.n_iter_no_change, low=1,
                    allow_inf=True)
-        _check_real("alpha", self.alpha, low=0,
-                    hint="a non-negative L2 strength such as 1e-4")
+        if isinstance(self.alpha, str):
+            if self.alpha != "auto":
+                raise ValueError(
+                    "alpha must be a non-negative number or 'auto'; got "
+                    f"{self.alpha!r}."
+                )
+            if self.solver != "lm":
+                raise ValueError(
+                    "alpha='auto' (evidence-based regularisation) needs "
+                    "solver='lm', whose Gauss-Newton curvature it uses; got "
+                    f"solver={self.solver!r}. Set solver='lm', or give alpha a "
+                    "number."
+                )
+            if self.early_stopping:
+                raise ValueError(
+                    "alpha='auto' chooses the regularisation from the training "
+                    "data's evidence, an alternative to early stopping; set "
+                    "early_stopping=False (X_val can still be monitored)."
+                )
+        else:
+            _check_real("alpha", self.alpha, low=0,
+                        hint="a non-negative L2 strength such as 1e-4, or 'auto'")
+        _check_int("n_init", self.n_init, low=1)
         if self.batch_size is not None:
             _check_int("batch_size", self.batch_size, low=1)
         _check_real("momentum", self.momentum, low=0, hint="a number in [0, 1]")
@@ -763,7 +868,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 f"data held out; got {self.validation_fraction!r}."
             )
         for name in ("shuffle", "nesterovs_momentum", "early_stopping",
-                     "warm_start", "verbose"):
+                     "warm_start", "verbose", "normalize_y"):
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_, numbers.Integral)):
                 raise TypeError(f"{name} must be a bool; got {value!r}.")
@@ -943,7 +1048,42 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         return self
 
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
+        """``n_init`` fits from seeds drawn from ``random_state``; keep the best."""
         hidden = self._validate_params()
+        warm = bool(self.warm_start) and hasattr(self, "coefs_")
+        if warm or self.n_init == 1:
+            # one fit, seeded by random_state itself (today's behaviour)
+            self._fit_single(X, y, sample_weight, X_val, y_val, sample_weight_val,
+                             hidden, self.random_state, warn_size=True)
+            return
+        # As KMeans: n_init seeds drawn from random_state, one fit each.
+        seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=self.n_init)
+        saved = dict(self.__dict__)
+        best, best_score = None, None
+        try:
+            for k, seed in enumerate(seeds):
+                self._fit_single(X, y, sample_weight, X_val, y_val,
+                                 sample_weight_val, hidden, int(seed),
+                                 warn_size=k == 0)
+                score = self._restart_score()
+                if best is None or score > best_score:
+                    best, best_score = dict(self.__dict__), score
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        self.__dict__.clear()
+        self.__dict__.update(best)
+
+    def _restart_score(self):
+        """Higher is better: the log evidence under alpha='auto', else -loss_."""
+        if isinstance(self.alpha, str):
+            return float(self.log_evidence_)
+        return -float(self.loss_) if self.loss_ is not None else -np.inf
+
+    def _fit_single(self, X, y, sample_weight, X_val, y_val, sample_weight_val,
+                    hidden, random_state, *, warn_size):
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
         X, y, sample_weight = self._validate_data(X, y, sample_weight, reset=not warm)
         xp = _namespace_of(X)
@@ -953,25 +1093,122 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 f"arrays only; got {xp.__name__} arrays with array_api_dispatch "
                 "enabled. Use solver='gd', 'sgd' or 'adam', or pass numpy arrays."
             )
+        if warn_size:
+            self._check_lm_size(hidden, X, y)
+        # normalize_y: train on standardised targets (a warm start keeps the
+        # scaling of the fit it continues)
+        scaling = None
+        if self.normalize_y:
+            scaling = (getattr(self, "_y_scaling", None) if warm else None) or (
+                _target_scaling(y, sample_weight))
+            y = _apply_scaling(y, scaling)
         if warm:
             self._check_continuation(hidden, y, X, "fit")
             state = _State.from_estimator(self)
+            if scaling is not None:
+                state.coefs[-1], state.intercepts[-1] = _unfold_scaling(
+                    state.coefs[-1], state.intercepts[-1], scaling)
             self._prepare_solver(state, restart=True)
         else:
-            state = self._initial_state(hidden, X, y)
+            state = self._initial_state(hidden, X, y, random_state)
+        if isinstance(self.alpha, str):  # alpha='auto'
+            start = getattr(self, "alpha_", None) if warm else None
+            state.regulariser = _evidence.EvidenceRegulariser(
+                start if start is not None else _evidence.ALPHA_MIN)
         validation = self._validate_validation_data(
             X_val, y_val, sample_weight_val, X.dtype, y.shape[1],
             xp=xp, device=None if xp is None else _device(X),
         )
+        if validation is not None and scaling is not None:
+            validation = (validation[0], _apply_scaling(validation[1], scaling),
+                          validation[2])
         if validation is None and self.early_stopping:
             X, y, sample_weight, validation = self._split_validation(
                 X, y, sample_weight, state.rng
             )
         if validation is not None:
-            validation = Validation(*validation, self.alpha)
+            alpha = (state.regulariser.alpha if state.regulariser is not None
+                     else self.alpha)
+            validation = Validation(*validation, alpha)
             state.start_validation()
         state.no_improvement_count = 0
         self._run(state, X, y, sample_weight, validation, fit_call=True)
+        # After the committed run: the evidence at the final weights (lm),
+        # then the scaling folded into the output layer.
+        attrs = (self._evidence_attributes(state, X, y, sample_weight, scaling)
+                 if self.solver == "lm" else {})
+        for name in _EVIDENCE_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        if scaling is not None:
+            attrs["coefs_"] = [*self.coefs_[:-1], None]
+            attrs["intercepts_"] = [*self.intercepts_[:-1], None]
+            attrs["coefs_"][-1], attrs["intercepts_"][-1] = _fold_scaling(
+                self.coefs_[-1], self.intercepts_[-1], scaling)
+        attrs["_y_scaling"] = scaling
+        self.__dict__.update(attrs)
+
+    def _evidence_attributes(self, state, X, y, sample_weight, scaling):
+        """``alpha_``, ``noise_variance_``, ... at the final (trained-scale) weights."""
+        regulariser = state.regulariser
+        alpha = float(self.alpha if regulariser is None else regulariser.alpha)
+        layer_sizes = [X.shape[1], *(c.shape[1] for c in state.coefs)]
+        system = GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes,
+                                   np.float64)
+        x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
+        loss = system.loss(x)
+        _, curvature = system.gradient_curvature(x)
+        G, e_data, _, n_residuals = _evidence.EvidenceRegulariser.quantities(
+            system, x, loss, curvature)
+        floor = _evidence.EvidenceRegulariser().data_floor(system)
+        post = _evidence.posterior(G, x, system.penalised, e_data, n_residuals,
+                                   alpha, e_data_floor=floor)
+        scale = np.ones(y.shape[1]) if scaling is None else np.asarray(
+            scaling[1], dtype=np.float64)
+        noise = scale**2 / post.beta
+        # the density of y on the user's scale: every one of the S weighted
+        # residuals of output k is divided by scale_k
+        log_evidence = post.log_evidence - system.weight_sum * float(
+            np.sum(np.log(scale)))
+        return {
+            "alpha_": post.alpha,
+            "noise_variance_": float(noise[0]) if noise.size == 1 else noise,
+            "effective_n_params_": post.gamma,
+            "log_evidence_": log_evidence,
+            "_posterior_factor": post.covariance_factor,
+            "_posterior_beta": post.beta,
+        }
+
+    def _check_lm_size(self, hidden, X, y):
+        """Warn when solver='lm' would spend seconds per iteration (or more)."""
+        if self.solver != "lm":
+            return
+        layer_sizes = [X.shape[1], *hidden, y.shape[1]]
+        p = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+        if p <= _LM_WARN_WEIGHTS:
+            return
+        n, k = X.shape[0], y.shape[1]
+        seconds = _LM_SECONDS_PER_FLOP * (n * k * p**2 + p**3)
+        warnings.warn(
+            f"solver='lm' with {p} weights: every iteration builds and solves a "
+            f"{p} x {p} system, O(n k p^2 + p^3) time (about {seconds:.2g} s per "
+            f"iteration here on a typical CPU, for up to {self._budget_text()}) "
+            f"and {8 * p * p / 2**20:.0f} MiB per copy of the matrix. "
+            f"'lm' is meant for networks of up to about {_LM_WARN_WEIGHTS} "
+            "weights; for larger ones use solver='lbfgs' or solver='adam'.",
+            UserWarning,
+            stacklevel=_WARN_STACKLEVEL + 1,
+        )
+
+    def _iteration_budget(self):
+        """``max_iter``, or for max_iter='auto' 1000 ('lm') or 50000 (others)."""
+        if isinstance(self.max_iter, str):
+            return _LM_AUTO_MAX_ITER if self.solver == "lm" else _AUTO_MAX_ITER
+        return self.max_iter
+
+    def _budget_text(self):
+        if isinstance(self.max_iter, str):
+            return f"max_iter='auto', i.e. {self._iteration_budget()}"
+        return f"max_iter={self.max_iter}"
 
     def _partial_fit_available(self):
         return self.solver not in _HOST_SOLVERS
@@ -1011,6 +1248,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         """
         first = not hasattr(self, "coefs_")
         hidden = self._validate_params()
+        if self.normalize_y:
+            raise ValueError(
+                "partial_fit sees one batch at a time, whose mean and standard "
+                "deviation are not those of the data, so normalize_y=True cannot "
+                "apply; set normalize_y=False and scale y beforehand (e.g. with "
+                "the mean and standard deviation of a first batch)."
+            )
         if self.early_stopping:
             raise ValueError(
                 "partial_fit runs one epoch on the batch it is given and holds out "
@@ -1028,6 +1272,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 state = _State.from_estimator(self)
                 self._prepare_solver(state, restart=False)
             self._run(state, X, y, sample_weight, None, fit_call=False)
+        # the evidence of an earlier 'lm' fit no longer describes the weights
+        for name in _EVIDENCE_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+        self._y_scaling = None
         return self
 
     def _solver_signature(self):
@@ -1065,8 +1313,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         if restart and state.solver is not None:
             state.solver.restart_schedule(state.t)
 
-    def _initial_state(self, hidden, X, y):
-        rng = check_random_state(self.random_state)
+    def _initial_state(self, hidden, X, y, random_state=None):
+        rng = check_random_state(self.random_state if random_state is None
+                                 else random_state)
         layer_sizes = [X.shape[1], *hidden, y.shape[1]]
         xp = _namespace_of(X)
         if xp is None:
@@ -1126,7 +1375,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
     def _run(self, state, X, y, sample_weight, validation, *, fit_call):
         """Train ``state`` for one call, with callbacks, then commit it."""
-        n_epochs = self.max_iter if fit_call else 1
+        n_epochs = self._iteration_budget() if fit_call else 1
         ctx = None
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
         if _HAS_CALLBACK_API:
@@ -1157,7 +1406,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             )
         elif fit_call and status in ("max_iter", "max_fun"):
             if self.solver in _HOST_SOLVERS:
-                limit = (f"maximum number of iterations (max_iter={self.max_iter})"
+                limit = (f"maximum number of iterations ({self._budget_text()})"
                          if status == "max_iter" else
                          f"maximum number of function evaluations "
                          f"(max_fun={self.max_fun})")
@@ -1166,7 +1415,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                            "inputs.")
             else:
                 message = (
-                    f"SigmoidMLPRegressor: maximum iterations ({self.max_iter}) "
+                    f"SigmoidMLPRegressor: maximum iterations ({self._budget_text()}) "
                     "reached and the optimization hasn't converged yet; raise "
                     "max_iter, raise learning_rate, or scale the inputs."
                 )
@@ -1188,11 +1437,14 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                hooks):
         """Run the solver on ``state``; return the status of the run."""
         xp = _namespace_of(X)
+        # alpha='auto': the regulariser on the state holds the current alpha
+        regulariser = state.regulariser
+        alpha = self.alpha if regulariser is None else regulariser.alpha
         if xp is None:
-            loss_gradient = FullBatchLossGradient(X, y, sample_weight, self.alpha)
+            loss_gradient = FullBatchLossGradient(X, y, sample_weight, alpha)
             tiny = np.finfo(X.dtype).tiny
         else:
-            loss_gradient = NamespaceLossGradient(X, y, sample_weight, self.alpha)
+            loss_gradient = NamespaceLossGradient(X, y, sample_weight, alpha)
             tiny = float(xp.finfo(X.dtype).smallest_normal)
         start_loss = float(loss_gradient.loss(state.coefs, state.intercepts))
         reference = max(
@@ -1218,9 +1470,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         try:
             if self.solver in _HOST_SOLVERS:
                 run = run_lbfgs if self.solver == "lbfgs" else run_lm
+                extra = {} if regulariser is None else {"regulariser": regulariser}
                 status, message, final = run(
-                    state, X, y, sample_weight,
-                    alpha=self.alpha, max_iter=n_epochs, max_fun=self.max_fun,
+                    state, X, y, sample_weight, **extra,
+                    alpha=alpha, max_iter=n_epochs, max_fun=self.max_fun,
                     tol=self.tol, n_iter_no_change=self.n_iter_no_change,
                     early_stopping=bool(self.early_stopping), validation=validation,
                     on_epoch_begin=on_begin, on_epoch_end=on_end,
@@ -1236,7 +1489,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 )
                 status, previous, last_step = run_epochs(
                     state, X, y, sample_weight,
-                    n_epochs=n_epochs, alpha=self.alpha, batch_size=batch_size,
+                    n_epochs=n_epochs, alpha=alpha, batch_size=batch_size,
                     shuffle=bool(self.shuffle), tol=self.tol,
                     n_iter_no_change=self.n_iter_no_change,
                     early_stopping=bool(self.early_stopping),
@@ -1400,23 +1653,73 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             reset=False,
         )
 
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """Predict with the network: one forward pass.
+    def predict(self, X: ArrayLike, return_std: bool = False):
+        r"""Predict with the network: one forward pass; optionally error bars.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Inputs.
+        return_std : bool, default=False
+            Also return the predictive standard deviation (the convention of
+            ``BayesianRidge`` and ``GaussianProcessRegressor``): the Laplace
+            (Gauss-Newton) approximation
+            :math:`\sigma^2(x) = 1/\beta + g(x)^\top A^{-1} g(x)`, noise of
+            a new observation plus the uncertainty of the weights, with
+            :math:`g(x) = \partial\hat y(x)/\partial w` and :math:`A` the
+            posterior precision at the fit (see :doc:`/evidence`).  Needs a
+            model fitted with ``solver='lm'``: with ``alpha='auto'`` all
+            hyperparameters come from the evidence; with a fixed ``alpha``
+            the noise precision :math:`\beta` is estimated from the
+            residuals and the prior is :math:`\alpha_M = \alpha\beta`
+            (with ``alpha=0`` a flat prior: the bars can be very wide).
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             One column per output; a single output is returned as 1-D, as
             ``MLPRegressor`` does.  The dtype is that of the weights.
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Only with ``return_std=True``: the predictive standard deviation,
+            on the scale of ``y``, float64.
         """
+        if return_std:
+            check_is_fitted(self)
+            if getattr(self, "_posterior_factor", None) is None:
+                raise ValueError(
+                    "predict(X, return_std=True) needs the Laplace posterior of a "
+                    "fit with solver='lm' (best with alpha='auto'); this model "
+                    f"was not fitted that way (solver={self.solver!r} now). Refit "
+                    "with solver='lm', alpha='auto'."
+                )
         X = self._validate_X_predict(X, "predict")
         y_pred = _network.predict(X, self.coefs_, self.intercepts_)
-        return self._shape_output(y_pred)
+        if not return_std:
+            return self._shape_output(y_pred)
+        return self._shape_output(y_pred), self._shape_output(self._predict_std(X))
+
+    def _predict_std(self, X):
+        """Predictive standard deviation, shape (n_samples, n_outputs)."""
+        coefs = [np.asarray(c, dtype=np.float64) for c in self.coefs_]
+        intercepts = [np.asarray(b, dtype=np.float64) for b in self.intercepts_]
+        scaling = getattr(self, "_y_scaling", None)
+        if scaling is not None:  # the posterior is that of the trained weights
+            coefs[-1], intercepts[-1] = _unfold_scaling(coefs[-1], intercepts[-1],
+                                                        scaling)
+            scale = np.asarray(scaling[1], dtype=np.float64)
+        else:
+            scale = np.ones(coefs[-1].shape[1])
+        X = X.astype(np.float64)
+        out = np.empty((X.shape[0], coefs[-1].shape[1]))
+        n_weights = self._posterior_factor.shape[0]
+        chunk = max(1, 2**18 // (n_weights * out.shape[1]))
+        for start in range(0, X.shape[0], chunk):
+            rows = slice(start, start + chunk)
+            activations = _network.forward(X[rows], coefs, intercepts)
+            jac = _network.output_jacobian(activations, coefs)
+            out[rows] = _evidence.predictive_variance(
+                jac, self._posterior_factor, self._posterior_beta)
+        return np.sqrt(out) * scale
 
     def score(
         self,
@@ -1607,9 +1910,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"y has {y.shape[1]} outputs but the network has {self.n_outputs_}."
             )
-        _check_real("alpha", self.alpha, low=0, hint="a non-negative L2 strength")
+        alpha = self.alpha
+        if isinstance(alpha, str) and alpha == "auto":
+            if not hasattr(self, "alpha_"):
+                raise ValueError(
+                    "alpha='auto' has no value before fit; fit first (alpha_ is "
+                    "then used) or give alpha a number."
+                )
+            alpha = self.alpha_
+        _check_real("alpha", alpha, low=0, hint="a non-negative L2 strength")
         loss, coef_grads, intercept_grads = _network.loss_gradient(
-            X, y, self.coefs_, self.intercepts_, sample_weight, float(self.alpha)
+            X, y, self.coefs_, self.intercepts_, sample_weight, float(alpha)
         )
         return LossGradient(loss, coef_grads, intercept_grads)
 
@@ -1751,6 +2062,46 @@ def _restore_input_attributes_on_failure(est):
             est.__dict__.pop(key, None)
         est.__dict__.update(saved)
         raise
+
+
+def _target_scaling(y, sample_weight):
+    """normalize_y: per-output weighted mean and standard deviation of ``y``.
+
+    A standard deviation below ``10 eps max(1, |mean|)`` (a constant target)
+    is replaced by 1, as ``GaussianProcessRegressor`` does.
+    """
+    xp = _network.array_namespace(y)
+    if sample_weight is None:
+        mean = xp.mean(y, axis=0)
+        var = xp.mean((y - mean) ** 2, axis=0)
+    else:
+        w = xp.reshape(sample_weight, (-1, 1))
+        total = xp.sum(w)
+        mean = xp.sum(w * y, axis=0) / total
+        var = xp.sum(w * (y - mean) ** 2, axis=0) / total
+    scale = xp.sqrt(var)
+    eps = float(np.finfo(np.float32 if y.dtype == xp.float32 else np.float64).eps)
+    tiny = scale < 10 * eps * xp.where(xp.abs(mean) > 1, xp.abs(mean),
+                                       xp.ones_like(mean))
+    scale = xp.where(tiny, xp.ones_like(scale), scale)
+    return mean, scale
+
+
+def _apply_scaling(y, scaling):
+    mean, scale = scaling
+    return (y - mean) / scale
+
+
+def _fold_scaling(coef, intercept, scaling):
+    """Output layer on the user's scale: y = scale * y_s + mean."""
+    mean, scale = scaling
+    return coef * scale, intercept * scale + mean
+
+
+def _unfold_scaling(coef, intercept, scaling):
+    """Inverse of :func:`_fold_scaling`: the output layer for standardised y."""
+    mean, scale = scaling
+    return coef / scale, (intercept - mean) / scale
 
 
 def _check_sample_weight(sample_weight, n_samples, dtype):

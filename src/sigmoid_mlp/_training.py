@@ -668,8 +668,10 @@ class GaussNewtonSystem:
         n_weights = self.penalised.size
         self.chunk_rows = max(1, _GN_CHUNK_ELEMENTS // (y.shape[1] * n_weights))
         self._one_chunk = X.shape[0] <= self.chunk_rows
+        # The kernel evaluates the squared error only; the L2 term is
+        # _penalty's, so set_alpha needs to change one number.
         self._kernel = None if self._one_chunk else FullBatchLossGradient(
-            X, y, sample_weight, alpha
+            X, y, sample_weight, 0.0
         )
         self._kept = (None, None)  # (x, activations) of the last loss
         self._compiled = None
@@ -678,6 +680,10 @@ class GaussNewtonSystem:
                                                          n_weights)):
             self._compiled = _compiled_gn.CompiledSystem(X, y, sample_weight,
                                                          layer_sizes)
+
+    def set_alpha(self, alpha):
+        """Change the L2 strength :math:`\\alpha` (``alpha='auto'`` re-estimates it)."""
+        self.alpha = float(alpha)
 
     def weights(self, x):
         """``(coefs, intercepts)`` in the data's dtype from the packed float64 ``x``."""
@@ -695,7 +701,7 @@ class GaussNewtonSystem:
             return s / (2.0 * self.weight_sum) + self._penalty(x)
         coefs, intercepts = self.weights(x)
         if not self._one_chunk:
-            return float(self._kernel.loss(coefs, intercepts))
+            return float(self._kernel.loss(coefs, intercepts)) + self._penalty(x)
         # Overflow gives a non-finite J, which run_lm handles (a rejected
         # trial, or divergence at the start); numpy's warning would be noise.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -759,6 +765,7 @@ def run_lm(
     validation=None,
     on_epoch_begin=None,
     on_epoch_end=None,
+    regulariser=None,
 ):
     r"""Minimise :math:`J` with Levenberg-Marquardt from ``state``'s weights.
 
@@ -782,6 +789,13 @@ def run_lm(
     rejects the step; a non-finite loss or gradient at the start raises
     :class:`Diverged`.
 
+    ``regulariser`` (``alpha='auto'``, an
+    :class:`~sigmoid_mlp._evidence.EvidenceRegulariser`) starts the system
+    at ``regulariser.alpha``; after every accepted step its
+    ``update(system, x, loss, grad, curvature)`` may change the system's
+    :math:`\alpha` and returns the loss, gradient and curvature for it.
+    While it reports ``changed``, the stopping rule's count restarts.
+
     Returns
     -------
     status : {'converged', 'max_iter', 'max_fun', 'interrupted', 'callback'}
@@ -793,6 +807,8 @@ def run_lm(
     n_layers = len(state.coefs)
     dtype = state.coefs[0].dtype
     layer_sizes = [state.coefs[0].shape[0], *(c.shape[1] for c in state.coefs)]
+    if regulariser is not None:  # alpha='auto' (hook 1 of 3)
+        alpha = regulariser.alpha
     system = GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype)
     n_samples = X.shape[0]
     n_iter_at_call = state.n_iter
@@ -839,6 +855,9 @@ def run_lm(
             if not _all_finite([new_grad, new_curvature]):
                 raise Diverged(epoch, None, np.inf,
                                [*state.coefs, *state.intercepts], n_layers)
+            if regulariser is not None:  # alpha='auto' (hook 2 of 3)
+                new_loss, new_grad, new_curvature = regulariser.update(
+                    system, new_x, new_loss, new_grad, new_curvature)
             coefs, intercepts = system.weights(new_x)
             coefs = [c.copy() for c in coefs]
             intercepts = [b.copy() for b in intercepts]
@@ -852,6 +871,8 @@ def run_lm(
                 if early_stopping:
                     monitored, previous_best = validation_loss, best_val
             count = state.no_improvement_count + 1 if monitored > previous_best - tol else 0
+            if regulariser is not None and regulariser.changed:  # hook 3 of 3
+                count = 0  # J itself changed: wait for alpha to settle
             stop = count > n_iter_no_change
             # One update: an interrupt sees the previous iteration or this one.
             updates.update(
