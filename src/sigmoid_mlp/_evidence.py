@@ -46,70 +46,97 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+import scipy.linalg
+import scipy.linalg.lapack
 
 __all__ = [
     "EvidenceRegulariser",
     "Posterior",
-    "curvature_spectrum",
     "effective_parameters",
     "log_evidence",
     "posterior",
     "predictive_variance",
     "reestimate",
+    "regularised_cholesky",
 ]
 
 #: Bounds on the L2 strength :math:`\alpha = \alpha_M/\beta` the updates may
 #: reach (a guard against :math:`E_W \to 0` and :math:`\gamma \to 0`).
 ALPHA_MIN = 1e-10
 ALPHA_MAX = 1e10
-#: :func:`curvature_spectrum`'s floor, as a fraction of :math:`\alpha`.
+#: :math:`E_D` is at least this fraction of the constant prediction's.
+DATA_FLOOR = 1e-12
+#: The L2 strength ``alpha='auto'`` starts from (see EvidenceRegulariser): a
+#: weak prior, re-estimated after the first step; starting near 0 instead
+#: makes the first gamma ill-conditioned when there are more weights than
+#: residuals.
+ALPHA_START = 1e-2
+#: The intercepts' extra curvature in :func:`regularised_cholesky`, as a
+#: fraction of :math:`\alpha`.
 INTERCEPT_FLOOR = 1e-3
 
 
-def curvature_spectrum(C, alpha):
-    r"""Eigen-decomposition of :math:`C = G + \alpha P`, eigenvalues floored.
+def regularised_cholesky(C, penalised, alpha, intercept_floor=None):
+    r"""Cholesky factor :math:`L` of :math:`\tilde C = C + c\,\alpha\,(I - P)`.
 
-    :math:`C` is symmetric positive semi-definite.  In the coefficient
-    directions it is at least :math:`\alpha`; an intercept direction the
-    data do not determine (e.g. the bias of a hidden unit whose output
-    weight the prior has driven to 0) can have an eigenvalue near 0: with
-    the intercepts' flat prior its posterior would be improper,
+    :math:`C = G + \alpha P` is symmetric positive semi-definite and at
+    least :math:`\alpha` in the coefficient directions.  An intercept
+    direction the data do not determine (e.g. the bias of a hidden unit
+    whose output weight the prior has driven to 0) can make it singular:
+    under the intercepts' flat prior that direction's posterior is improper,
     :math:`\log\det A \to -\infty` and the predictive variance unbounded.
-    Eigenvalues below
-
-    .. math:: \lambda_{\min} = \max(c\,\alpha,\; p\,\epsilon\,\lambda_{\max}),
-              \qquad c = 10^{-3} \;(\text{:data:`INTERCEPT_FLOOR`}),
-
-    are raised to it: no direction of the posterior is wider than
-    :math:`1/c` times the prior variance of a coefficient
-    (:math:`1/\alpha_M`), and with :math:`\alpha = 0` the floor is only
-    numerical.  Directions the data determine are far above it.
+    For :math:`\gamma`, :math:`\log\det A` and the error bars the
+    intercepts therefore get the small extra curvature
+    :math:`c\,\alpha` (:math:`c` = ``intercept_floor``, default
+    :data:`INTERCEPT_FLOOR` = :math:`10^{-3}`): an undetermined intercept's
+    posterior variance is at most :math:`1/c` times a coefficient's prior
+    variance :math:`1/\alpha_M`, and determined ones (curvature
+    :math:`\gg c\alpha`) are not affected.  The training objective
+    itself leaves the intercepts unpenalised.  If the factorisation still
+    fails (:math:`\alpha = 0`, or rounding), :math:`p\,\epsilon\max_j
+    C_{jj}` is added to the diagonal, increasing tenfold until it succeeds.
 
     Returns
     -------
-    eigenvalues : ndarray of shape (p,)
-        Floored eigenvalues :math:`\tilde\lambda_k` of :math:`C`.
-    eigenvectors : ndarray of shape (p, p)
-        Orthonormal eigenvectors (columns).
+    L : ndarray of shape (p, p)
+        Lower triangular, :math:`L L^\top = \tilde C`.
+    log_det : float
+        :math:`\ln\det\tilde C = 2\sum_j \ln L_{jj}`.
     """
+    c = INTERCEPT_FLOOR if intercept_floor is None else float(intercept_floor)
     C = 0.5 * (C + C.T)
-    eigenvalues, eigenvectors = np.linalg.eigh(C)
     p = C.shape[0]
-    top = float(eigenvalues.max()) if p else 0.0
-    floor = max(INTERCEPT_FLOOR * float(alpha), p * np.finfo(np.float64).eps * max(top, 0.0),
-                np.finfo(np.float64).tiny)
-    return np.maximum(eigenvalues, floor), eigenvectors
+    C.flat[:: p + 1] += c * float(alpha) * (1.0 - penalised)
+    jitter = p * np.finfo(np.float64).eps * max(float(np.max(np.diag(C))), 1.0)
+    extra = 0.0
+    for _ in range(40):
+        try:
+            L = scipy.linalg.cholesky(C + extra * np.eye(p), lower=True,
+                                      check_finite=False)
+        except np.linalg.LinAlgError:
+            extra = jitter if extra == 0.0 else 10.0 * extra
+            continue
+        return L, 2.0 * float(np.sum(np.log(np.diag(L))))
+    raise np.linalg.LinAlgError("the Gauss-Newton curvature is not finite")
 
 
-def effective_parameters(eigenvalues, eigenvectors, penalised, alpha):
+def _triangular_inverse(L):
+    """:math:`L^{-1}` for lower triangular :math:`L` (LAPACK ``dtrtri``)."""
+    inverse, info = scipy.linalg.lapack.dtrtri(L, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("singular Cholesky factor")
+    return np.tril(inverse)
+
+
+def effective_parameters(L, penalised, alpha):
     r"""The effective number of coefficients :math:`\gamma`.
 
     .. math:: \gamma = W_p - \alpha_M \operatorname{tr}(P A^{-1})
-              = W_p - \alpha \operatorname{tr}(P C^{-1})
-              = W_p - \alpha \sum_k \frac{\lVert P v_k\rVert^2}{\tilde\lambda_k},
+              = W_p - \alpha \operatorname{tr}(P \tilde C^{-1}),
 
-    (MacKay's :math:`\gamma = \sum_k \lambda_k/(\lambda_k + \alpha)` when
-    every weight is penalised).  :math:`0 \le \gamma \le W_p`: the number of
+    with :math:`\tilde C = L L^\top` (:func:`regularised_cholesky`);
+    MacKay's :math:`\gamma = \sum_k \lambda_k/(\lambda_k + \alpha)` when
+    every weight is penalised.  :math:`0 \le \gamma \le W_p`: the number of
     coefficients the data determine rather than the prior.  The intercepts
     (flat prior) are always determined, so :math:`p_b + \gamma` weights use
     up degrees of freedom of the noise.  It depends on :math:`\alpha` only,
@@ -118,8 +145,11 @@ def effective_parameters(eigenvalues, eigenvectors, penalised, alpha):
     n_penalised = float(np.sum(penalised))
     if not alpha:
         return n_penalised
-    weight = (penalised[:, None] * eigenvectors**2).sum(axis=0)
-    gamma = n_penalised - float(alpha) * float(np.sum(weight / eigenvalues))
+    # diag(C^-1) = column sums of squares of L^-1, since C^-1 = L^-T L^-1
+    # (LAPACK's triangular inverse: much faster than a solve with the
+    # identity when a threaded BLAS competes for few cores)
+    diagonal = np.sum(_triangular_inverse(L) ** 2, axis=0)
+    gamma = n_penalised - float(alpha) * float(np.sum(penalised * diagonal))
     return min(max(gamma, 0.0), n_penalised)
 
 
@@ -156,19 +186,18 @@ def reestimate(gamma, e_data, e_weights, n_residuals, n_unpenalised,
     return alpha, alpha * beta, beta
 
 
-def log_evidence(e_data, e_weights, alpha, beta, eigenvalues, n_residuals,
+def log_evidence(e_data, e_weights, alpha, beta, log_det, n_residuals,
                  n_penalised, n_unpenalised):
     r"""The log evidence :math:`\ln p(D \mid \alpha_M, \beta)` (Laplace approximation).
 
     .. math:: \ln p(D\mid\alpha_M,\beta) = -\beta E_D - \alpha_M E_W
-              - \tfrac12\sum_k \ln(\beta\tilde\lambda_k)
+              - \tfrac12 \ln\det(\beta\tilde C)
               + \tfrac{W_p}{2}\ln\alpha_M + \tfrac{p_b}{2}\ln 2\pi
               + \tfrac N2 \ln\frac{\beta}{2\pi},
 
-    with :math:`\alpha_M = \alpha\beta`, :math:`\tilde\lambda_k` the floored
-    eigenvalues of :math:`C` (:func:`curvature_spectrum`;
-    :math:`\ln\det A = \sum_k \ln(\beta\tilde\lambda_k)`), the intercepts'
-    flat prior of unit density (an improper prior: a constant for a given
+    with :math:`\alpha_M = \alpha\beta`, :math:`A = \beta\tilde C`
+    (``log_det`` is :math:`\ln\det\tilde C`, :func:`regularised_cholesky`),
+    the intercepts' flat prior of unit density (an improper prior: a constant for a given
     architecture, which is all that ranking restarts needs) and without
     MacKay's symmetry term :math:`\ln(h!\,2^h)` per hidden layer (the same
     for every restart of one architecture).  :math:`-\infty` for
@@ -181,7 +210,7 @@ def log_evidence(e_data, e_weights, alpha, beta, eigenvalues, n_residuals,
     return (
         -beta * e_data
         - alpha * beta * e_weights
-        - 0.5 * float(np.sum(np.log(eigenvalues))) - 0.5 * eigenvalues.size * log_beta
+        - 0.5 * float(log_det) - 0.5 * (n_penalised + n_unpenalised) * log_beta
         + 0.5 * n_penalised * log_alpha_m
         + 0.5 * n_unpenalised * math.log(2 * math.pi)
         + 0.5 * n_residuals * (log_beta - math.log(2 * math.pi))
@@ -196,11 +225,11 @@ class Posterior(NamedTuple):
     beta: float
     gamma: float
     log_evidence: float
-    covariance_factor: np.ndarray  # L with A^{-1} = L L^T, shape (p, p)
+    covariance_factor: np.ndarray  # F with A^{-1} = F F^T, shape (p, p)
 
 
 def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
-              e_data_floor=0.0):
+              e_data_floor=0.0, intercept_floor=None):
     r"""The Laplace posterior at packed weights ``x`` for a given :math:`\alpha`.
 
     With ``beta=None`` the noise precision is estimated from the residuals,
@@ -208,8 +237,8 @@ def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
     fixed :math:`\alpha` this is the only free hyperparameter, since
     :math:`\gamma` depends on :math:`\alpha` alone).  The posterior
     covariance of the weights is
-    :math:`A^{-1} = (\beta\tilde C)^{-1} = L L^\top` with
-    :math:`L = V \operatorname{diag}((\beta\tilde\lambda)^{-1/2})`.
+    :math:`A^{-1} = (\beta\tilde C)^{-1} = F F^\top` with
+    :math:`F = L^{-\top}/\sqrt\beta` (:func:`regularised_cholesky`).
 
     Parameters
     ----------
@@ -228,6 +257,8 @@ def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
     beta : float, optional
     e_data_floor : float, default=0.0
         See :func:`reestimate`.
+    intercept_floor : float, optional
+        See :func:`regularised_cholesky`.
 
     Returns
     -------
@@ -235,17 +266,17 @@ def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
     """
     penalised = np.asarray(penalised, dtype=np.float64)
     C = G + np.diag(alpha * penalised)
-    eigenvalues, eigenvectors = curvature_spectrum(C, alpha)
-    gamma = effective_parameters(eigenvalues, eigenvectors, penalised, alpha)
+    L, log_det = regularised_cholesky(C, penalised, alpha, intercept_floor)
+    gamma = effective_parameters(L, penalised, alpha)
     n_penalised = float(penalised.sum())
     n_unpenalised = penalised.size - n_penalised
     e_weights = 0.5 * float((penalised * x) @ x)
     if beta is None:
         dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
         beta = dof / (2.0 * max(e_data, e_data_floor, np.finfo(np.float64).tiny))
-    evidence = log_evidence(e_data, e_weights, alpha, beta, eigenvalues,
+    evidence = log_evidence(e_data, e_weights, alpha, beta, log_det,
                             n_residuals, n_penalised, n_unpenalised)
-    factor = eigenvectors / np.sqrt(beta * eigenvalues)
+    factor = _triangular_inverse(L).T / math.sqrt(beta)
     return Posterior(float(alpha), float(alpha * beta), float(beta), gamma,
                      evidence, factor)
 
@@ -262,7 +293,7 @@ def predictive_variance(jacobian, covariance_factor, beta):
     ----------
     jacobian : ndarray of shape (n_samples, n_outputs, p)
     covariance_factor : ndarray of shape (p, p)
-        :math:`L` with :math:`A^{-1} = L L^\top`.
+        :math:`F` with :math:`A^{-1} = F F^\top`.
     beta : float
 
     Returns
@@ -277,8 +308,8 @@ class EvidenceRegulariser:
     r"""``alpha='auto'``: re-estimates :math:`\alpha` after each accepted LM step.
 
     The schedule of Foresee & Hagan (MATLAB's ``trainbr``): training starts
-    at ``alpha`` (default :data:`ALPHA_MIN`, i.e. almost the plain
-    least-squares step), and after every accepted Levenberg-Marquardt step
+    at ``alpha`` (the estimator passes :data:`ALPHA_START`, a weak prior),
+    and after every accepted Levenberg-Marquardt step
     :meth:`update` computes :math:`\gamma` from the curvature just built,
     re-estimates :math:`\alpha_M, \beta` (:func:`reestimate`) and changes
     the system's :math:`\alpha = \alpha_M/\beta`; the next step minimises
@@ -290,7 +321,7 @@ class EvidenceRegulariser:
     ``alpha`` and ``y`` and calls its ``set_alpha``.
     """
 
-    def __init__(self, alpha=ALPHA_MIN, rtol=1e-3):
+    def __init__(self, alpha=ALPHA_START, rtol=1e-3):
         self.alpha = float(alpha)
         self.rtol = float(rtol)
         self.changed = True
@@ -320,7 +351,7 @@ class EvidenceRegulariser:
         w = (np.ones(y.shape[0]) if system.sample_weight is None
              else np.asarray(system.sample_weight, dtype=np.float64))
         mean = (w[:, None] * y).sum(axis=0) / w.sum()
-        return 1e-12 * 0.5 * float((w[:, None] * (y - mean) ** 2).sum())
+        return DATA_FLOOR * 0.5 * float((w[:, None] * (y - mean) ** 2).sum())
 
     def update(self, system, x, loss, grad, curvature):
         r"""Re-estimate :math:`\alpha` at ``x``; return ``(loss, grad, curvature)`` for it.
@@ -333,9 +364,9 @@ class EvidenceRegulariser:
         G, e_data, e_weights, n_residuals = self.quantities(system, x, loss,
                                                             curvature.copy())
         old = system.alpha
-        eigenvalues, eigenvectors = curvature_spectrum(
-            G + np.diag(old * system.penalised), old)
-        gamma = effective_parameters(eigenvalues, eigenvectors, system.penalised, old)
+        L, _ = regularised_cholesky(G + np.diag(old * system.penalised),
+                                    system.penalised, old)
+        gamma = effective_parameters(L, system.penalised, old)
         n_unpenalised = system.penalised.size - float(system.penalised.sum())
         new, _, beta = reestimate(gamma, e_data, e_weights, n_residuals,
                                   n_unpenalised, e_data_floor=self.data_floor(system))

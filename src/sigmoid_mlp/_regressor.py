@@ -563,8 +563,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         describe the network on the scale of ``y``.  ``loss_``,
         ``loss_curve_``, ``best_loss_``, the validation losses, ``alpha``
         and ``alpha_`` refer to the standardised problem that was trained.
-        A warm start keeps the scaling of the fit it continues;
-        ``partial_fit`` raises (one batch's statistics are not the data's).
+        A warm start keeps the scaling of the fit it continues; there is no
+        ``partial_fit`` (one batch's statistics are not the data's).
         False (the default) is the deck's behaviour.
 
     Attributes
@@ -1114,7 +1114,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         if isinstance(self.alpha, str):  # alpha='auto'
             start = getattr(self, "alpha_", None) if warm else None
             state.regulariser = _evidence.EvidenceRegulariser(
-                start if start is not None else _evidence.ALPHA_MIN)
+                start if start is not None else _evidence.ALPHA_START)
         validation = self._validate_validation_data(
             X_val, y_val, sample_weight_val, X.dtype, y.shape[1],
             xp=xp, device=None if xp is None else _device(X),
@@ -1211,7 +1211,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         return f"max_iter={self.max_iter}"
 
     def _partial_fit_available(self):
-        return self.solver not in _HOST_SOLVERS
+        # normalize_y: one batch's mean and standard deviation are not the
+        # data's, so there is no partial_fit (as for 'lbfgs' and 'lm')
+        return self.solver not in _HOST_SOLVERS and not self.normalize_y
 
     @available_if(_partial_fit_available)
     @with_callbacks
@@ -1229,8 +1231,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``k`` calls on the same data give exactly the model of a ``fit`` with
         ``max_iter=k`` (when ``fit`` does not stop before).  A call that
         diverges, or is interrupted, leaves the model exactly as it was.
-        Not available for ``solver='lbfgs'`` and ``solver='lm'``
-        (``hasattr(est, 'partial_fit')`` is False there).
+        Not available for ``solver='lbfgs'`` and ``solver='lm'``, nor with
+        ``normalize_y=True`` (one batch's mean and standard deviation are not
+        the data's): ``hasattr(est, 'partial_fit')`` is False there.
 
         Parameters
         ----------
@@ -1248,13 +1251,6 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         """
         first = not hasattr(self, "coefs_")
         hidden = self._validate_params()
-        if self.normalize_y:
-            raise ValueError(
-                "partial_fit sees one batch at a time, whose mean and standard "
-                "deviation are not those of the data, so normalize_y=True cannot "
-                "apply; set normalize_y=False and scale y beforehand (e.g. with "
-                "the mean and standard deviation of a first batch)."
-            )
         if self.early_stopping:
             raise ValueError(
                 "partial_fit runs one epoch on the batch it is given and holds out "
