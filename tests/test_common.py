@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks, with no expected failures.
 
-The default estimator, two other architectures, and every solver.  The
+The default estimator, two other architectures, every solver, and the
+small-data options (``alpha='auto'``, ``normalize_y``, ``n_init``).  The
 per-solver estimators use a small ``max_iter`` (the checks fit many times),
 large enough for ``check_regressors_train``'s R^2 > 0.5.
 """
@@ -17,6 +18,11 @@ ESTIMATORS = [
     SigmoidMLPRegressor(solver="adam", learning_rate=0.02, max_iter=200),
     SigmoidMLPRegressor(solver="lbfgs", max_iter=100),
     SigmoidMLPRegressor(solver="lm", max_iter=50),
+    SigmoidMLPRegressor(solver="lm", alpha="auto", max_iter=50),
+    SigmoidMLPRegressor(solver="lm", alpha="auto", normalize_y=True, n_init=2,
+                        max_iter=50),
+    SigmoidMLPRegressor(solver="lbfgs", normalize_y=True, n_init=2, max_iter=100),
+    SigmoidMLPRegressor(normalize_y=True, learning_rate=0.1),
 ]
 
 

@@ -354,6 +354,12 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     and every trial step).  A non-finite :math:`J` at a trial step only
     rejects the step; a non-finite loss or gradient at the start raises
     ``Diverged``.
+
+    With ``alpha='auto'`` (``config.regulariser``, an
+    :class:`~sigmoid_mlp._evidence.EvidenceRegulariser`) the system starts
+    at the regulariser's :math:`\alpha`, which is re-estimated after every
+    accepted step (:mod:`sigmoid_mlp._evidence`); while it moves, the
+    stopping rule's count restarts.
     """
     system = objective
     n_layers = len(state.coefs)
@@ -400,10 +406,16 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
             if not all_finite([new_grad, new_curvature]):
                 raise _diverged(epoch, None, np.inf,
                                 [*state.coefs, *state.intercepts], n_layers)
+            regulariser = config.regulariser
+            if regulariser is not None:  # alpha='auto': re-estimate alpha here
+                new_loss, new_grad, new_curvature = regulariser.update(
+                    system, new_x, new_loss, new_grad, new_curvature)
             coefs, intercepts = system.weights(new_x)
             reason = protocol.commit(
                 epoch, [c.copy() for c in coefs], [b.copy() for b in intercepts],
                 loss, n_samples=X.shape[0],
+                # J itself changed with alpha: wait for alpha to settle
+                restart_rule=regulariser is not None and regulariser.changed,
             )
             x, loss, grad, curvature = new_x, new_loss, new_grad, new_curvature
             if reason is not None:

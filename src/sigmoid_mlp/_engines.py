@@ -269,7 +269,9 @@ class GaussNewtonSystem:
         if not self._one_chunk:
             from ._kernels import FullBatchLossGradient
 
-            self._kernel = FullBatchLossGradient(X, y, sample_weight, alpha)
+            # The kernel evaluates the squared error only; the L2 term is
+            # _penalty's, so set_alpha changes one number.
+            self._kernel = FullBatchLossGradient(X, y, sample_weight, 0.0)
         self._kept = (None, None)  # (x, activations) of the last loss
         self._compiled = None
         if dtype == np.float64 and ENGINE != "numpy":
@@ -279,6 +281,10 @@ class GaussNewtonSystem:
                     X, y, sample_weight, layer_sizes
                 )
         self.engine = "numpy" if self._compiled is None else "compiled"
+
+    def set_alpha(self, alpha):
+        """Change the L2 strength :math:`\alpha` (``alpha='auto'`` re-estimates it)."""
+        self.alpha = float(alpha)
 
     def weights(self, x):
         """``(coefs, intercepts)`` in the data's dtype from the packed float64 ``x``."""
@@ -296,7 +302,7 @@ class GaussNewtonSystem:
             return s / (2.0 * self.weight_sum) + self._penalty(x)
         coefs, intercepts = self.weights(x)
         if not self._one_chunk:
-            return float(self._kernel.loss(coefs, intercepts))
+            return float(self._kernel.loss(coefs, intercepts)) + self._penalty(x)
         # Overflow gives a non-finite J, which run_lm handles (a rejected
         # trial, or divergence at the start); numpy's warning would be noise.
         with np.errstate(over="ignore", invalid="ignore"):

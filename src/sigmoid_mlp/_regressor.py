@@ -32,6 +32,12 @@ from ._array_api import (
     to_numpy,
 )
 from ._callbacks import HAS_CALLBACK_API, CallbackSupportMixin, with_callbacks
+from ._fitting import fit_once
+from ._small_data import (
+    EVIDENCE_ATTRIBUTES,
+    fit_restarts,
+    predict_std,
+)
 from ._state import State
 from ._training import (
     SOLVERS,
@@ -47,11 +53,9 @@ from ._validation import (
     check_params,
     check_real,
     check_sample_weight,
-    check_validation_data,
     check_weights,
     check_X_predict,
     restore_input_attributes_on_failure,
-    split_validation,
 )
 
 if TYPE_CHECKING:
@@ -64,8 +68,9 @@ __all__ = [
     "TrainingDivergedError",
 ]
 
-# Warnings from _run point at the caller of fit/partial_fit: one frame more
-# when sklearn's callback decorator wraps them.
+# Warnings from partial_fit's call of run_call point at the caller of
+# partial_fit (one frame more when sklearn's callback decorator wraps it);
+# fit's go through _fit, fit_restarts, its lambda and _fit_once.
 _WARN_STACKLEVEL = 4 if HAS_CALLBACK_API else 3
 
 
@@ -174,8 +179,11 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
           :math:`R^2 = 0.99` on the deck's problem), each costing
           :math:`O(n\,k\,p^2 + p^3)` time and :math:`O(p^2)` memory for
           :math:`p` weights and :math:`k` outputs: the solver for networks of
-          up to a few hundred weights, too slow for thousands.  No
-          ``partial_fit``; numpy arrays only.
+          up to a few hundred weights, too slow for thousands (it warns
+          above 1000 weights: measured 0.5 s per iteration for 1001 weights
+          and 1000 samples, 1.9 s for 2001).  No ``partial_fit``; numpy
+          arrays only.  The solver of ``alpha='auto'`` and of
+          ``predict(X, return_std=True)``.
 
         'sgd' and 'adam' reproduce ``MLPRegressor``'s solvers of the same
         name step for step (same update formulas, same batches, same
@@ -209,9 +217,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
           by 5 and training goes on, until :math:`\eta_t \le 10^{-6}`.
     power_t : float, default=0.5
         Exponent :math:`p` of the 'invscaling' schedule.
-    max_iter : int, default=50000
+    max_iter : int or 'auto', default='auto'
         Maximum number of epochs (passes over the training data); for
-        'lbfgs' and 'lm' the maximum number of iterations.  Plain gradient
+        'lbfgs' and 'lm' the maximum number of iterations.  ``'auto'`` means
+        50000 for 'gd', 'sgd', 'adam' and 'lbfgs' and 1000 for 'lm' (the
+        default of MATLAB's ``trainlm``/``trainbr``; an 'lm' iteration costs
+        :math:`O(n k p^2 + p^3)`, and 'lm' typically converges in tens to a
+        few hundred).  Plain gradient
         descent needs many cheap epochs: the deck's problem converges after
         roughly 30 000 - 50 000 of them, a fraction of a second for 200
         samples.
@@ -230,10 +242,19 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         than ``MLPRegressor``'s ``1e-4``.
     n_iter_no_change : int, default=10
         See ``tol``.  May be ``numpy.inf`` to run all ``max_iter`` epochs.
-    alpha : float, default=0.0
+    alpha : float or 'auto', default=0.0
         Strength of the L2 penalty on the weights (not the intercepts), with
         ``MLPRegressor``'s scaling :math:`\alpha/(2S)`.  0 keeps :math:`J`
-        exactly the deck's cost.
+        exactly the deck's cost.  ``'auto'`` (with ``solver='lm'`` only)
+        re-estimates it during training by MacKay's evidence framework
+        [6]_, [7]_, as MATLAB's ``trainbr`` does: after every accepted step
+        :math:`\alpha = \alpha_M/\beta` with :math:`\alpha_M =
+        \gamma/(2E_W)`, :math:`\beta = (N - p_b - \gamma)/(2E_D)`, the
+        effective number of coefficients :math:`\gamma` from the
+        Gauss-Newton curvature (see :doc:`/evidence`).  The prior covers
+        exactly the weights ``alpha`` penalises (the ``coefs``, not the
+        intercepts), so ``alpha=est.alpha_`` states the same objective.  Not
+        combinable with ``early_stopping`` (an alternative to it).
     batch_size : int or None, default=None
         Mini-batch size for 'sgd' and 'adam'; None means
         ``min(200, n_samples)``, a size larger than the training set means
@@ -289,6 +310,30 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     verbose : bool, default=False
         Print one line per epoch: epoch, training loss, validation loss when
         there is a validation set, elapsed time.
+    n_init : int, default=1
+        Number of fits from independent starting weights, as in ``KMeans``:
+        with ``n_init > 1``, ``n_init`` seeds are drawn from
+        ``random_state`` (deterministic for an int ``random_state``) and one
+        fit runs from each; the model kept is the one with the largest
+        ``log_evidence_`` under ``alpha='auto'``, else the smallest final
+        training loss ``loss_``.  1 fits once, seeded by ``random_state``
+        itself.  A ``fit`` concept: ``warm_start=True`` on a fitted model
+        continues that model once, and ``partial_fit`` ignores it.
+    normalize_y : bool, default=False
+        Standardise the targets inside ``fit`` (per output, with the
+        weighted mean and standard deviation; a constant target keeps
+        scale 1), as ``GaussianProcessRegressor`` does, so that learning
+        rates, ``alpha`` and the starting weights see unit scale.  The
+        network is trained on :math:`(y - \bar y)/s_y` and the scaling is
+        then folded into the linear output layer (``coefs_[-1] * s_y``,
+        ``intercepts_[-1] * s_y + \bar y``), so ``coefs_``,
+        ``intercepts_``, ``predict``, ``forward_pass`` and ``from_weights``
+        describe the network on the scale of ``y``.  ``loss_``,
+        ``loss_curve_``, ``best_loss_``, the validation losses, ``alpha``
+        and ``alpha_`` refer to the standardised problem that was trained.
+        A warm start keeps the scaling of the fit it continues; there is no
+        ``partial_fit`` (one batch's statistics are not the data's).
+        False (the default) is the deck's behaviour.
 
     Attributes
     ----------
@@ -337,6 +382,25 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     best_validation_score_ : float or None
         :math:`R^2` of the epoch with the best validation loss (the epoch
         whose weights ``early_stopping`` restores).
+    alpha_ : float
+        Only after ``solver='lm'`` fits: the L2 strength of the final
+        objective, in ``alpha``'s units (the one ``alpha='auto'`` chose, or
+        ``alpha`` itself); with ``normalize_y`` that of the standardised
+        problem.
+    noise_variance_ : float or ndarray of shape (n_outputs,)
+        Only after ``solver='lm'`` fits: the noise variance :math:`1/\beta`
+        on the scale of ``y`` (per output when there are several outputs),
+        estimated from the residuals with :math:`N - p_b - \gamma` degrees
+        of freedom.
+    effective_n_params_ : float
+        Only after ``solver='lm'`` fits: :math:`\gamma`, the effective number
+        of coefficients (between 0 and their number); the intercepts, which
+        the prior does not cover, add their number on top.
+    log_evidence_ : float
+        Only after ``solver='lm'`` fits: the log evidence
+        :math:`\ln p(y \mid \alpha_M, \beta)` (Laplace approximation, on
+        the scale of ``y``; ``-inf`` for ``alpha=0``, a flat prior), what
+        ``n_init`` ranks restarts by under ``alpha='auto'``.
 
     See Also
     --------
@@ -399,6 +463,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
        squares problems", 2nd ed., Technical University of Denmark (2004);
        Hagan and Menhaj, "Training feedforward networks with the Marquardt
        algorithm", IEEE Trans. Neural Networks 5(6) (1994).
+    .. [6] MacKay, "A practical Bayesian framework for backpropagation
+       networks", Neural Computation 4(3) (1992).
+    .. [7] Foresee and Hagan, "Gauss-Newton approximation to Bayesian
+       learning", Proc. International Conference on Neural Networks (1997).
 
     Examples
     --------
@@ -430,7 +498,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         learning_rate=0.3,
         learning_rate_schedule="constant",
         power_t=0.5,
-        max_iter=50000,
+        max_iter="auto",
         tol=1e-8,
         n_iter_no_change=10,
         alpha=0.0,
@@ -447,6 +515,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         random_state=None,
         warm_start=False,
         verbose=False,
+        n_init=1,
+        normalize_y=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.solver = solver
@@ -470,6 +540,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
+        self.n_init = n_init
+        self.normalize_y = normalize_y
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")
@@ -540,36 +612,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = check_params(self)
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
-        X, y, sample_weight = check_data(self, X, y, sample_weight, reset=not warm)
-        xp = namespace_of(X)
-        if xp is not None and SOLVERS[self.solver].host_only:
-            raise TypeError(
-                f"solver={self.solver!r} runs on the host and takes numpy "
-                f"arrays only; got {xp.__name__} arrays with array_api_dispatch "
-                "enabled. Use solver='gd', 'sgd' or 'adam', or pass numpy arrays."
-            )
-        if warm:
-            check_continuation(self, hidden, y, X, "fit")
-            state = State.from_estimator(self)
-            self._prepare_solver(state, restart=True)
-        else:
-            state = self._initial_state(hidden, X, y)
-        validation = check_validation_data(
-            self, X_val, y_val, sample_weight_val, X.dtype, y.shape[1],
-            xp=xp, device=None if xp is None else device_of(X),
-        )
-        if validation is None and self.early_stopping:
-            X, y, sample_weight, validation = split_validation(
-                self, X, y, sample_weight, state.rng
-            )
-        if validation is not None:
-            validation = Validation(*validation, self.alpha)
-            state.start_validation()
-        state.no_improvement_count = 0
-        self._run(state, X, y, sample_weight, validation, fit_call=True)
+        fit_restarts(self, lambda random_state, first: fit_once(
+            self, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
+            random_state, warn_size=first, stacklevel=_WARN_STACKLEVEL + 3,
+        ), warm)
 
     def _partial_fit_available(self):
-        return not SOLVERS[self.solver].host_only
+        # normalize_y: one batch's mean and standard deviation are not the
+        # data's, so there is no partial_fit (as for 'lbfgs' and 'lm')
+        return not SOLVERS[self.solver].host_only and not self.normalize_y
 
     @available_if(_partial_fit_available)
     @with_callbacks
@@ -617,43 +668,64 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 self, X, y, sample_weight, reset=first
             )
             if first:
-                state = self._initial_state(hidden, X, y)
+                state = initial_state(self, hidden, X, y)
             else:
                 check_continuation(self, hidden, y, X, "partial_fit")
                 state = State.from_estimator(self)
-                self._prepare_solver(state, restart=False)
-            self._run(state, X, y, sample_weight, None, fit_call=False)
+                prepare_solver(self, state, restart=False)
+            # the evidence of an earlier 'lm' fit no longer describes the
+            # weights; partial_fit never scales the targets
+            run_call(self, state, X, y, sample_weight, None, fit_call=False,
+                     stacklevel=_WARN_STACKLEVEL,
+                     finish=lambda state: {"_y_scaling": None},
+                     remove=EVIDENCE_ATTRIBUTES)
         return self
 
-    def _prepare_solver(self, state, *, restart):
-        prepare_solver(self, state, restart=restart)
-
-    def _initial_state(self, hidden, X, y):
-        return initial_state(self, hidden, X, y)
-
-    def _run(self, state, X, y, sample_weight, validation, *, fit_call):
-        """Train ``state`` for one call (:func:`._training.run_call`), commit it."""
-        run_call(self, state, X, y, sample_weight, validation, fit_call=fit_call,
-                 stacklevel=_WARN_STACKLEVEL + 1)
-
     # ------------------------------------------------------------ prediction
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """Predict with the network: one forward pass.
+    def predict(self, X: ArrayLike, return_std: bool = False):
+        r"""Predict with the network: one forward pass; optionally error bars.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Inputs.
+        return_std : bool, default=False
+            Also return the predictive standard deviation (the convention of
+            ``BayesianRidge`` and ``GaussianProcessRegressor``): the Laplace
+            (Gauss-Newton) approximation
+            :math:`\sigma^2(x) = 1/\beta + g(x)^\top A^{-1} g(x)`, noise of
+            a new observation plus the uncertainty of the weights, with
+            :math:`g(x) = \partial\hat y(x)/\partial w` and :math:`A` the
+            posterior precision at the fit (see :doc:`/evidence`).  Needs a
+            model fitted with ``solver='lm'``: with ``alpha='auto'`` all
+            hyperparameters come from the evidence; with a fixed ``alpha``
+            the noise precision :math:`\beta` is estimated from the
+            residuals and the prior is :math:`\alpha_M = \alpha\beta`
+            (with ``alpha=0`` a flat prior: the bars can be very wide).
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             One column per output; a single output is returned as 1-D, as
             ``MLPRegressor`` does.  The dtype is that of the weights.
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Only with ``return_std=True``: the predictive standard deviation,
+            on the scale of ``y``, float64.
         """
+        if return_std:
+            check_is_fitted(self)
+            if getattr(self, "_posterior_factor", None) is None:
+                raise ValueError(
+                    "predict(X, return_std=True) needs the Laplace posterior of a "
+                    "fit with solver='lm' (best with alpha='auto'); this model "
+                    f"was not fitted that way (solver={self.solver!r} now). Refit "
+                    "with solver='lm', alpha='auto'."
+                )
         X = check_X_predict(self, X, "predict")
         y_pred = _network.predict(X, self.coefs_, self.intercepts_)
-        return self._shape_output(y_pred)
+        if not return_std:
+            return self._shape_output(y_pred)
+        return self._shape_output(y_pred), self._shape_output(predict_std(self, X))
 
     def score(
         self,
@@ -828,9 +900,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"y has {y.shape[1]} outputs but the network has {self.n_outputs_}."
             )
-        check_real("alpha", self.alpha, low=0, hint="a non-negative L2 strength")
+        alpha = self.alpha
+        if isinstance(alpha, str) and alpha == "auto":
+            if not hasattr(self, "alpha_"):
+                raise ValueError(
+                    "alpha='auto' has no value before fit; fit first (alpha_ is "
+                    "then used) or give alpha a number."
+                )
+            alpha = self.alpha_
+        check_real("alpha", alpha, low=0, hint="a non-negative L2 strength")
         loss, coef_grads, intercept_grads = _network.loss_gradient(
-            X, y, self.coefs_, self.intercepts_, sample_weight, float(self.alpha)
+            X, y, self.coefs_, self.intercepts_, sample_weight, float(alpha)
         )
         return LossGradient(loss, coef_grads, intercept_grads)
 

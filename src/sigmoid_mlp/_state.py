@@ -61,6 +61,7 @@ class State:
         self.best_intercepts = None
         self.message = ""  # why the solver stopped, when it says (L-BFGS)
         self.engine = None  # the engine of the last call (_engines)
+        self.regulariser = None  # alpha='auto': an _evidence.EvidenceRegulariser
 
     @classmethod
     def from_estimator(cls, est):
@@ -108,8 +109,12 @@ class State:
         )
         return {name: values[name] for name in FITTED_ATTRIBUTES}
 
-    def commit(self, est, *, fit_call):
-        """Set the fitted attributes on ``est`` in one update."""
+    def commit(self, est, *, fit_call, extra=None, remove=()):
+        """Set the fitted attributes (and ``extra`` ones) on ``est`` in one update.
+
+        The attributes named in ``remove`` (those of an earlier fit that no
+        longer describe the model) go in the same update.
+        """
         # One dict update, so a KeyboardInterrupt cannot leave a half-committed
         # model behind.
         attrs = self.attributes()
@@ -119,4 +124,11 @@ class State:
             attrs.update(zip(VALIDATION_ATTRIBUTES, values))
         elif fit_call:
             attrs.update(dict.fromkeys(VALIDATION_ATTRIBUTES))
-        est.__dict__.update(attrs)
+        attrs.update(extra or {})
+        if not remove:
+            est.__dict__.update(attrs)
+            return
+        new = {**est.__dict__, **attrs}
+        for name in remove:
+            new.pop(name, None)
+        est.__dict__ = new  # one assignment: the old state or the new one

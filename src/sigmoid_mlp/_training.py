@@ -42,6 +42,7 @@ from . import _drivers, _engines, _network
 from ._array_api import all_finite, copy_arrays, device_of, host_vector, namespace_of
 from ._callbacks import HAS_CALLBACK_API, Hooks
 from ._rules import is_divergent, no_improvement_count
+from ._small_data import budget_text, iteration_budget
 from ._solvers import Adam, GradientDescent, StochasticGradientDescent
 from ._state import State
 
@@ -233,7 +234,8 @@ class TrainingConfig:
     ``n_epochs`` is ``max_iter`` for ``fit`` and 1 for ``partial_fit``;
     ``check_convergence`` is False for ``partial_fit`` (the stopping rule is
     counted but never stops it); ``start_loss`` is :math:`J` at the start
-    weights (computed once, for the divergence threshold); ``rule_on_training_loss`` is False for
+    weights (computed once, for the divergence threshold); ``regulariser``
+    re-estimates ``alpha`` during 'lm' (``alpha='auto'``), else None; ``rule_on_training_loss`` is False for
     'lbfgs', whose convergence test is L-BFGS-B's own (the rule then runs
     only on the validation loss, with ``early_stopping``).
     """
@@ -251,6 +253,7 @@ class TrainingConfig:
     rule_on_training_loss: bool = True
     validation: Validation | None = None
     start_loss: float | None = None
+    regulariser: object | None = None
 
 
 _CURVES = ("loss_curve", "validation_loss_curve", "validation_scores")
@@ -296,7 +299,7 @@ class Protocol:
                             self.config.divergence_threshold)
 
     def commit(self, epoch, coefs, intercepts, loss, *, solver=None,
-               learning_rate=None, n_samples):
+               learning_rate=None, n_samples, restart_rule=False):
         """Record a complete epoch in one update; return why to stop, if so.
 
         Scores the validation set, applies the stopping rule to the monitored
@@ -304,6 +307,8 @@ class Protocol:
         and carries on), appends to the curves and replaces weights, solver,
         counters and best values together.  Returns ``'callback'`` (a
         callback asked to stop), ``'converged'`` (the rule fired) or None.
+        ``restart_rule`` sets the rule's count back to 0 (the objective itself
+        changed, as under ``alpha='auto'``).
         """
         state, config = self.state, self.config
         updates = {}
@@ -329,6 +334,8 @@ class Protocol:
         t = state.t + n_samples
         if monitored is not None:
             count = no_improvement_count(count, monitored, previous_best, config.tol)
+        if restart_rule:
+            count = 0
         if solver is not None:
             solver.epoch_ends(t)
             updates["solver"] = solver
@@ -503,14 +510,19 @@ def initial_state(est, hidden, X, y, random_state=None):
     return state
 
 
-def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stacklevel):
+def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stacklevel,
+             finish=None, remove=()):
     """One ``fit``/``partial_fit`` call: callbacks around :func:`train`, commit.
 
     The estimator's fitted attributes change only here, in one update
-    (``state.commit``), after :func:`train` succeeded; warnings (interrupt,
-    iteration limits) point ``stacklevel`` frames up, at the caller.
+    (``state.commit``), after :func:`train` succeeded and after
+    ``finish(state)`` (which may change the state and returns extra fitted
+    attributes: the evidence and target scaling of :mod:`._small_data`;
+    the attributes named in ``remove`` go in the same update);
+    warnings (interrupt, iteration limits) point ``stacklevel`` frames up,
+    at the caller.
     """
-    n_epochs = est.max_iter if fit_call else 1
+    n_epochs = iteration_budget(est) if fit_call else 1
     ctx = None
     metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
     if HAS_CALLBACK_API:
@@ -529,7 +541,8 @@ def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stackleve
         hooks.close()
     if status == "interrupted" and not fit_call:
         raise KeyboardInterrupt
-    state.commit(est, fit_call=fit_call)
+    extra = {} if finish is None else finish(state)
+    state.commit(est, fit_call=fit_call, extra=extra, remove=remove)
     message = None
     if status == "interrupted":
         warnings.warn(
@@ -541,14 +554,14 @@ def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stackleve
             stacklevel=stacklevel,
         )
     elif fit_call and status in ("max_iter", "max_fun") and host_only:
-        limit = (f"maximum number of iterations (max_iter={est.max_iter})"
+        limit = (f"maximum number of iterations ({budget_text(est)})"
                  if status == "max_iter" else
                  f"maximum number of function evaluations (max_fun={est.max_fun})")
         message = (f"SigmoidMLPRegressor(solver={est.solver!r}) stopped at its "
                    f"{limit} before converging; raise it, or scale the inputs.")
     elif fit_call and status == "max_iter":
         message = (
-            f"SigmoidMLPRegressor: maximum iterations ({est.max_iter}) "
+            f"SigmoidMLPRegressor: maximum iterations ({budget_text(est)}) "
             "reached and the optimization hasn't converged yet; raise "
             "max_iter, raise learning_rate, or scale the inputs."
         )
@@ -572,8 +585,11 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
     trained, but the caller commits nothing).
     """
     layer_sizes = [state.coefs[0].shape[0], *(c.shape[1] for c in state.coefs)]
+    # alpha='auto': the regulariser on the state holds the current alpha
+    regulariser = state.regulariser
+    alpha = float(est.alpha if regulariser is None else regulariser.alpha)
     driver, objective = plan(
-        est.solver, X, y, sample_weight, est.alpha, layer_sizes,
+        est.solver, X, y, sample_weight, alpha, layer_sizes,
         learning_rate_schedule=est.learning_rate_schedule,
     )
     state.engine = objective.engine
@@ -597,7 +613,7 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
     )
     config = TrainingConfig(
         n_epochs=n_epochs,
-        alpha=float(est.alpha),
+        alpha=alpha,
         tol=est.tol,
         n_iter_no_change=est.n_iter_no_change,
         early_stopping=bool(est.early_stopping),
@@ -609,6 +625,7 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
         rule_on_training_loss=est.solver != "lbfgs",
         validation=validation,
         start_loss=start_loss,
+        regulariser=regulariser,
     )
     protocol = Protocol(state, config, hooks)
     n_before = len(state.loss_curve)

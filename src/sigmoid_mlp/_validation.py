@@ -69,12 +69,34 @@ def check_params(est):
                hint="a positive step size such as 0.5")
     check_real("power_t", est.power_t, low=0,
                hint="a non-negative exponent such as 0.5")
-    check_int("max_iter", est.max_iter, low=1)
+    if not (isinstance(est.max_iter, str) and est.max_iter == "auto"):
+        check_int("max_iter", est.max_iter, low=1)
     check_real("tol", est.tol, low=0, hint="a non-negative number")
     check_int("n_iter_no_change", est.n_iter_no_change, low=1,
               allow_inf=True)
-    check_real("alpha", est.alpha, low=0,
-               hint="a non-negative L2 strength such as 1e-4")
+    if isinstance(est.alpha, str):
+        if est.alpha != "auto":
+            raise ValueError(
+                "alpha must be a non-negative number or 'auto'; got "
+                f"{est.alpha!r}."
+            )
+        if est.solver != "lm":
+            raise ValueError(
+                "alpha='auto' (evidence-based regularisation) needs "
+                "solver='lm', whose Gauss-Newton curvature it uses; got "
+                f"solver={est.solver!r}. Set solver='lm', or give alpha a "
+                "number."
+            )
+        if est.early_stopping:
+            raise ValueError(
+                "alpha='auto' chooses the regularisation from the training "
+                "data's evidence, an alternative to early stopping; set "
+                "early_stopping=False (X_val can still be monitored)."
+            )
+    else:
+        check_real("alpha", est.alpha, low=0,
+                   hint="a non-negative L2 strength such as 1e-4, or 'auto'")
+    check_int("n_init", est.n_init, low=1)
     if est.batch_size is not None:
         check_int("batch_size", est.batch_size, low=1)
     check_real("momentum", est.momentum, low=0, hint="a number in [0, 1]")
@@ -99,7 +121,7 @@ def check_params(est):
             f"data held out; got {est.validation_fraction!r}."
         )
     for name in ("shuffle", "nesterovs_momentum", "early_stopping",
-                 "warm_start", "verbose"):
+                 "warm_start", "verbose", "normalize_y"):
         value = getattr(est, name)
         if not isinstance(value, (bool, np.bool_, numbers.Integral)):
             raise TypeError(f"{name} must be a bool; got {value!r}.")

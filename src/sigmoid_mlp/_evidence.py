@@ -1,0 +1,384 @@
+r"""MacKay's evidence framework for the network: automatic L2 strength and error bars.
+
+Pure numpy, no scikit-learn.  The functions work on the quantities the
+Levenberg-Marquardt solver already builds
+(:class:`sigmoid_mlp._engines.GaussNewtonSystem`,
+:func:`sigmoid_mlp._network.gauss_newton_sums`); ``docs/evidence.rst``
+derives every formula below in the deck's notation.
+
+Notation.  The training objective is
+
+.. math:: J(\mathbf w) = \frac{1}{2S}\sum_i s_i \lVert y_i - \hat y_i\rVert^2
+          + \frac{\alpha}{2S}\lVert W\rVert^2
+          = \frac{1}{S}\left(E_D + \alpha E_W\right),
+
+with sample weights :math:`s_i`, :math:`S = \sum_i s_i`,
+:math:`E_D = \frac12\sum_i s_i \lVert y_i - \hat y_i\rVert^2` and
+:math:`E_W = \frac12 \lVert W\rVert^2` over the *coefficients* (the
+``coefs``, the weights :math:`\alpha` penalises; the intercepts are not in
+:math:`E_W`).  MacKay's Bayesian reading: Gaussian noise of precision
+:math:`\beta` (variance :math:`1/\beta`) on every one of the
+:math:`N = k S` weighted residuals (:math:`k` outputs; an integer weight
+counts as that many repeated rows), a Gaussian prior of precision
+:math:`\alpha_M` on the :math:`W_p` coefficients and a flat prior (unit
+density) on the :math:`p_b` intercepts.  The posterior's negative log is,
+up to constants, :math:`\beta E_D + \alpha_M E_W = \beta S J` with
+:math:`\alpha = \alpha_M / \beta`: the same minimiser as :math:`J`.
+
+With :math:`G = \sum_i s_i \sum_k J_{ik}^\top J_{ik}` (the Gauss-Newton sum
+of :func:`~sigmoid_mlp._network.gauss_newton_sums`, :math:`J_{ik} =
+\partial\hat y_{ik}/\partial w`) and :math:`P` the 0/1 diagonal of the
+penalised weights, the Hessian of :math:`\beta E_D + \alpha_M E_W`
+(Gauss-Newton) is
+
+.. math:: A = \beta G + \alpha_M P = \beta C, \qquad C = G + \alpha P
+          = S\,H,
+
+:math:`H` being the curvature ``GaussNewtonSystem`` returns.  References:
+D. J. C. MacKay, "A practical Bayesian framework for backpropagation
+networks", Neural Computation 4(3) (1992); F. D. Foresee and M. T. Hagan,
+"Gauss-Newton approximation to Bayesian learning", ICNN (1997).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import scipy.linalg
+import scipy.linalg.lapack
+
+__all__ = [
+    "EvidenceRegulariser",
+    "Posterior",
+    "effective_parameters",
+    "log_evidence",
+    "posterior",
+    "predictive_variance",
+    "reestimate",
+    "regularised_cholesky",
+]
+
+#: Bounds on the L2 strength :math:`\alpha = \alpha_M/\beta` the updates may
+#: reach (a guard against :math:`E_W \to 0` and :math:`\gamma \to 0`).
+ALPHA_MIN = 1e-10
+ALPHA_MAX = 1e10
+#: :math:`E_D` is at least this fraction of the constant prediction's.
+DATA_FLOOR = 1e-12
+#: The L2 strength ``alpha='auto'`` starts from (see EvidenceRegulariser): a
+#: weak prior, re-estimated after the first step; starting near 0 instead
+#: makes the first gamma ill-conditioned when there are more weights than
+#: residuals.
+ALPHA_START = 1e-2
+#: The intercepts' extra curvature in :func:`regularised_cholesky`, as a
+#: fraction of :math:`\alpha`.
+INTERCEPT_FLOOR = 1e-3
+
+
+def regularised_cholesky(C, penalised, alpha, intercept_floor=None):
+    r"""Cholesky factor :math:`L` of :math:`\tilde C = C + c\,\alpha\,(I - P)`.
+
+    :math:`C = G + \alpha P` is symmetric positive semi-definite and at
+    least :math:`\alpha` in the coefficient directions.  An intercept
+    direction the data do not determine (e.g. the bias of a hidden unit
+    whose output weight the prior has driven to 0) can make it singular:
+    under the intercepts' flat prior that direction's posterior is improper,
+    :math:`\log\det A \to -\infty` and the predictive variance unbounded.
+    For :math:`\gamma`, :math:`\log\det A` and the error bars the
+    intercepts therefore get the small extra curvature
+    :math:`c\,\alpha` (:math:`c` = ``intercept_floor``, default
+    :data:`INTERCEPT_FLOOR` = :math:`10^{-3}`): an undetermined intercept's
+    posterior variance is at most :math:`1/c` times a coefficient's prior
+    variance :math:`1/\alpha_M`, and determined ones (curvature
+    :math:`\gg c\alpha`) are not affected.  The training objective
+    itself leaves the intercepts unpenalised.  If the factorisation still
+    fails (:math:`\alpha = 0`, or rounding), :math:`p\,\epsilon\max_j
+    C_{jj}` is added to the diagonal, increasing tenfold until it succeeds.
+
+    Returns
+    -------
+    L : ndarray of shape (p, p)
+        Lower triangular, :math:`L L^\top = \tilde C`.
+    log_det : float
+        :math:`\ln\det\tilde C = 2\sum_j \ln L_{jj}`.
+    """
+    c = INTERCEPT_FLOOR if intercept_floor is None else float(intercept_floor)
+    C = 0.5 * (C + C.T)
+    p = C.shape[0]
+    C.flat[:: p + 1] += c * float(alpha) * (1.0 - penalised)
+    jitter = p * np.finfo(np.float64).eps * max(float(np.max(np.diag(C))), 1.0)
+    extra = 0.0
+    for _ in range(40):
+        try:
+            L = scipy.linalg.cholesky(C + extra * np.eye(p), lower=True,
+                                      check_finite=False)
+        except np.linalg.LinAlgError:
+            extra = jitter if extra == 0.0 else 10.0 * extra
+            continue
+        return L, 2.0 * float(np.sum(np.log(np.diag(L))))
+    raise np.linalg.LinAlgError("the Gauss-Newton curvature is not finite")
+
+
+def _triangular_inverse(L):
+    """:math:`L^{-1}` for lower triangular :math:`L` (LAPACK ``dtrtri``)."""
+    inverse, info = scipy.linalg.lapack.dtrtri(L, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("singular Cholesky factor")
+    return np.tril(inverse)
+
+
+def effective_parameters(L, penalised, alpha):
+    r"""The effective number of coefficients :math:`\gamma`.
+
+    .. math:: \gamma = W_p - \alpha_M \operatorname{tr}(P A^{-1})
+              = W_p - \alpha \operatorname{tr}(P \tilde C^{-1}),
+
+    with :math:`\tilde C = L L^\top` (:func:`regularised_cholesky`);
+    MacKay's :math:`\gamma = \sum_k \lambda_k/(\lambda_k + \alpha)` when
+    every weight is penalised.  :math:`0 \le \gamma \le W_p`: the number of
+    coefficients the data determine rather than the prior.  The intercepts
+    (flat prior) are always determined, so :math:`p_b + \gamma` weights use
+    up degrees of freedom of the noise.  It depends on :math:`\alpha` only,
+    not on :math:`\beta`.
+    """
+    n_penalised = float(np.sum(penalised))
+    if not alpha:
+        return n_penalised
+    # diag(C^-1) = column sums of squares of L^-1, since C^-1 = L^-T L^-1
+    # (LAPACK's triangular inverse: much faster than a solve with the
+    # identity when a threaded BLAS competes for few cores)
+    diagonal = np.sum(_triangular_inverse(L) ** 2, axis=0)
+    gamma = n_penalised - float(alpha) * float(np.sum(penalised * diagonal))
+    return min(max(gamma, 0.0), n_penalised)
+
+
+def reestimate(gamma, e_data, e_weights, n_residuals, n_unpenalised,
+               *, e_data_floor=0.0):
+    r"""MacKay's re-estimation of :math:`\alpha_M` and :math:`\beta`.
+
+    At a minimum of :math:`\beta E_D + \alpha_M E_W`, the log evidence is
+    stationary in :math:`\alpha_M` and :math:`\beta` when
+
+    .. math:: \alpha_M = \frac{\gamma}{2 E_W}, \qquad
+              \beta = \frac{N - p_b - \gamma}{2 E_D}.
+
+    Guards: the degrees of freedom :math:`N - p_b - \gamma` are at least
+    ``min(1, N/2)`` (few residuals, many weights), :math:`E_D` at least
+    ``e_data_floor`` (an exact fit), and the ratio
+    :math:`\alpha = \alpha_M/\beta` stays in ``[ALPHA_MIN, ALPHA_MAX]``;
+    :math:`\alpha_M = \alpha\beta` is reported consistently with it.
+
+    Returns
+    -------
+    alpha : float
+        The L2 strength of :math:`J`, :math:`\alpha_M/\beta`.
+    alpha_m, beta : float
+    """
+    dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
+    e_data = max(float(e_data), float(e_data_floor), np.finfo(np.float64).tiny)
+    beta = dof / (2.0 * e_data)
+    if e_weights > 0 and gamma > 0:
+        alpha = gamma * e_data / (dof * e_weights)
+    else:
+        alpha = ALPHA_MAX
+    alpha = min(max(alpha, ALPHA_MIN), ALPHA_MAX)
+    return alpha, alpha * beta, beta
+
+
+def log_evidence(e_data, e_weights, alpha, beta, log_det, n_residuals,
+                 n_penalised, n_unpenalised):
+    r"""The log evidence :math:`\ln p(D \mid \alpha_M, \beta)` (Laplace approximation).
+
+    .. math:: \ln p(D\mid\alpha_M,\beta) = -\beta E_D - \alpha_M E_W
+              - \tfrac12 \ln\det(\beta\tilde C)
+              + \tfrac{W_p}{2}\ln\alpha_M + \tfrac{p_b}{2}\ln 2\pi
+              + \tfrac N2 \ln\frac{\beta}{2\pi},
+
+    with :math:`\alpha_M = \alpha\beta`, :math:`A = \beta\tilde C`
+    (``log_det`` is :math:`\ln\det\tilde C`, :func:`regularised_cholesky`),
+    the intercepts' flat prior of unit density (an improper prior: a constant for a given
+    architecture, which is all that ranking restarts needs) and without
+    MacKay's symmetry term :math:`\ln(h!\,2^h)` per hidden layer (the same
+    for every restart of one architecture).  :math:`-\infty` for
+    :math:`\alpha = 0` (an improper prior on the coefficients too).
+    """
+    if alpha <= 0:
+        return -math.inf
+    log_beta = math.log(beta)
+    log_alpha_m = math.log(alpha) + log_beta
+    return (
+        -beta * e_data
+        - alpha * beta * e_weights
+        - 0.5 * float(log_det) - 0.5 * (n_penalised + n_unpenalised) * log_beta
+        + 0.5 * n_penalised * log_alpha_m
+        + 0.5 * n_unpenalised * math.log(2 * math.pi)
+        + 0.5 * n_residuals * (log_beta - math.log(2 * math.pi))
+    )
+
+
+class Posterior(NamedTuple):
+    """The evidence quantities at a fitted network (see :func:`posterior`)."""
+
+    alpha: float
+    alpha_m: float
+    beta: float
+    gamma: float
+    log_evidence: float
+    covariance_factor: np.ndarray  # F with A^{-1} = F F^T, shape (p, p)
+
+
+def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
+              e_data_floor=0.0, intercept_floor=None):
+    r"""The Laplace posterior at packed weights ``x`` for a given :math:`\alpha`.
+
+    With ``beta=None`` the noise precision is estimated from the residuals,
+    :math:`\beta = (N - p_b - \gamma)/(2E_D)` (:func:`reestimate`; for a
+    fixed :math:`\alpha` this is the only free hyperparameter, since
+    :math:`\gamma` depends on :math:`\alpha` alone).  The posterior
+    covariance of the weights is
+    :math:`A^{-1} = (\beta\tilde C)^{-1} = F F^\top` with
+    :math:`F = L^{-\top}/\sqrt\beta` (:func:`regularised_cholesky`).
+
+    Parameters
+    ----------
+    G : ndarray of shape (p, p)
+        :math:`\sum_i s_i \sum_k J_{ik}^\top J_{ik}`.
+    x : ndarray of shape (p,)
+        Packed weights (:func:`sigmoid_mlp._network.pack`).
+    penalised : ndarray of shape (p,)
+        1 for a coefficient, 0 for an intercept.
+    e_data : float
+        :math:`E_D`.
+    n_residuals : float
+        :math:`N = k S`.
+    alpha : float
+        The L2 strength of :math:`J`.
+    beta : float, optional
+    e_data_floor : float, default=0.0
+        See :func:`reestimate`.
+    intercept_floor : float, optional
+        See :func:`regularised_cholesky`.
+
+    Returns
+    -------
+    Posterior
+    """
+    penalised = np.asarray(penalised, dtype=np.float64)
+    C = G + np.diag(alpha * penalised)
+    L, log_det = regularised_cholesky(C, penalised, alpha, intercept_floor)
+    gamma = effective_parameters(L, penalised, alpha)
+    n_penalised = float(penalised.sum())
+    n_unpenalised = penalised.size - n_penalised
+    e_weights = 0.5 * float((penalised * x) @ x)
+    if beta is None:
+        dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
+        beta = dof / (2.0 * max(e_data, e_data_floor, np.finfo(np.float64).tiny))
+    evidence = log_evidence(e_data, e_weights, alpha, beta, log_det,
+                            n_residuals, n_penalised, n_unpenalised)
+    factor = _triangular_inverse(L).T / math.sqrt(beta)
+    return Posterior(float(alpha), float(alpha * beta), float(beta), gamma,
+                     evidence, factor)
+
+
+def predictive_variance(jacobian, covariance_factor, beta):
+    r"""Predictive variance :math:`\sigma_k^2(x) = 1/\beta + g_k(x)^\top A^{-1} g_k(x)`.
+
+    :math:`g_k(x) = \partial\hat y_k(x)/\partial w` is the output Jacobian at
+    a new input (:func:`sigmoid_mlp._network.output_jacobian`): the noise of
+    a new observation (weight 1) plus the spread of the network's output
+    under the Laplace posterior of the weights, linearised.
+
+    Parameters
+    ----------
+    jacobian : ndarray of shape (n_samples, n_outputs, p)
+    covariance_factor : ndarray of shape (p, p)
+        :math:`F` with :math:`A^{-1} = F F^\top`.
+    beta : float
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+    """
+    projected = jacobian @ covariance_factor
+    return 1.0 / beta + np.einsum("ikp,ikp->ik", projected, projected)
+
+
+class EvidenceRegulariser:
+    r"""``alpha='auto'``: re-estimates :math:`\alpha` after each accepted LM step.
+
+    The schedule of Foresee & Hagan (MATLAB's ``trainbr``): training starts
+    at ``alpha`` (the estimator passes :data:`ALPHA_START`, a weak prior),
+    and after every accepted Levenberg-Marquardt step
+    :meth:`update` computes :math:`\gamma` from the curvature just built,
+    re-estimates :math:`\alpha_M, \beta` (:func:`reestimate`) and changes
+    the system's :math:`\alpha = \alpha_M/\beta`; the next step minimises
+    the new :math:`J`.  :attr:`changed` says whether the last update moved
+    :math:`\alpha` by more than ``rtol`` (relative), so that the solver's
+    stopping rule waits for :math:`\alpha` to settle.
+
+    The object only reads the system's ``weight_sum``, ``penalised``,
+    ``alpha`` and ``y`` and calls its ``set_alpha``.
+    """
+
+    def __init__(self, alpha=ALPHA_START, rtol=1e-3):
+        self.alpha = float(alpha)
+        self.rtol = float(rtol)
+        self.changed = True
+        self.n_updates = 0
+        self.beta = None
+        self.gamma = None
+
+    @staticmethod
+    def quantities(system, x, loss, curvature):
+        r""":math:`G`, :math:`E_D`, :math:`E_W` and :math:`N` from the system's :math:`J`, :math:`H`.
+
+        :math:`E_W = \frac12 x^\top P x`, :math:`E_D = S J - \alpha E_W`,
+        :math:`G = S H - \alpha P`, :math:`N = k S`.
+        """
+        S = system.weight_sum
+        penalised = system.penalised
+        e_weights = 0.5 * float((penalised * x) @ x)
+        e_data = max(S * float(loss) - system.alpha * e_weights, 0.0)
+        G = S * curvature
+        if system.alpha:
+            G.flat[:: G.shape[0] + 1] -= system.alpha * penalised
+        return G, e_data, e_weights, system.y.shape[1] * S
+
+    def data_floor(self, system):
+        """:math:`10^{-12}` times :math:`E_D` of predicting the weighted mean."""
+        y = np.asarray(system.y, dtype=np.float64)
+        w = (np.ones(y.shape[0]) if system.sample_weight is None
+             else np.asarray(system.sample_weight, dtype=np.float64))
+        mean = (w[:, None] * y).sum(axis=0) / w.sum()
+        return DATA_FLOOR * 0.5 * float((w[:, None] * (y - mean) ** 2).sum())
+
+    def update(self, system, x, loss, grad, curvature):
+        r"""Re-estimate :math:`\alpha` at ``x``; return ``(loss, grad, curvature)`` for it.
+
+        The L2 term changes by :math:`\Delta\alpha\,E_W/S` in :math:`J`,
+        :math:`\Delta\alpha P x / S` in the gradient and
+        :math:`\Delta\alpha P / S` in the curvature, so nothing is
+        recomputed over the data.
+        """
+        G, e_data, e_weights, n_residuals = self.quantities(system, x, loss,
+                                                            curvature.copy())
+        old = system.alpha
+        L, _ = regularised_cholesky(G + np.diag(old * system.penalised),
+                                    system.penalised, old)
+        gamma = effective_parameters(L, system.penalised, old)
+        n_unpenalised = system.penalised.size - float(system.penalised.sum())
+        new, _, beta = reestimate(gamma, e_data, e_weights, n_residuals,
+                                  n_unpenalised, e_data_floor=self.data_floor(system))
+        self.gamma, self.beta = gamma, beta
+        self.n_updates += 1
+        self.changed = abs(new - old) > self.rtol * max(abs(old), ALPHA_MIN)
+        self.alpha = new
+        delta = new - old
+        system.set_alpha(new)
+        S = system.weight_sum
+        loss = loss + delta * e_weights / S
+        grad = grad + delta * system.penalised * x / S
+        curvature = curvature.copy()
+        curvature.flat[:: curvature.shape[0] + 1] += delta * system.penalised / S
+        return loss, grad, curvature

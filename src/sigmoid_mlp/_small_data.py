@@ -1,0 +1,225 @@
+r"""Small data without tuning: the estimator's side of ``alpha='auto'``,
+``predict(return_std=True)``, ``n_init``, ``normalize_y`` and the 'lm' budget.
+
+The evidence mathematics is :mod:`sigmoid_mlp._evidence`; this module holds
+what the estimator does with it (see ``docs/evidence.rst``):
+
+* :func:`target_scaling` and the folding of the scaling into the linear
+  output layer (``normalize_y``), so the fitted network describes ``y`` on
+  the user's scale;
+* :func:`evidence_attributes` -- ``alpha_``, ``noise_variance_``,
+  ``effective_n_params_``, ``log_evidence_`` and the posterior factor that
+  :func:`predict_std` uses for the error bars;
+* :func:`fit_restarts` -- ``n_init`` starts from seeds drawn from
+  ``random_state`` (as ``KMeans``), the best kept;
+* :func:`iteration_budget` and :func:`check_lm_size` -- ``max_iter='auto'``
+  and the warning for Levenberg-Marquardt systems too large to be sensible.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from . import _engines, _evidence, _network
+
+__all__ = [
+    "EVIDENCE_ATTRIBUTES",
+    "apply_scaling",
+    "budget_text",
+    "check_lm_size",
+    "evidence_attributes",
+    "fit_restarts",
+    "fold_scaling",
+    "iteration_budget",
+    "predict_std",
+    "target_scaling",
+    "unfold_scaling",
+]
+
+# solver='lm' with max_iter='auto' runs at most this many iterations (the
+# default of MATLAB's trainlm and trainbr); the other solvers 50000 epochs.
+LM_AUTO_MAX_ITER = 1000
+AUTO_MAX_ITER = 50000
+# solver='lm' warns above this many weights: one iteration costs about
+# LM_SECONDS_PER_FLOP * (n k p^2 + p^3) seconds (measured: p = 1001, n = 1000
+# took 0.49 s per iteration, p = 2001 took 1.9 s, on 2 shared cores).
+LM_WARN_WEIGHTS = 1000
+LM_SECONDS_PER_FLOP = 2.5e-10
+# Fitted attributes of the evidence (solver='lm'); removed by fits that do not
+# define them.
+EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
+                       "log_evidence_", "_posterior_factor", "_posterior_beta")
+
+
+def iteration_budget(est):
+    """``max_iter``, or for ``max_iter='auto'`` 1000 ('lm') or 50000 (others)."""
+    if isinstance(est.max_iter, str):
+        return LM_AUTO_MAX_ITER if est.solver == "lm" else AUTO_MAX_ITER
+    return est.max_iter
+
+
+def budget_text(est):
+    """How the iteration budget reads in messages."""
+    if isinstance(est.max_iter, str):
+        return f"max_iter='auto', i.e. {iteration_budget(est)}"
+    return f"max_iter={est.max_iter}"
+
+
+def check_lm_size(est, hidden, X, y, stacklevel):
+    """Warn when solver='lm' would spend seconds per iteration (or more)."""
+    if est.solver != "lm":
+        return
+    layer_sizes = [X.shape[1], *hidden, y.shape[1]]
+    p = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    if p <= LM_WARN_WEIGHTS:
+        return
+    n, k = X.shape[0], y.shape[1]
+    seconds = LM_SECONDS_PER_FLOP * (n * k * p**2 + p**3)
+    warnings.warn(
+        f"solver='lm' with {p} weights: every iteration builds and solves a "
+        f"{p} x {p} system, O(n k p^2 + p^3) time (about {seconds:.2g} s per "
+        f"iteration here on a typical CPU, for up to {budget_text(est)}) "
+        f"and {8 * p * p / 2**20:.0f} MiB per copy of the matrix. "
+        f"'lm' is meant for networks of up to about {LM_WARN_WEIGHTS} "
+        "weights; for larger ones use solver='lbfgs' or solver='adam'.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def target_scaling(y, sample_weight):
+    """normalize_y: per-output weighted mean and standard deviation of ``y``.
+
+    A standard deviation below ``10 eps max(1, |mean|)`` (a constant target)
+    is replaced by 1, as ``GaussianProcessRegressor`` does.
+    """
+    xp = _network.array_namespace(y)
+    if sample_weight is None:
+        mean = xp.mean(y, axis=0)
+        var = xp.mean((y - mean) ** 2, axis=0)
+    else:
+        w = xp.reshape(sample_weight, (-1, 1))
+        total = xp.sum(w)
+        mean = xp.sum(w * y, axis=0) / total
+        var = xp.sum(w * (y - mean) ** 2, axis=0) / total
+    scale = xp.sqrt(var)
+    eps = float(np.finfo(np.float32 if y.dtype == xp.float32 else np.float64).eps)
+    tiny = scale < 10 * eps * xp.where(xp.abs(mean) > 1, xp.abs(mean),
+                                       xp.ones_like(mean))
+    scale = xp.where(tiny, xp.ones_like(scale), scale)
+    return mean, scale
+
+
+def apply_scaling(y, scaling):
+    """``(y - mean) / scale``: the targets the network is trained on."""
+    mean, scale = scaling
+    return (y - mean) / scale
+
+
+def fold_scaling(coef, intercept, scaling):
+    """Output layer on the user's scale: ``y = scale * y_s + mean``."""
+    mean, scale = scaling
+    return coef * scale, intercept * scale + mean
+
+
+def unfold_scaling(coef, intercept, scaling):
+    """Inverse of :func:`fold_scaling`: the output layer for standardised y."""
+    mean, scale = scaling
+    return coef / scale, (intercept - mean) / scale
+
+
+def evidence_attributes(est, state, X, y, sample_weight, scaling):
+    """``alpha_``, ``noise_variance_``, ... at the final (trained-scale) weights."""
+    regulariser = state.regulariser
+    alpha = float(est.alpha if regulariser is None else regulariser.alpha)
+    layer_sizes = [X.shape[1], *(c.shape[1] for c in state.coefs)]
+    system = _engines.gauss_newton(X, y, sample_weight, alpha, layer_sizes,
+                                   np.float64)
+    x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
+    loss = system.loss(x)
+    _, curvature = system.gradient_curvature(x)
+    G, e_data, _, n_residuals = _evidence.EvidenceRegulariser.quantities(
+        system, x, loss, curvature)
+    floor = _evidence.EvidenceRegulariser().data_floor(system)
+    post = _evidence.posterior(G, x, system.penalised, e_data, n_residuals,
+                               alpha, e_data_floor=floor)
+    scale = np.ones(y.shape[1]) if scaling is None else np.asarray(
+        scaling[1], dtype=np.float64)
+    noise = scale**2 / post.beta
+    # the density of y on the user's scale: every one of the S weighted
+    # residuals of output k is divided by scale_k
+    log_evidence = post.log_evidence - system.weight_sum * float(
+        np.sum(np.log(scale)))
+    return {
+        "alpha_": post.alpha,
+        "noise_variance_": float(noise[0]) if noise.size == 1 else noise,
+        "effective_n_params_": post.gamma,
+        "log_evidence_": log_evidence,
+        "_posterior_factor": post.covariance_factor,
+        "_posterior_beta": post.beta,
+    }
+
+
+def predict_std(est, X):
+    """Predictive standard deviation, shape (n_samples, n_outputs), float64."""
+    coefs = [np.asarray(c, dtype=np.float64) for c in est.coefs_]
+    intercepts = [np.asarray(b, dtype=np.float64) for b in est.intercepts_]
+    scaling = getattr(est, "_y_scaling", None)
+    if scaling is not None:  # the posterior is that of the trained weights
+        coefs[-1], intercepts[-1] = unfold_scaling(coefs[-1], intercepts[-1],
+                                                   scaling)
+        scale = np.asarray(scaling[1], dtype=np.float64)
+    else:
+        scale = np.ones(coefs[-1].shape[1])
+    X = X.astype(np.float64)
+    out = np.empty((X.shape[0], coefs[-1].shape[1]))
+    n_weights = est._posterior_factor.shape[0]
+    chunk = max(1, 2**18 // (n_weights * out.shape[1]))
+    for start in range(0, X.shape[0], chunk):
+        rows = slice(start, start + chunk)
+        activations = _network.forward(X[rows], coefs, intercepts)
+        jac = _network.output_jacobian(activations, coefs)
+        out[rows] = _evidence.predictive_variance(
+            jac, est._posterior_factor, est._posterior_beta)
+    return np.sqrt(out) * scale
+
+
+def _restart_score(est):
+    """Higher is better: the log evidence under alpha='auto', else -loss_."""
+    if isinstance(est.alpha, str):
+        return float(est.log_evidence_)
+    return -float(est.loss_) if est.loss_ is not None else -np.inf
+
+
+def fit_restarts(est, fit_one, warm):
+    """``n_init`` fits from seeds drawn from ``random_state``; keep the best.
+
+    ``fit_one(random_state, first)`` fits ``est`` once.  With ``n_init=1``
+    or a warm start it runs once, seeded by ``random_state`` itself (the
+    behaviour without ``n_init``).  Otherwise, as ``KMeans`` does, ``n_init``
+    seeds are drawn from ``random_state`` and the fit with the largest
+    ``log_evidence_`` (``alpha='auto'``) or the smallest ``loss_`` is kept;
+    a failure of any start leaves ``est`` as it was before the call.
+    """
+    if warm or est.n_init == 1:
+        fit_one(est.random_state, True)
+        return
+    seeds = check_random_state(est.random_state).randint(
+        np.iinfo(np.int32).max, size=est.n_init)
+    saved = dict(est.__dict__)
+    best, best_score = None, None
+    try:
+        for k, seed in enumerate(seeds):
+            fit_one(int(seed), k == 0)
+            score = _restart_score(est)
+            if best is None or score > best_score:
+                best, best_score = dict(est.__dict__), score
+    except BaseException:
+        est.__dict__.clear()
+        est.__dict__.update(saved)
+        raise
+    est.__dict__.clear()
+    est.__dict__.update(best)

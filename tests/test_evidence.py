@@ -1,0 +1,438 @@
+"""The evidence framework: alpha='auto', return_std, n_init, normalize_y, lm's size guard."""
+
+import io
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+
+from sigmoid_mlp import SigmoidMLPRegressor, _evidence, _network
+from sigmoid_mlp import _regressor as regressor_module
+from sigmoid_mlp import _small_data as small_data
+
+
+def _problem(n=80, n_outputs=1, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-2, 2, size=(n, 2))
+    y = np.sin(X[:, :1] * 1.5) + 0.3 * X[:, 1:] + 0.1 * rng.randn(n, 1)
+    if n_outputs > 1:
+        y = np.hstack([y, np.cos(X[:, :1]) + 0.1 * rng.randn(n, 1)])
+    else:
+        y = y.ravel()
+    return X, 10.0 * y + 50.0  # a target far from unit scale
+
+
+def _auto(**params):
+    return SigmoidMLPRegressor((4,), solver="lm", alpha="auto", random_state=0,
+                               **params)
+
+
+# ------------------------------------------------------------ pure functions
+def _linear_case(seed=0, n=30, d=3):
+    """A linear-in-weights model: design [X, 1], coefficients then intercept."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    y = X @ rng.randn(d) + 0.5 + 0.3 * rng.randn(n)
+    design = np.hstack([X, np.ones((n, 1))])
+    penalised = np.r_[np.ones(d), 0.0]
+    return X, y, design, penalised
+
+
+def _mode(design, y, penalised, alpha):
+    C = design.T @ design + np.diag(alpha * penalised)
+    w = np.linalg.solve(C, design.T @ y)
+    return w, 0.5 * float(np.sum((y - design @ w) ** 2))
+
+
+def _exact_log_marginal(X, y, alpha_m, beta):
+    """ln of the integral of N(y; Xw + b, 1/beta) N(w; 0, 1/alpha_m) db dw.
+
+    The intercept b has a flat prior of unit density; computed by marginalising
+    w (y ~ N(b 1, K)) and then b in closed form, independently of _evidence.
+    """
+    n = y.size
+    K = np.eye(n) / beta + X @ X.T / alpha_m
+    Kinv = np.linalg.inv(K)
+    one = np.ones(n)
+    a = one @ Kinv @ one
+    quad = y @ Kinv @ y - (one @ Kinv @ y) ** 2 / a
+    return (-0.5 * (n - 1) * math.log(2 * math.pi) - 0.5 * np.linalg.slogdet(K)[1]
+            - 0.5 * math.log(a) - 0.5 * quad)
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 0.3, 5.0])
+def test_log_evidence_is_the_exact_marginal_likelihood_of_a_linear_model(alpha):
+    # The Laplace approximation is exact when the model is linear in the weights.
+    X, y, design, penalised = _linear_case()
+    w, e_data = _mode(design, y, penalised, alpha)
+    beta = 2.7
+    post = _evidence.posterior(design.T @ design, w, penalised, e_data, y.size,
+                               alpha, beta=beta, intercept_floor=0.0)
+    assert post.log_evidence == pytest.approx(
+        _exact_log_marginal(X, y, alpha * beta, beta), rel=1e-10)
+
+
+def test_reestimation_reaches_the_maximum_of_the_exact_evidence():
+    X, y, design, penalised = _linear_case(seed=1)
+    G = design.T @ design
+    alpha = 1.0
+    for _ in range(500):
+        w, e_data = _mode(design, y, penalised, alpha)
+        C = G + np.diag(alpha * penalised)
+        L, _ = _evidence.regularised_cholesky(C, penalised, alpha, 0.0)
+        gamma = _evidence.effective_parameters(L, penalised, alpha)
+        e_weights = 0.5 * float((penalised * w) @ w)
+        alpha, alpha_m, beta = _evidence.reestimate(gamma, e_data, e_weights,
+                                                    y.size, 1)
+    # stationary in log alpha_M and log beta (central differences)
+    h = 1e-5
+    for da, db in ((h, 0), (0, h)):
+        up = _exact_log_marginal(X, y, alpha_m * math.exp(da), beta * math.exp(db))
+        down = _exact_log_marginal(X, y, alpha_m * math.exp(-da),
+                                   beta * math.exp(-db))
+        assert abs(up - down) / (2 * h) < 1e-5
+    # and no nearby pair is better
+    best = _exact_log_marginal(X, y, alpha_m, beta)
+    for fa in (0.8, 1.25):
+        for fb in (0.9, 1.1):
+            assert _exact_log_marginal(X, y, alpha_m * fa, beta * fb) < best
+
+
+def test_gamma_matches_a_dense_computation_and_lies_in_its_range():
+    rng = np.random.RandomState(0)
+    B = rng.randn(40, 9)
+    G = B.T @ B
+    penalised = np.r_[np.ones(6), np.zeros(3)]
+    for alpha in (1e-6, 0.1, 10.0, 1e6):
+        C = G + np.diag(alpha * penalised)
+        L, log_det = _evidence.regularised_cholesky(C, penalised, alpha, 0.0)
+        gamma = _evidence.effective_parameters(L, penalised, alpha)
+        dense = 6 - alpha * np.trace(np.diag(penalised) @ np.linalg.inv(C))
+        assert gamma == pytest.approx(dense, rel=1e-8, abs=1e-8)
+        assert log_det == pytest.approx(np.linalg.slogdet(C)[1], rel=1e-10)
+        assert 0 <= gamma <= 6
+    # gamma falls as the prior gets stronger
+    gammas = []
+    for alpha in (1e-3, 1e-1, 1e1, 1e3):
+        L, _ = _evidence.regularised_cholesky(G + np.diag(alpha * penalised),
+                                              penalised, alpha)
+        gammas.append(_evidence.effective_parameters(L, penalised, alpha))
+    assert np.all(np.diff(gammas) < 0)
+
+
+def test_an_undetermined_intercept_is_floored_not_infinite():
+    # a hidden unit's bias the data do not see: a zero row and column in G
+    rng = np.random.RandomState(0)
+    B = rng.randn(30, 4)
+    G = np.zeros((5, 5))
+    G[:4, :4] = B.T @ B
+    penalised = np.r_[np.ones(4), 0.0]
+    post = _evidence.posterior(G, np.ones(5), penalised, 3.0, 30, 0.5)
+    assert np.isfinite(post.log_evidence)
+    # its posterior variance is 1/INTERCEPT_FLOOR times a coefficient's prior's
+    cov = post.covariance_factor @ post.covariance_factor.T
+    assert cov[4, 4] == pytest.approx(1 / (_evidence.INTERCEPT_FLOOR * post.alpha_m))
+
+
+def test_predictive_variance_is_noise_plus_jacobian_covariance():
+    rng = np.random.RandomState(0)
+    B = rng.randn(50, 6)
+    A = B.T @ B + np.eye(6)
+    factor = np.linalg.cholesky(np.linalg.inv(A))
+    jac = rng.randn(7, 2, 6)
+    got = _evidence.predictive_variance(jac, factor, 4.0)
+    want = 0.25 + np.einsum("ikp,pq,ikq->ik", jac, np.linalg.inv(A), jac)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+# --------------------------------------------------------------- alpha='auto'
+def test_auto_sets_the_evidence_attributes():
+    X, y = _problem()
+    est = _auto(normalize_y=True).fit(X, y)
+    n_coefs = 2 * 4 + 4 * 1
+    assert 0 < est.effective_n_params_ < n_coefs
+    assert est.alpha_ > 0
+    assert np.isfinite(est.log_evidence_)
+    # the noise is about the one the data were made with (0.1 * 10 = 1)
+    assert 0.5 < est.noise_variance_ < 2.0
+    assert est.n_iter_ <= 1000
+
+
+def test_auto_alpha_is_a_fixed_point_and_states_the_objective():
+    X, y = _problem()
+    est = _auto(normalize_y=True).fit(X, y)
+    ys = (y - y.mean()) / y.std()
+    # alpha=est.alpha_ means the same objective: the fit is (nearly) its minimum
+    coefs, intercepts = small_data.unfold_scaling(
+        est.coefs_[-1], est.intercepts_[-1], est._y_scaling)
+    grads = _network.loss_gradient(
+        X, ys.reshape(-1, 1), [*est.coefs_[:-1], coefs],
+        [*est.intercepts_[:-1], intercepts], alpha=est.alpha_)[1:]
+    assert max(np.abs(g).max() for gs in grads for g in gs) < 1e-3
+    # re-estimating at the final weights gives alpha_ again
+    fixed = SigmoidMLPRegressor((4,), solver="lm", alpha=est.alpha_,
+                                normalize_y=True, random_state=0).fit(X, y)
+    assert fixed.alpha_ == est.alpha_
+    assert fixed.effective_n_params_ > 0
+
+
+def test_auto_needs_lm_and_no_early_stopping():
+    X, y = _problem()
+    for solver in ("gd", "sgd", "adam", "lbfgs"):
+        with pytest.raises(ValueError, match="solver='lm'"):
+            SigmoidMLPRegressor(solver=solver, alpha="auto").fit(X, y)
+    with pytest.raises(ValueError, match="early_stopping"):
+        _auto(early_stopping=True).fit(X, y)
+    with pytest.raises(ValueError, match="'auto'"):
+        SigmoidMLPRegressor(solver="lm", alpha="evidence").fit(X, y)
+
+
+def test_integer_sample_weights_are_repeated_rows_for_the_evidence():
+    X, y = _problem(n=40)
+    w = np.random.RandomState(1).randint(1, 4, size=40)
+    weighted = _auto(normalize_y=True).fit(X, y, sample_weight=w.astype(float))
+    repeated = _auto(normalize_y=True).fit(np.repeat(X, w, axis=0),
+                                           np.repeat(y, w))
+    for name in ("alpha_", "noise_variance_", "effective_n_params_",
+                 "log_evidence_"):
+        assert getattr(weighted, name) == pytest.approx(getattr(repeated, name),
+                                                        rel=1e-6), name
+    m1, s1 = weighted.predict(X, return_std=True)
+    m2, s2 = repeated.predict(X, return_std=True)
+    np.testing.assert_allclose(m1, m2, rtol=1e-6)
+    np.testing.assert_allclose(s1, s2, rtol=1e-6)
+
+
+def test_failed_fit_leaves_the_model_unchanged(monkeypatch):
+    X, y = _problem()
+    est = _auto(n_init=3).fit(X, y)
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+              for k, v in est.__dict__.items()}
+    calls = []
+    original = regressor_module.fit_once
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(regressor_module, "fit_once", failing)
+    with pytest.raises(RuntimeError, match="boom"):
+        est.set_params(random_state=5).fit(X, y)
+    assert est.__dict__.keys() == before.keys()
+    assert est.log_evidence_ == before["log_evidence_"]
+    np.testing.assert_array_equal(est.coefs_[0], before["coefs_"][0])
+
+
+# ---------------------------------------------------------------- return_std
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_return_std_shapes_and_values(n_outputs):
+    X, y = _problem(n_outputs=n_outputs)
+    est = _auto(normalize_y=True).fit(X, y)
+    mean, std = est.predict(X[:7], return_std=True)
+    np.testing.assert_array_equal(mean, est.predict(X[:7]))
+    assert std.shape == mean.shape == ((7,) if n_outputs == 1 else (7, 2))
+    # at least the noise; more far from the data
+    assert np.all(std >= np.sqrt(est.noise_variance_) * (1 - 1e-12))
+    far = est.predict(np.array([[8.0, -8.0]]), return_std=True)[1]
+    assert np.all(far > std.max(axis=0))
+
+
+def test_return_std_matches_a_dense_laplace_computation():
+    X, y = _problem(n=50)
+    est = _auto().fit(X, y)
+    x = _network.pack(est.coefs_, est.intercepts_)
+    penalised = np.r_[np.ones(12), np.zeros(5)]
+    activations = _network.forward(X, est.coefs_, est.intercepts_)
+    jac = _network.output_jacobian(activations, est.coefs_)[:, 0, :]
+    r = y - activations[-1][:, 0]
+    e_data, e_weights = 0.5 * r @ r, 0.5 * (penalised * x) @ x
+    # C~ = G + alpha P + c alpha (I - P): the documented intercept floor
+    C = jac.T @ jac + np.diag(est.alpha_ * penalised + _evidence.INTERCEPT_FLOOR
+                              * est.alpha_ * (1 - penalised))
+    gamma = 12 - est.alpha_ * np.trace(np.linalg.inv(C)[:12, :12])
+    beta = (50 - 5 - gamma) / (2 * e_data)
+    assert est.effective_n_params_ == pytest.approx(gamma, rel=1e-6)
+    assert est.noise_variance_ == pytest.approx(1 / beta, rel=1e-6)
+    Xt = np.array([[0.3, -1.0], [2.5, 2.5]])
+    g = _network.output_jacobian(_network.forward(Xt, est.coefs_, est.intercepts_),
+                                 est.coefs_)[:, 0, :]
+    want = np.sqrt(1 / beta + np.einsum("ip,pq,iq->i", g, np.linalg.inv(beta * C), g))
+    np.testing.assert_allclose(est.predict(Xt, return_std=True)[1], want, rtol=1e-6)
+    assert e_weights > 0
+
+
+def test_return_std_through_a_pipeline_and_after_fixed_alpha():
+    X, y = _problem()
+    pipe = make_pipeline(StandardScaler(), _auto(normalize_y=True)).fit(X, y)
+    mean, std = pipe.predict(X, return_std=True)
+    np.testing.assert_array_equal(mean, pipe.predict(X))
+    assert std.shape == (X.shape[0],) and np.all(std > 0)
+    fixed = SigmoidMLPRegressor((4,), solver="lm", alpha=1e-2, random_state=0)
+    fixed.fit(X, y)
+    assert np.all(fixed.predict(X, return_std=True)[1] > 0)
+    assert fixed.alpha_ == 1e-2
+
+
+def test_return_std_needs_an_lm_fit():
+    X, y = _problem()
+    est = SigmoidMLPRegressor(solver="lbfgs", random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="solver='lm'"):
+        est.predict(X, return_std=True)
+    assert not hasattr(est, "alpha_")
+    # refitting with another solver removes the evidence of an lm fit
+    est = _auto().fit(X, y)
+    est.set_params(solver="lbfgs", alpha=0.0, max_iter=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert not hasattr(est, "log_evidence_")
+    with pytest.raises(ValueError, match="return_std"):
+        est.predict(X, return_std=True)
+
+
+def test_persistence_round_trip():
+    skops_io = pytest.importorskip("skops.io")
+    from sigmoid_mlp.persistence import TRUSTED_TYPES, dump, load
+
+    X, y = _problem()
+    est = _auto(normalize_y=True, n_init=2).fit(X, y)
+    expected = est.predict(X, return_std=True)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict(X, return_std=True)[1],
+                                  expected[1])
+    buffer = io.BytesIO()
+    dump(est, buffer)
+    buffer.seek(0)
+    # nothing beyond the types the package already trusts
+    assert set(skops_io.get_untrusted_types(data=buffer.getvalue())) <= set(
+        TRUSTED_TYPES)
+    buffer.seek(0)
+    restored = load(buffer)
+    for a, b in zip(restored.predict(X, return_std=True), expected):
+        np.testing.assert_array_equal(a, b)
+
+
+# -------------------------------------------------------------------- n_init
+def test_n_init_keeps_the_best_restart_deterministically():
+    X, y = _problem()
+    est = _auto(n_init=3, normalize_y=True).fit(X, y)
+    again = _auto(n_init=3, normalize_y=True).fit(X, y)
+    np.testing.assert_array_equal(est.coefs_[0], again.coefs_[0])
+    seeds = check_random_state(0).randint(np.iinfo(np.int32).max, size=3)
+    single = [SigmoidMLPRegressor((4,), solver="lm", alpha="auto",
+                                  normalize_y=True, random_state=int(s)).fit(X, y)
+              for s in seeds]
+    evidences = [s.log_evidence_ for s in single]
+    best = single[int(np.argmax(evidences))]
+    assert est.log_evidence_ == max(evidences)
+    np.testing.assert_array_equal(est.coefs_[0], best.coefs_[0])
+    assert len(set(evidences)) == 3  # the seeds gave different fits
+
+
+def test_n_init_without_auto_keeps_the_smallest_loss():
+    X, y = _problem()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = SigmoidMLPRegressor((4,), solver="lbfgs", n_init=3, max_iter=30,
+                                  random_state=0).fit(X, y)
+        seeds = check_random_state(0).randint(np.iinfo(np.int32).max, size=3)
+        losses = [SigmoidMLPRegressor((4,), solver="lbfgs", max_iter=30,
+                                      random_state=int(s)).fit(X, y).loss_
+                  for s in seeds]
+    assert est.loss_ == min(losses)
+
+
+def test_n_init_one_is_todays_fit_and_warm_start_continues_once():
+    X, y = _problem()
+    one = _auto().fit(X, y)
+    plain = _auto(n_init=1).fit(X, y)
+    np.testing.assert_array_equal(one.coefs_[0], plain.coefs_[0])
+    est = _auto(n_init=4).fit(X, y)
+    n_iter = est.n_iter_
+    est.set_params(warm_start=True)
+    est.fit(X, y)
+    assert est.n_iter_ >= n_iter  # one continued fit, not 4 new ones
+
+
+# --------------------------------------------------------------- normalize_y
+@pytest.mark.parametrize("solver, params", [
+    ("lm", {}),
+    ("lbfgs", {"max_iter": 200}),
+    ("gd", {"max_iter": 300, "learning_rate": 0.1}),
+])
+def test_normalize_y_is_standardising_by_hand(solver, params):
+    X, y = _problem(n_outputs=2)
+    w = np.random.RandomState(3).uniform(0.5, 2, size=X.shape[0])
+    mean = np.average(y, axis=0, weights=w)
+    scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=w))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        auto = SigmoidMLPRegressor((4,), solver=solver, normalize_y=True,
+                                   random_state=0, **params).fit(X, y, w)
+        hand = SigmoidMLPRegressor((4,), solver=solver, random_state=0,
+                                   **params).fit(X, (y - mean) / scale, w)
+    np.testing.assert_allclose(auto.predict(X), hand.predict(X) * scale + mean,
+                               rtol=1e-9)
+    np.testing.assert_allclose(auto.loss_curve_, hand.loss_curve_, rtol=1e-9)
+    # the fitted weights describe the network on y's scale
+    rebuilt = SigmoidMLPRegressor.from_weights(auto.coefs_, auto.intercepts_)
+    np.testing.assert_allclose(rebuilt.predict(X), auto.predict(X), rtol=1e-12)
+    np.testing.assert_allclose(auto.forward_pass(X).output, auto.predict(X),
+                               rtol=1e-12)
+
+
+def test_normalize_y_constant_target_and_partial_fit():
+    X, _ = _problem()
+    est = SigmoidMLPRegressor(solver="lm", normalize_y=True, random_state=0)
+    est.fit(X, np.full(X.shape[0], 7.0))
+    np.testing.assert_allclose(est.predict(X), 7.0, atol=1e-5)
+    assert not hasattr(SigmoidMLPRegressor(normalize_y=True), "partial_fit")
+    assert hasattr(SigmoidMLPRegressor(), "partial_fit")
+
+
+def test_normalize_y_warm_start_keeps_its_scaling():
+    X, y = _problem()
+    est = _auto(normalize_y=True, max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+        scaling = est._y_scaling
+        est.set_params(warm_start=True, max_iter="auto").fit(X, y + 1000.0)
+    assert est._y_scaling is scaling
+    assert est.n_iter_ > 5
+
+
+# -------------------------------------------------------- lm's size and budget
+def test_lm_warns_about_large_systems(monkeypatch):
+    X, y = _problem(n=30)
+    monkeypatch.setattr(small_data, "LM_WARN_WEIGHTS", 20)
+    est = SigmoidMLPRegressor((5,), solver="lm", max_iter=2, random_state=0)
+    with pytest.warns(UserWarning, match=r"solver='lm' with 21 weights.*'lbfgs'"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        SigmoidMLPRegressor((4,), solver="lm", max_iter=2).fit(X, y)  # 17 weights
+        SigmoidMLPRegressor((5,), solver="lbfgs", max_iter=2).fit(X, y)
+
+
+def test_lm_auto_budget(monkeypatch):
+    X, y = _problem(n=30)
+    monkeypatch.setattr(small_data, "LM_AUTO_MAX_ITER", 3)
+    est = SigmoidMLPRegressor((4,), solver="lm", tol=0, n_iter_no_change=np.inf,
+                              random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter='auto', i.e. 3"):
+        est.fit(X, y)
+    assert est.n_iter_ == 3
+    assert small_data.iteration_budget(SigmoidMLPRegressor()) == 50000
+    assert small_data.iteration_budget(SigmoidMLPRegressor(solver="lm", max_iter=7)) == 7
