@@ -366,6 +366,13 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     dtype = state.coefs[0].dtype
     start = [*state.coefs, *state.intercepts]
     loss = None
+
+    def done(status):
+        # (system, x, J, curvature) at the final weights: the evidence
+        # (alpha_, error bars) is computed from them without another pass.
+        state.gauss_newton = (system, x, loss, curvature)
+        return _whole_run(state, protocol, loss, status)
+
     try:
         x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
         loss = config.start_loss if config.start_loss is not None else system.loss(x)
@@ -377,23 +384,23 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
         damping = LevenbergMarquardt(curvature)
         n_fun = 1
         if _gradient_converged(grad, config.tol):
-            return _whole_run(state, protocol, loss, "converged")
+            return done("converged")
         for epoch in range(1, config.n_epochs + 1):
             protocol.begin(epoch)
             while True:  # trial steps until J decreases
                 if n_fun >= config.max_fun:
-                    return _whole_run(state, protocol, loss, "max_fun")
+                    return done("max_fun")
                 step = damping.step(grad, curvature)
                 if step is None:  # singular or overflowing system: damp more
                     damping.reject()
                     if not math.isfinite(damping.mu):
-                        return _whole_run(state, protocol, loss, "converged")
+                        return done("converged")
                     continue
                 new_x = x + step
                 if dtype != np.float64:  # the weights float32 data can hold
                     new_x = new_x.astype(dtype).astype(np.float64)
                 if (new_x == x).all():  # below floating-point resolution
-                    return _whole_run(state, protocol, loss, "converged")
+                    return done("converged")
                 new_loss = system.loss(new_x)
                 n_fun += 1
                 rho = (damping.gain_ratio(new_x - x, grad, loss - new_loss)
@@ -419,10 +426,10 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
             )
             x, loss, grad, curvature = new_x, new_loss, new_grad, new_curvature
             if reason is not None:
-                return _whole_run(state, protocol, loss, reason)
+                return done(reason)
             if _gradient_converged(grad, config.tol):
-                return _whole_run(state, protocol, loss, "converged")
-        return _whole_run(state, protocol, loss, "max_iter")
+                return done("converged")
+        return done("max_iter")
     except KeyboardInterrupt:
         protocol.trim()
         return _whole_run(state, protocol, None, "interrupted")

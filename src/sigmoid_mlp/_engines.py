@@ -50,6 +50,7 @@ import numpy as np
 
 from . import _network
 from ._array_api import host_sum
+from ._kernels import FullBatchLossGradient, Layout
 
 __all__ = [
     "ENGINE",
@@ -77,61 +78,6 @@ _GN_CHUNK_ELEMENTS = 1 << 18
 def weight_sum(X, sample_weight):
     r""":math:`S = \sum_i w_i` (the number of samples without weights)."""
     return float(X.shape[0]) if sample_weight is None else host_sum(sample_weight)
-
-
-class Layout:
-    """The flat layout of the fast engines: where each layer sits in ``theta``.
-
-    Layer ``l`` is the block ``V_l`` of shape ``(fan_out, fan_in + 1)``, C
-    order: ``V_l[:, :fan_in] = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``, so a
-    layer's product with ``[a; 1]`` gives ``z`` including the bias.
-    """
-
-    def __init__(self, layer_sizes):
-        self.layer_sizes = [int(s) for s in layer_sizes]
-        self.n_layers = len(layer_sizes) - 1
-        self.slices = []
-        start = 0
-        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            self.slices.append((start, start + fan_out * (fan_in + 1)))
-            start += fan_out * (fan_in + 1)
-        self.size = start
-
-    def views(self, theta):
-        """``[V_0, ..., V_{L-1}]`` as views into ``theta``."""
-        return [
-            theta[s:e].reshape(fan_out, fan_in + 1)
-            for (s, e), fan_in, fan_out in zip(
-                self.slices, self.layer_sizes[:-1], self.layer_sizes[1:]
-            )
-        ]
-
-    def pack(self, coefs, intercepts, out):
-        for V, W, b in zip(self.views(out), coefs, intercepts):
-            fan_in = W.shape[0]
-            V[:, :fan_in] = W.T
-            V[:, fan_in] = b
-        return out
-
-    def unpack(self, theta):
-        """Fresh C-contiguous ``coefs, intercepts`` in ``MLPRegressor``'s layout.
-
-        Always copies (``ascontiguousarray`` would return a view where the
-        transposed block is already contiguous, e.g. one output unit), so
-        the engines may go on updating ``theta`` in place.
-        """
-        coefs, intercepts = [], []
-        for V in self.views(theta):
-            coefs.append(np.array(V[:, :-1].T, order="C"))
-            intercepts.append(V[:, -1].copy())
-        return coefs, intercepts
-
-    def weight_mask(self, dtype):
-        """1 on every weight, 0 on every intercept (biases are not penalised)."""
-        mask = np.ones(self.size, dtype=dtype)
-        for V in self.views(mask):
-            V[:, -1] = 0
-        return mask
 
 
 class ReferenceObjective:
@@ -199,8 +145,6 @@ def full_batch(X, y, sample_weight, alpha, layer_sizes):
     dense, C-contiguous) and it is small (``n_samples x`` hidden units at
     most :data:`COMPILED_MAX_WORK`), the compiled engine built on it.
     """
-    from ._kernels import FullBatchLossGradient
-
     kernel = FullBatchLossGradient(X, y, sample_weight, alpha)
     kernel._prepare(layer_sizes)
     if ENGINE == "numpy":
@@ -267,8 +211,6 @@ class GaussNewtonSystem:
         self._one_chunk = X.shape[0] <= self.chunk_rows
         self._kernel = None
         if not self._one_chunk:
-            from ._kernels import FullBatchLossGradient
-
             # The kernel evaluates the squared error only; the L2 term is
             # _penalty's, so set_alpha changes one number.
             self._kernel = FullBatchLossGradient(X, y, sample_weight, 0.0)

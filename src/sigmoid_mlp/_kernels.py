@@ -2,7 +2,7 @@
 
 :class:`FullBatchLossGradient` computes what :func:`sigmoid_mlp._network.loss_gradient`
 computes (tested equal to relative ``1e-12``) on flat weight vectors in the
-layout of :class:`sigmoid_mlp._engines.Layout`, and runs epochs of plain
+layout of :class:`Layout`, and runs epochs of plain
 full-batch gradient descent (:meth:`~FullBatchLossGradient.gd_epochs`).
 :func:`sigmoid_mlp._engines.full_batch` chooses it (or the compiled engine
 built on it); the training protocol of :mod:`sigmoid_mlp._training` drives it.
@@ -53,10 +53,9 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from ._engines import Layout
 from ._rules import is_divergent, no_improvement_count
 
-__all__ = ["FullBatchLossGradient"]
+__all__ = ["FullBatchLossGradient", "Layout"]
 
 
 # Target number of elements of the widest per-chunk activation buffer:
@@ -112,6 +111,61 @@ def _sigmoid_of_negated(zn):
     np.divide(1, zn, out=zn)
 
 
+class Layout:
+    """The flat layout of the fast engines: where each layer sits in ``theta``.
+
+    Layer ``l`` is the block ``V_l`` of shape ``(fan_out, fan_in + 1)``, C
+    order: ``V_l[:, :fan_in] = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``, so a
+    layer's product with ``[a; 1]`` gives ``z`` including the bias.
+    """
+
+    def __init__(self, layer_sizes):
+        self.layer_sizes = [int(s) for s in layer_sizes]
+        self.n_layers = len(layer_sizes) - 1
+        self.slices = []
+        start = 0
+        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            self.slices.append((start, start + fan_out * (fan_in + 1)))
+            start += fan_out * (fan_in + 1)
+        self.size = start
+
+    def views(self, theta):
+        """``[V_0, ..., V_{L-1}]`` as views into ``theta``."""
+        return [
+            theta[s:e].reshape(fan_out, fan_in + 1)
+            for (s, e), fan_in, fan_out in zip(
+                self.slices, self.layer_sizes[:-1], self.layer_sizes[1:]
+            )
+        ]
+
+    def pack(self, coefs, intercepts, out):
+        for V, W, b in zip(self.views(out), coefs, intercepts):
+            fan_in = W.shape[0]
+            V[:, :fan_in] = W.T
+            V[:, fan_in] = b
+        return out
+
+    def unpack(self, theta):
+        """Fresh C-contiguous ``coefs, intercepts`` in ``MLPRegressor``'s layout.
+
+        Always copies (``ascontiguousarray`` would return a view where the
+        transposed block is already contiguous, e.g. one output unit), so
+        the engines may go on updating ``theta`` in place.
+        """
+        coefs, intercepts = [], []
+        for V in self.views(theta):
+            coefs.append(np.array(V[:, :-1].T, order="C"))
+            intercepts.append(V[:, -1].copy())
+        return coefs, intercepts
+
+    def weight_mask(self, dtype):
+        """1 on every weight, 0 on every intercept (biases are not penalised)."""
+        mask = np.ones(self.size, dtype=dtype)
+        for V in self.views(mask):
+            V[:, -1] = 0
+        return mask
+
+
 class _ChunkBuffers:
     """The per-chunk work arrays for one chunk length ``c``.
 
@@ -165,7 +219,7 @@ class FullBatchLossGradient:
         Rows per chunk; by default chosen so the widest chunk buffer holds
         about ``2**15`` values.  Exposed for tests.
 
-    Flat vectors in :class:`sigmoid_mlp._engines.Layout` (:meth:`pack`,
+    Flat vectors in :class:`Layout` (:meth:`pack`,
     :meth:`unpack`) go in and out of :meth:`evaluate` and :meth:`gd_epochs`.
     """
 

@@ -135,12 +135,18 @@ def evidence_attributes(est, state, X, y, sample_weight, scaling):
     """``alpha_``, ``noise_variance_``, ... at the final (trained-scale) weights."""
     regulariser = state.regulariser
     alpha = float(est.alpha if regulariser is None else regulariser.alpha)
-    layer_sizes = [X.shape[1], *(c.shape[1] for c in state.coefs)]
-    system = _engines.gauss_newton(X, y, sample_weight, alpha, layer_sizes,
-                                   np.float64)
     x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
-    loss = system.loss(x)
-    _, curvature = system.gradient_curvature(x)
+    last = state.gauss_newton
+    if (last is not None and last[0].dtype == np.float64
+            and last[0].alpha == alpha and np.array_equal(last[1], x)):
+        # the driver's system at these very weights (no pass over the data)
+        system, _, loss, curvature = last
+    else:  # e.g. early stopping restored earlier weights; float32 data
+        layer_sizes = [X.shape[1], *(c.shape[1] for c in state.coefs)]
+        system = _engines.gauss_newton(X, y, sample_weight, alpha, layer_sizes,
+                                       np.float64)
+        loss = system.loss(x)
+        _, curvature = system.gradient_curvature(x)
     G, e_data, _, n_residuals = _evidence.EvidenceRegulariser.quantities(
         system, x, loss, curvature)
     floor = _evidence.EvidenceRegulariser().data_floor(system)

@@ -62,6 +62,8 @@ class State:
         self.message = ""  # why the solver stopped, when it says (L-BFGS)
         self.engine = None  # the engine of the last call (_engines)
         self.regulariser = None  # alpha='auto': an _evidence.EvidenceRegulariser
+        # 'lm': (system, x, J, curvature) at the final weights of the run
+        self.gauss_newton = None
 
     @classmethod
     def from_estimator(cls, est):

@@ -61,7 +61,6 @@ try:
         OnnxCast,
         OnnxIdentity,
         OnnxMatMul,
-        OnnxMul,
         OnnxSigmoid,
     )
     from skl2onnx.common.data_types import (
@@ -136,30 +135,6 @@ def _check_convertible(est):
     return coefs, intercepts
 
 
-def _output_affine(est):
-    """Optional ``(scale, offset)`` mapping the network's output to ``predict``'s.
-
-    ``predict`` is ``network(X) * scale + offset`` when this returns a pair,
-    ``network(X)`` when it returns None (today: ``predict`` is the network's
-    output).  A target-scaling option of the estimator (e.g. a future
-    ``normalize_y`` that standardises y inside fit and stores ``_y_mean`` /
-    ``_y_scale``) plugs in here, and only here: return its scale and offset,
-    unless it already folds them into ``coefs_`` / ``intercepts_`` (then
-    return None).  The tests compare onnxruntime with ``predict`` for such an
-    option whenever the estimator has it.
-    """
-    scale = getattr(est, "_y_scale", None)
-    offset = getattr(est, "_y_mean", None)
-    if scale is None and offset is None:
-        return None
-    n_outputs = np.asarray(est.coefs_[-1]).shape[1]
-    scale = np.broadcast_to(
-        np.asarray(1.0 if scale is None else scale, dtype=np.float64), (n_outputs,))
-    offset = np.broadcast_to(
-        np.asarray(0.0 if offset is None else offset, dtype=np.float64), (n_outputs,))
-    return scale, offset
-
-
 def _compute_dtype(input_type):
     return np.float64 if isinstance(input_type, DoubleTensorType) else np.float32
 
@@ -209,7 +184,8 @@ def convert_sigmoid_mlp_regressor(scope, operator, container):
 
     For every layer ``MatMul`` with ``coefs_[l]`` then ``Add`` of
     ``intercepts_[l]``; ``Sigmoid`` after every hidden layer; identity
-    output (and the output scaling of :func:`_output_affine`, if any).
+    output.  ``normalize_y`` folds its target scaling into the output layer
+    at fit time, so ``coefs_`` and ``intercepts_`` are all there is to it.
     Registered for :class:`~sigmoid_mlp.SigmoidMLPRegressor` by
     :func:`register`.
 
@@ -233,11 +209,6 @@ def convert_sigmoid_mlp_regressor(scope, operator, container):
         a = OnnxAdd(a, b.astype(dtype).reshape(1, -1), op_version=opv)
         if layer != last:
             a = OnnxSigmoid(a, op_version=opv)
-    affine = _output_affine(est)
-    if affine is not None:
-        scale, offset = affine
-        a = OnnxMul(a, scale.astype(dtype).reshape(1, -1), op_version=opv)
-        a = OnnxAdd(a, offset.astype(dtype).reshape(1, -1), op_version=opv)
     out = OnnxIdentity(a, op_version=opv,
                        output_names=[operator.outputs[0].full_name])
     out.add_to(scope, container)
