@@ -620,7 +620,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _partial_fit_available(self):
         # normalize_y: one batch's mean and standard deviation are not the
         # data's, so there is no partial_fit (as for 'lbfgs' and 'lm')
-        return not SOLVERS[self.solver].host_only and not self.normalize_y
+        return SOLVERS[self.solver].has_partial_fit and not self.normalize_y
 
     @available_if(_partial_fit_available)
     @with_callbacks
