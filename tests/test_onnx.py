@@ -47,15 +47,21 @@ def data(n_outputs, n_features=3, n_samples=120, seed=0):
     return X, y
 
 
-@pytest.mark.parametrize("hidden", [(4,), (5, 3)], ids=["1-hidden", "2-hidden"])
-@pytest.mark.parametrize("n_outputs", [1, 3])
-def test_pipeline_with_scaler_float32_matches_predict(hidden, n_outputs):
+def fitted_pipeline(hidden, n_outputs):
+    """StandardScaler + the network, fitted with L-BFGS on ``data``."""
     X, y = data(n_outputs)
     model = make_pipeline(
         StandardScaler(),
         SigmoidMLPRegressor(hidden_layer_sizes=hidden, solver="lbfgs",
                             max_iter=300, random_state=0),
     ).fit(X, y)
+    return X, model
+
+
+@pytest.mark.parametrize("hidden", [(4,), (5, 3)], ids=["1-hidden", "2-hidden"])
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_pipeline_with_scaler_float32_matches_predict(hidden, n_outputs):
+    X, model = fitted_pipeline(hidden, n_outputs)
     X32 = X.astype(np.float32)
     expected = model.predict(X32)
     pred = run_onnx(model, X)
@@ -71,12 +77,7 @@ def test_pipeline_with_scaler_float32_matches_predict(hidden, n_outputs):
 @pytest.mark.parametrize("hidden", [(4,), (5, 3)], ids=["1-hidden", "2-hidden"])
 @pytest.mark.parametrize("n_outputs", [1, 3])
 def test_pipeline_float64_matches_predict_to_double_accuracy(hidden, n_outputs):
-    X, y = data(n_outputs)
-    model = make_pipeline(
-        StandardScaler(),
-        SigmoidMLPRegressor(hidden_layer_sizes=hidden, solver="lbfgs",
-                            max_iter=300, random_state=0),
-    ).fit(X, y)
+    X, model = fitted_pipeline(hidden, n_outputs)
     pred = run_onnx(model, X, dtype=np.float64)
     assert pred.dtype == np.float64
     np.testing.assert_allclose(pred, model.predict(X).reshape(pred.shape),
