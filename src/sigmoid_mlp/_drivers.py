@@ -19,7 +19,7 @@ checks divergence, applies the stopping rule and commits the epoch:
 A driver changes ``state`` only through the protocol's commits, so an
 interrupted epoch (``KeyboardInterrupt``) leaves the state at the end of the
 last complete one; a divergent step raises
-:class:`~sigmoid_mlp._training.Diverged` with the last finite weights.
+:class:`Diverged` with the last finite weights.
 """
 
 from __future__ import annotations
@@ -34,7 +34,14 @@ from . import _engines, _network
 from ._array_api import all_finite, take_rows
 from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
-__all__ = ["RunResult", "run_epochs", "run_full_batch_gd", "run_lbfgs", "run_lm"]
+__all__ = [
+    "Diverged",
+    "RunResult",
+    "run_epochs",
+    "run_full_batch_gd",
+    "run_lbfgs",
+    "run_lm",
+]
 
 
 @dataclass
@@ -63,10 +70,32 @@ class RunResult:
     message: str = ""
 
 
-def _diverged(*args, **kwargs):
-    from ._training import Diverged
+class Diverged(Exception):
+    """A step made the loss (or the weights) non-finite or blow up.
 
-    return Diverged(*args, **kwargs)
+    Attributes
+    ----------
+    epoch : int
+        1-based epoch (L-BFGS, LM: iteration) within the call.
+    loss : float
+        The offending loss value.
+    learning_rate : float or None
+        The step size in use (None for L-BFGS and LM).
+    coefs, intercepts : list of ndarray
+        The last finite weights before the divergent step.
+    loss_curve : list of float or None
+        Losses of the call not yet in the state (fused epochs), if any.
+    """
+
+    def __init__(self, epoch, learning_rate, loss, params, n_layers,
+                 loss_curve=None):
+        super().__init__(epoch, loss)
+        self.epoch = epoch
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.coefs = list(params[:n_layers])
+        self.intercepts = list(params[n_layers:])
+        self.loss_curve = loss_curve
 
 
 def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
@@ -94,7 +123,7 @@ def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
     def diverged():
         coefs, intercepts = objective.unpack(progress.last_finite())
         fused = None if per_epoch else progress.losses[:progress.done]
-        return _diverged(max(1, progress.done), learning_rate, progress.loss,
+        return Diverged(max(1, progress.done), learning_rate, progress.loss,
                          [*coefs, *intercepts], n_layers, fused)
 
     try:
@@ -203,10 +232,10 @@ def run_epochs(state, objective, X, y, sample_weight, config, protocol):
                     params[:n_layers], params[n_layers:]
                 )
                 if protocol.check(loss, weight / total_weight):
-                    raise _diverged(*last_step, loss, previous, n_layers)
+                    raise Diverged(*last_step, loss, previous, n_layers)
                 new_params = solver.step(params, [*coef_grads, *intercept_grads])
                 if not all_finite(new_params):
-                    raise _diverged(epoch, learning_rate, np.inf, params, n_layers)
+                    raise Diverged(epoch, learning_rate, np.inf, params, n_layers)
                 previous, params = params, new_params
                 last_step = (epoch, learning_rate)
                 accumulated += loss * weight
@@ -307,7 +336,7 @@ def run_lbfgs(state, objective, X, y, sample_weight, config, protocol):
                                 max_fun=config.max_fun, tol=config.tol,
                                 callback=callback)
     except _NonFinite as exc:
-        raise _diverged(current["epoch"], None, exc.loss,
+        raise Diverged(current["epoch"], None, exc.loss,
                         [*state.coefs, *state.intercepts], n_layers) from None
     except KeyboardInterrupt:
         protocol.trim()
@@ -377,10 +406,10 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
         x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
         loss = config.start_loss if config.start_loss is not None else system.loss(x)
         if not math.isfinite(loss):
-            raise _diverged(1, None, loss, start, n_layers)
+            raise Diverged(1, None, loss, start, n_layers)
         grad, curvature = system.gradient_curvature(x)
         if not all_finite([grad, curvature]):
-            raise _diverged(1, None, np.inf, start, n_layers)
+            raise Diverged(1, None, np.inf, start, n_layers)
         damping = LevenbergMarquardt(curvature)
         n_fun = 1
         if _gradient_converged(grad, config.tol):
@@ -411,7 +440,7 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
                 damping.reject()
             new_grad, new_curvature = system.gradient_curvature(new_x)
             if not all_finite([new_grad, new_curvature]):
-                raise _diverged(epoch, None, np.inf,
+                raise Diverged(epoch, None, np.inf,
                                 [*state.coefs, *state.intercepts], n_layers)
             regulariser = config.regulariser
             if regulariser is not None:  # alpha='auto': re-estimate alpha here

@@ -41,6 +41,7 @@ from sklearn.utils import check_random_state
 from . import _drivers, _engines, _network
 from ._array_api import all_finite, copy_arrays, device_of, host_vector, namespace_of
 from ._callbacks import HAS_CALLBACK_API, Hooks
+from ._drivers import Diverged
 from ._rules import is_divergent, no_improvement_count
 from ._small_data import budget_text, iteration_budget
 from ._solvers import Adam, GradientDescent, StochasticGradientDescent
@@ -109,34 +110,6 @@ class TrainingDivergedError(ValueError):
             epoch=epoch, learning_rate=learning_rate, loss=loss, coefs=coefs,
             intercepts=intercepts, loss_curve=loss_curve, solver=solver,
         )
-
-
-class Diverged(Exception):
-    """A step made the loss (or the weights) non-finite or blow up.
-
-    Attributes
-    ----------
-    epoch : int
-        1-based epoch (L-BFGS, LM: iteration) within the call.
-    loss : float
-        The offending loss value.
-    learning_rate : float or None
-        The step size in use (None for L-BFGS and LM).
-    coefs, intercepts : list of ndarray
-        The last finite weights before the divergent step.
-    loss_curve : list of float or None
-        Losses of the call not yet in the state (fused epochs), if any.
-    """
-
-    def __init__(self, epoch, learning_rate, loss, params, n_layers,
-                 loss_curve=None):
-        super().__init__(epoch, loss)
-        self.epoch = epoch
-        self.loss = loss
-        self.learning_rate = learning_rate
-        self.coefs = list(params[:n_layers])
-        self.intercepts = list(params[n_layers:])
-        self.loss_curve = loss_curve
 
 
 @dataclass
