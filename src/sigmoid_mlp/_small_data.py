@@ -183,7 +183,8 @@ def predict_std(est, X):
     X = X.astype(np.float64)
     out = np.empty((X.shape[0], coefs[-1].shape[1]))
     n_weights = est._posterior_factor.shape[0]
-    chunk = max(1, 2**18 // (n_weights * out.shape[1]))
+    # the test rows' Jacobian in chunks as bounded as the training system's
+    chunk = max(1, _engines._GN_CHUNK_ELEMENTS // (n_weights * out.shape[1]))
     for start in range(0, X.shape[0], chunk):
         rows = slice(start, start + chunk)
         activations = _network.forward(X[rows], coefs, intercepts)
