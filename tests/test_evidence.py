@@ -182,6 +182,32 @@ def test_auto_alpha_is_a_fixed_point_and_states_the_objective():
     assert fixed.effective_n_params_ > 0
 
 
+def test_auto_stops_once_the_evidence_stops_rising(monkeypatch):
+    X, y = _problem()
+    seen = []
+    update = _evidence.EvidenceRegulariser.update
+
+    def spy(self, *args):
+        out = update(self, *args)
+        seen.append((self.log_evidence, self.changed))
+        return out
+
+    monkeypatch.setattr(_evidence.EvidenceRegulariser, "update", spy)
+    est = _auto(normalize_y=True, n_iter_no_change=5).fit(X, y)
+    assert len(seen) == est.n_iter_ < 1000
+    # the last restart of the count, then n_iter_no_change + 1 updates that
+    # stayed within EVIDENCE_TOL nats of it: the run stopped right there
+    tail = seen[-6:]
+    assert not any(changed for _, changed in tail)
+    assert seen[-7][1]
+    assert max(e for e, _ in tail) <= seen[-7][0] + _evidence.EVIDENCE_TOL
+    # the rule, not the data, decides: with no evidence gain counting, the
+    # run ends after the first update and n_iter_no_change + 1 more
+    seen.clear()
+    monkeypatch.setattr(_evidence, "EVIDENCE_TOL", 1e9)
+    assert _auto(normalize_y=True, n_iter_no_change=5).fit(X, y).n_iter_ == 7
+
+
 def test_auto_needs_lm_and_no_early_stopping():
     X, y = _problem()
     for solver in ("gd", "sgd", "adam", "lbfgs"):

@@ -387,8 +387,10 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     With ``alpha='auto'`` (``config.regulariser``, an
     :class:`~sigmoid_mlp._evidence.EvidenceRegulariser`) the system starts
     at the regulariser's :math:`\alpha`, which is re-estimated after every
-    accepted step (:mod:`sigmoid_mlp._evidence`); while it moves, the
-    stopping rule's count restarts.
+    accepted step (:mod:`sigmoid_mlp._evidence`); while the log evidence
+    rises, the stopping rule's count restarts, and once it has risen by less
+    than :data:`~sigmoid_mlp._evidence.EVIDENCE_TOL` nats over
+    ``n_iter_no_change`` iterations the run stops, status 'converged'.
     """
     system = objective
     n_layers = len(state.coefs)
@@ -456,6 +458,9 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
             x, loss, grad, curvature = new_x, new_loss, new_grad, new_curvature
             if reason is not None:
                 return done(reason)
+            if (regulariser is not None and config.check_convergence
+                    and regulariser.stalled > config.n_iter_no_change):
+                return done("converged")  # the evidence stopped improving
             if _gradient_converged(grad, config.tol):
                 return done("converged")
         return done("max_iter")

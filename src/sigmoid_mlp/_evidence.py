@@ -71,6 +71,11 @@ DATA_FLOOR = 1e-12
 #: makes the first gamma ill-conditioned when there are more weights than
 #: residuals.
 ALPHA_START = 1e-2
+#: ``alpha='auto'`` stops once the log evidence rises by less than this
+#: many nats over ``n_iter_no_change`` iterations (and :math:`J` has
+#: stalled): a Bayes factor of :math:`e^{0.1} \approx 1.1`, far below what
+#: could change a choice between models (Jeffreys' scale starts at 1 nat).
+EVIDENCE_TOL = 0.1
 #: The intercepts' extra curvature in :func:`regularised_cholesky`, as a
 #: fraction of :math:`\alpha`.
 INTERCEPT_FLOOR = 1e-3
@@ -313,18 +318,33 @@ class EvidenceRegulariser:
     :meth:`update` computes :math:`\gamma` from the curvature just built,
     re-estimates :math:`\alpha_M, \beta` (:func:`reestimate`) and changes
     the system's :math:`\alpha = \alpha_M/\beta`; the next step minimises
-    the new :math:`J`.  :attr:`changed` says whether the last update moved
-    :math:`\alpha` by more than ``rtol`` (relative), so that the solver's
-    stopping rule waits for :math:`\alpha` to settle.
+    the new :math:`J`.
+
+    :attr:`changed` says whether the last update raised the log evidence
+    (at the step's weights and the :math:`\alpha` they were fitted with)
+    by more than ``tol`` nats (default :data:`EVIDENCE_TOL`) above its value
+    at the last update that did; :attr:`stalled` counts the updates since.
+    Each time it does, the solver's stopping rule on :math:`J` restarts its
+    count (:math:`J` itself moves with :math:`\alpha`); and the solver stops
+    ('converged') once :attr:`stalled` exceeds ``n_iter_no_change``: the
+    evidence, the objective of the hyperparameters, has risen by less than
+    ``tol`` nats over that many iterations.  (Waiting instead for
+    :math:`\alpha` itself to settle can take the whole iteration budget:
+    in a flat valley of :math:`J` the weights and :math:`\alpha` keep
+    drifting together by a fraction of a percent per step while the
+    evidence changes by thousandths of a nat.)
 
     The object only reads the system's ``weight_sum``, ``penalised``,
     ``alpha`` and ``y`` and calls its ``set_alpha``.
     """
 
-    def __init__(self, alpha=ALPHA_START, rtol=1e-3):
+    def __init__(self, alpha=ALPHA_START, tol=None):
         self.alpha = float(alpha)
-        self.rtol = float(rtol)
+        self.tol = EVIDENCE_TOL if tol is None else float(tol)
         self.changed = True
+        self.log_evidence = None
+        self.stalled = 0
+        self._anchor = -math.inf  # the evidence at the last restart
         self.n_updates = 0
         self.beta = None
         self.gamma = None
@@ -364,15 +384,26 @@ class EvidenceRegulariser:
         G, e_data, e_weights, n_residuals = self.quantities(system, x, loss,
                                                             curvature.copy())
         old = system.alpha
-        L, _ = regularised_cholesky(G + np.diag(old * system.penalised),
-                                    system.penalised, old)
+        L, log_det = regularised_cholesky(G + np.diag(old * system.penalised),
+                                          system.penalised, old)
         gamma = effective_parameters(L, system.penalised, old)
-        n_unpenalised = system.penalised.size - float(system.penalised.sum())
+        n_penalised = float(system.penalised.sum())
+        n_unpenalised = system.penalised.size - n_penalised
+        floor = self.data_floor(system)
         new, _, beta = reestimate(gamma, e_data, e_weights, n_residuals,
-                                  n_unpenalised, e_data_floor=self.data_floor(system))
+                                  n_unpenalised, e_data_floor=floor)
         self.gamma, self.beta = gamma, beta
         self.n_updates += 1
-        self.changed = abs(new - old) > self.rtol * max(abs(old), ALPHA_MIN)
+        # the evidence at these weights for the alpha they were fitted with
+        # (beta at its optimum for it: reestimate's beta uses gamma(old))
+        evidence = log_evidence(max(e_data, floor), e_weights, old, beta, log_det,
+                                n_residuals, n_penalised, n_unpenalised)
+        self.log_evidence = evidence
+        self.changed = evidence > self._anchor + self.tol
+        if self.changed:
+            self._anchor, self.stalled = evidence, 0
+        else:
+            self.stalled += 1
         self.alpha = new
         delta = new - old
         system.set_alpha(new)
