@@ -1,5 +1,6 @@
 """The evidence framework: alpha='auto', return_std, n_init, normalize_y, lm's size guard."""
 
+import copy
 import io
 import math
 import pickle
@@ -155,8 +156,9 @@ def test_predictive_variance_is_noise_plus_jacobian_covariance():
 def test_auto_sets_the_evidence_attributes():
     X, y = _problem()
     est = _auto(normalize_y=True).fit(X, y)
-    n_coefs = 2 * 4 + 4 * 1
-    assert 0 < est.effective_n_params_ < n_coefs
+    # under alpha='auto' the prior covers every weight, intercepts included
+    n_weights = 2 * 4 + 4 * 1 + 4 + 1
+    assert 0 < est.effective_n_params_ < n_weights
     assert est.alpha_ > 0
     assert np.isfinite(est.log_evidence_)
     # the noise is about the one the data were made with (0.1 * 10 = 1)
@@ -166,20 +168,36 @@ def test_auto_sets_the_evidence_attributes():
 
 def test_auto_alpha_is_a_fixed_point_and_states_the_objective():
     X, y = _problem()
-    est = _auto(normalize_y=True).fit(X, y)
-    ys = (y - y.mean()) / y.std()
-    # alpha=est.alpha_ means the same objective: the fit is (nearly) its minimum
-    coefs, intercepts = small_data.unfold_scaling(
-        est.coefs_[-1], est.intercepts_[-1], est._y_scaling)
-    grads = _network.loss_gradient(
-        X, ys.reshape(-1, 1), [*est.coefs_[:-1], coefs],
-        [*est.intercepts_[:-1], intercepts], alpha=est.alpha_)[1:]
-    assert max(np.abs(g).max() for gs in grads for g in gs) < 1e-3
-    # re-estimating at the final weights gives alpha_ again
-    fixed = SigmoidMLPRegressor((4,), solver="lm", alpha=est.alpha_,
-                                normalize_y=True, random_state=0).fit(X, y)
-    assert fixed.alpha_ == est.alpha_
-    assert fixed.effective_n_params_ > 0
+    est = _auto().fit(X, y)
+    # the objective of alpha='auto': the L2 term over every weight
+    loss, coef_grads, intercept_grads = est.loss_gradient(X, y)
+    plain = _network.loss_gradient(X, y.reshape(-1, 1), est.coefs_,
+                                   est.intercepts_, alpha=est.alpha_)
+    S = X.shape[0]
+    bias_term = 0.5 * est.alpha_ * sum((b**2).sum() for b in est.intercepts_) / S
+    assert loss == pytest.approx(plain[0] + bias_term, rel=1e-12)
+    assert bias_term > 1e-6 * loss
+    for g, p, b in zip(intercept_grads, plain[2], est.intercepts_):
+        np.testing.assert_allclose(g, p + est.alpha_ * b / S, rtol=1e-12, atol=1e-15)
+    # ... whose gradient at the fit is (nearly) zero: a minimum of that J
+    # (the run stops on the evidence, so alpha_ moved once more since)
+    assert max(np.abs(g).max() for gs in (coef_grads, intercept_grads)
+               for g in gs) < 1e-3
+    # alpha=est.alpha_, penalize_intercepts=True states the same objective:
+    # continuing from the fit with it barely moves the weights (and with the
+    # coefs penalised only, a different objective, they move further)
+    scale = max(np.abs(w).max() for w in est.coefs_)
+
+    def moved(**params):
+        other = copy.deepcopy(est).set_params(warm_start=True, **params).fit(X, y)
+        return max(np.abs(a - b).max() for a, b in zip(other.coefs_, est.coefs_))
+
+    same = moved(alpha=est.alpha_, penalize_intercepts=True)
+    assert same < 0.005 * scale
+    assert moved(alpha=est.alpha_, penalize_intercepts=False) > 5 * same
+    # and re-estimating alpha from the fit gives alpha_ back: a fixed point
+    again = copy.deepcopy(est).set_params(warm_start=True).fit(X, y)
+    assert again.alpha_ == pytest.approx(est.alpha_, rel=0.05)
 
 
 def test_auto_stops_once_the_evidence_stops_rising(monkeypatch):
@@ -206,6 +224,31 @@ def test_auto_stops_once_the_evidence_stops_rising(monkeypatch):
     seen.clear()
     monkeypatch.setattr(_evidence, "EVIDENCE_TOL", 1e9)
     assert _auto(normalize_y=True, n_iter_no_change=5).fit(X, y).n_iter_ == 7
+
+
+def test_penalize_intercepts_options():
+    X, y = _problem()
+    with pytest.raises(ValueError, match="solver='lm' only"):
+        SigmoidMLPRegressor(solver="adam", penalize_intercepts=True).fit(X, y)
+    with pytest.raises(ValueError, match="True, False or 'auto'"):
+        _auto(penalize_intercepts="yes").fit(X, y)
+    with pytest.raises(TypeError, match="True, False or 'auto'"):
+        _auto(penalize_intercepts=1).fit(X, y)
+    # 'auto' resolves by alpha: a fixed alpha keeps MLPRegressor's objective
+    a = SigmoidMLPRegressor((4,), solver="lm", alpha=1.0, random_state=0).fit(X, y)
+    b = SigmoidMLPRegressor((4,), solver="lm", alpha=1.0, random_state=0,
+                            penalize_intercepts=False).fit(X, y)
+    c = SigmoidMLPRegressor((4,), solver="lm", alpha=1.0, random_state=0,
+                            penalize_intercepts=True).fit(X, y)
+    for u, v in zip(a.intercepts_, b.intercepts_):
+        np.testing.assert_array_equal(u, v)
+    # each fit is a minimum of its own objective (loss_gradient states it)
+    def largest(grads):
+        return max(np.abs(g).max() for gs in grads for g in gs)
+
+    assert largest(c.loss_gradient(X, y)[1:]) < 1e-4
+    assert largest(a.loss_gradient(X, y)[1:]) < 1e-4
+    assert largest(a.set_params(penalize_intercepts=True).loss_gradient(X, y)[1:]) > 1e-2
 
 
 def test_auto_needs_lm_and_no_early_stopping():
@@ -271,11 +314,13 @@ def test_return_std_shapes_and_values(n_outputs):
     assert np.all(far > std.max(axis=0))
 
 
-def test_return_std_matches_a_dense_laplace_computation():
+@pytest.mark.parametrize("intercepts", [False, True])
+def test_return_std_matches_a_dense_laplace_computation(intercepts):
     X, y = _problem(n=50)
-    est = _auto().fit(X, y)
+    est = _auto(penalize_intercepts=intercepts).fit(X, y)
     x = _network.pack(est.coefs_, est.intercepts_)
-    penalised = np.r_[np.ones(12), np.zeros(5)]
+    penalised = np.r_[np.ones(12), np.full(5, 1.0 if intercepts else 0.0)]
+    n_penalised = int(penalised.sum())
     activations = _network.forward(X, est.coefs_, est.intercepts_)
     jac = _network.output_jacobian(activations, est.coefs_)[:, 0, :]
     r = y - activations[-1][:, 0]
@@ -283,8 +328,9 @@ def test_return_std_matches_a_dense_laplace_computation():
     # C~ = G + alpha P + c alpha (I - P): the documented intercept floor
     C = jac.T @ jac + np.diag(est.alpha_ * penalised + _evidence.INTERCEPT_FLOOR
                               * est.alpha_ * (1 - penalised))
-    gamma = 12 - est.alpha_ * np.trace(np.linalg.inv(C)[:12, :12])
-    beta = (50 - 5 - gamma) / (2 * e_data)
+    inverse = np.linalg.inv(C)
+    gamma = n_penalised - est.alpha_ * np.sum(penalised * np.diag(inverse))
+    beta = (50 - (17 - n_penalised) - gamma) / (2 * e_data)
     assert est.effective_n_params_ == pytest.approx(gamma, rel=1e-6)
     assert est.noise_variance_ == pytest.approx(1 / beta, rel=1e-6)
     Xt = np.array([[0.3, -1.0], [2.5, 2.5]])

@@ -159,9 +159,11 @@ def full_batch(X, y, sample_weight, alpha, layer_sizes):
     return compiled.CompiledObjective(kernel)
 
 
-def gauss_newton(X, y, sample_weight, alpha, layer_sizes, dtype):
+def gauss_newton(X, y, sample_weight, alpha, layer_sizes, dtype, *,
+                 penalise_intercepts=False):
     """The Gauss-Newton system of 'lm' (:class:`GaussNewtonSystem`)."""
-    return GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype)
+    return GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype,
+                             penalise_intercepts=penalise_intercepts)
 
 
 def describe(objective):
@@ -175,7 +177,8 @@ class GaussNewtonSystem:
     With :math:`s, u, M` the sums of :func:`sigmoid_mlp._network.gauss_newton_sums`
     over all rows (computed in chunks whose Jacobian has at most ``2**18``
     entries, so memory stays bounded) and :math:`P` the 0/1 diagonal
-    selecting the penalised weights (the ``coefs``):
+    selecting the penalised weights (the ``coefs``, and the intercepts too
+    with ``penalise_intercepts``):
 
     .. math:: \nabla J = \frac{u + \alpha P w}{S}, \qquad
               H = \frac{M + \alpha P}{S}.
@@ -193,7 +196,8 @@ class GaussNewtonSystem:
     not ``'numpy'``), else ``'numpy'``.
     """
 
-    def __init__(self, X, y, sample_weight, alpha, layer_sizes, dtype):
+    def __init__(self, X, y, sample_weight, alpha, layer_sizes, dtype, *,
+                 penalise_intercepts=False):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
@@ -204,7 +208,8 @@ class GaussNewtonSystem:
         self.weight_sum = weight_sum(X, sample_weight)
         self.penalised = np.concatenate(
             [np.ones(a * b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-            + [np.zeros(b) for b in layer_sizes[1:]]
+            + [np.full(b, 1.0 if penalise_intercepts else 0.0)
+               for b in layer_sizes[1:]]
         )
         n_weights = self.penalised.size
         self.chunk_rows = max(1, _GN_CHUNK_ELEMENTS // (y.shape[1] * n_weights))

@@ -36,6 +36,7 @@ from ._fitting import fit_once
 from ._small_data import (
     EVIDENCE_ATTRIBUTES,
     fit_restarts,
+    penalises_intercepts,
     predict_std,
 )
 from ._state import State
@@ -103,7 +104,8 @@ class LossGradient(NamedTuple):
     Attributes
     ----------
     loss : float
-        ``J(w)``, including the L2 term when ``alpha > 0``.
+        ``J(w)``, including the L2 term when ``alpha > 0`` (over the
+        intercepts too with ``penalize_intercepts``).
     coef_grads : list of ndarray
         ``∂J/∂coefs_[l]``, same shapes as ``coefs_``.
     intercept_grads : list of ndarray
@@ -252,9 +254,21 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         \gamma/(2E_W)`, :math:`\beta = (N - p_b - \gamma)/(2E_D)`, the
         effective number of coefficients :math:`\gamma` from the
         Gauss-Newton curvature (see :doc:`/evidence`).  The prior covers
-        exactly the weights ``alpha`` penalises (the ``coefs``, not the
-        intercepts), so ``alpha=est.alpha_`` states the same objective.  Not
-        combinable with ``early_stopping`` (an alternative to it).
+        exactly the weights the L2 term penalises; under ``alpha='auto'``
+        that is every weight, intercepts included (``penalize_intercepts``),
+        so ``alpha=est.alpha_, penalize_intercepts=True`` states the same
+        objective.  Not combinable with ``early_stopping`` (an alternative
+        to it).
+    penalize_intercepts : bool or 'auto', default='auto'
+        Whether the L2 term also covers the intercepts,
+        :math:`\frac{\alpha}{2S}(\sum_l \lVert W^{(l)}\rVert^2 +
+        \lVert b^{(l)}\rVert^2)`.  ``'auto'`` means True under
+        ``alpha='auto'`` and False otherwise.  False is ``MLPRegressor``'s
+        objective (the coefs only).  True is the Gaussian prior on every
+        weight of MATLAB's ``trainbr`` and R's ``brnn``: with the intercepts
+        free, a hidden unit can spend a steep sigmoid at a cheap bias on a
+        single outlying row; ``docs/evidence.rst`` has the measurements.
+        True needs ``solver='lm'``.
     batch_size : int or None, default=None
         Mini-batch size for 'sgd' and 'adam'; None means
         ``min(200, n_samples)``, a size larger than the training set means
@@ -394,8 +408,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         of freedom.
     effective_n_params_ : float
         Only after ``solver='lm'`` fits: :math:`\gamma`, the effective number
-        of coefficients (between 0 and their number); the intercepts, which
-        the prior does not cover, add their number on top.
+        of the weights the prior covers (between 0 and their number: every
+        weight under ``alpha='auto'``, else the coefs unless
+        ``penalize_intercepts=True``); intercepts the prior does not cover
+        add their number on top.
     log_evidence_ : float
         Only after ``solver='lm'`` fits: the log evidence
         :math:`\ln p(y \mid \alpha_M, \beta)` (Laplace approximation, on
@@ -502,6 +518,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         tol=1e-8,
         n_iter_no_change=10,
         alpha=0.0,
+        penalize_intercepts="auto",
         batch_size=None,
         shuffle=True,
         momentum=0.9,
@@ -527,6 +544,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.alpha = alpha
+        self.penalize_intercepts = penalize_intercepts
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.momentum = momentum
@@ -912,5 +930,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         loss, coef_grads, intercept_grads = _network.loss_gradient(
             X, y, self.coefs_, self.intercepts_, sample_weight, float(alpha)
         )
+        if alpha and penalises_intercepts(self):
+            # the intercepts' share of the L2 term (penalize_intercepts)
+            S = X.shape[0] if sample_weight is None else sample_weight.sum()
+            loss = loss + 0.5 * float(alpha) * sum(
+                (b * b).sum() for b in self.intercepts_) / S
+            intercept_grads = [g + float(alpha) * b / S
+                               for g, b in zip(intercept_grads, self.intercepts_)]
         return LossGradient(loss, coef_grads, intercept_grads)
 

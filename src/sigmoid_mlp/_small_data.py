@@ -34,6 +34,7 @@ __all__ = [
     "fit_restarts",
     "fold_scaling",
     "iteration_budget",
+    "penalises_intercepts",
     "predict_std",
     "target_scaling",
     "unfold_scaling",
@@ -52,6 +53,14 @@ LM_SECONDS_PER_FLOP = 2.5e-10
 # define them.
 EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
                        "log_evidence_", "_posterior_factor", "_posterior_beta")
+
+
+def penalises_intercepts(est):
+    """Whether the L2 term covers the intercepts: ``penalize_intercepts``,
+    whose ``'auto'`` means True under ``alpha='auto'`` and False otherwise."""
+    if isinstance(est.penalize_intercepts, str):
+        return isinstance(est.alpha, str)
+    return bool(est.penalize_intercepts)
 
 
 def iteration_budget(est):
@@ -144,7 +153,8 @@ def evidence_attributes(est, state, X, y, sample_weight, scaling):
     else:  # e.g. early stopping restored earlier weights; float32 data
         layer_sizes = [X.shape[1], *(c.shape[1] for c in state.coefs)]
         system = _engines.gauss_newton(X, y, sample_weight, alpha, layer_sizes,
-                                       np.float64)
+                                       np.float64,
+                                       penalise_intercepts=penalises_intercepts(est))
         loss = system.loss(x)
         _, curvature = system.gradient_curvature(x)
     G, e_data, _, n_residuals = _evidence.EvidenceRegulariser.quantities(

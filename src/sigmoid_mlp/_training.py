@@ -43,7 +43,7 @@ from ._array_api import all_finite, copy_arrays, device_of, host_vector, namespa
 from ._callbacks import HAS_CALLBACK_API, Hooks
 from ._drivers import Diverged
 from ._rules import is_divergent, no_improvement_count
-from ._small_data import budget_text, iteration_budget
+from ._small_data import budget_text, iteration_budget, penalises_intercepts
 from ._solvers import Adam, GradientDescent, StochasticGradientDescent
 from ._state import State
 
@@ -419,7 +419,7 @@ SOLVERS = {
 
 
 def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
-         learning_rate_schedule="constant"):
+         learning_rate_schedule="constant", penalise_intercepts=False):
     """Which driver and which objective run a call: the one place that decides.
 
     Returns ``(driver, objective)``; ``objective.engine`` names the engine
@@ -432,7 +432,8 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
     numpy_data = isinstance(y, np.ndarray)
     if solver == "lm":
         return _drivers.run_lm, _engines.gauss_newton(
-            X, y, sample_weight, alpha, layer_sizes, X.dtype
+            X, y, sample_weight, alpha, layer_sizes, X.dtype,
+            penalise_intercepts=penalise_intercepts,
         )
     if solver == "gd" and learning_rate_schedule == "constant" and numpy_data:
         return _drivers.run_full_batch_gd, _engines.full_batch(
@@ -564,6 +565,7 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
     driver, objective = plan(
         est.solver, X, y, sample_weight, alpha, layer_sizes,
         learning_rate_schedule=est.learning_rate_schedule,
+        penalise_intercepts=penalises_intercepts(est),
     )
     state.engine = objective.engine
     if est.verbose and est.verbose > 1:

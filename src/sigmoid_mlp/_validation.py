@@ -97,6 +97,24 @@ def check_params(est):
         check_real("alpha", est.alpha, low=0,
                    hint="a non-negative L2 strength such as 1e-4, or 'auto'")
     check_int("n_init", est.n_init, low=1)
+    if isinstance(est.penalize_intercepts, str):
+        if est.penalize_intercepts != "auto":
+            raise ValueError(
+                "penalize_intercepts must be True, False or 'auto'; got "
+                f"{est.penalize_intercepts!r}."
+            )
+    elif not isinstance(est.penalize_intercepts, (bool, np.bool_)):
+        raise TypeError(
+            "penalize_intercepts must be True, False or 'auto'; got "
+            f"{est.penalize_intercepts!r}."
+        )
+    elif est.penalize_intercepts and est.solver != "lm":
+        raise ValueError(
+            "penalize_intercepts=True (an L2 penalty on the intercepts too) "
+            f"is available with solver='lm' only; got solver={est.solver!r}. "
+            "Use solver='lm', or penalize_intercepts='auto' (the coefs only, "
+            "MLPRegressor's objective, for every solver but alpha='auto')."
+        )
     if est.batch_size is not None:
         check_int("batch_size", est.batch_size, low=1)
     check_real("momentum", est.momentum, low=0, hint="a number in [0, 1]")
