@@ -345,6 +345,7 @@ class EvidenceRegulariser:
         self.log_evidence = None
         self.stalled = 0
         self._anchor = -math.inf  # the evidence at the last restart
+        self._floor = None  # (system, its data_floor)
         self.n_updates = 0
         self.beta = None
         self.gamma = None
@@ -381,15 +382,19 @@ class EvidenceRegulariser:
         :math:`\Delta\alpha P / S` in the curvature, so nothing is
         recomputed over the data.
         """
-        G, e_data, e_weights, n_residuals = self.quantities(system, x, loss,
-                                                            curvature.copy())
         old = system.alpha
-        L, log_det = regularised_cholesky(G + np.diag(old * system.penalised),
-                                          system.penalised, old)
+        S = system.weight_sum
+        e_weights = 0.5 * float((system.penalised * x) @ x)
+        e_data = max(S * float(loss) - old * e_weights, 0.0)
+        n_residuals = system.y.shape[1] * S
+        # C = G + alpha P = S H: the curvature itself, scaled
+        L, log_det = regularised_cholesky(S * curvature, system.penalised, old)
         gamma = effective_parameters(L, system.penalised, old)
         n_penalised = float(system.penalised.sum())
         n_unpenalised = system.penalised.size - n_penalised
-        floor = self.data_floor(system)
+        if self._floor is None or self._floor[0] is not system:
+            self._floor = (system, self.data_floor(system))
+        floor = self._floor[1]
         new, _, beta = reestimate(gamma, e_data, e_weights, n_residuals,
                                   n_unpenalised, e_data_floor=floor)
         self.gamma, self.beta = gamma, beta
@@ -407,7 +412,6 @@ class EvidenceRegulariser:
         self.alpha = new
         delta = new - old
         system.set_alpha(new)
-        S = system.weight_sum
         loss = loss + delta * e_weights / S
         grad = grad + delta * system.penalised * x / S
         curvature = curvature.copy()
