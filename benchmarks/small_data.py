@@ -2,7 +2,8 @@
 
 Data sets that ship inside installable packages (no network): scikit-learn's
 diabetes and several of ``statsmodels.datasets`` (``pip install statsmodels``,
-the ``benchmark`` extra).  Repeated K-fold CV; ``StandardScaler`` on X inside
+the ``benchmark`` extra), or with ``--panel r`` R's own (the ``datasets``
+package and MASS, written out by ``Rscript``).  Repeated K-fold CV; ``StandardScaler`` on X inside
 every fold, y raw as a user passes it.  Configurations: this package's
 defaults, the same with y standardised by hand, 'lm' with fixed alphas (the
 best of the grid per panel is "the best hand-tuned fixed alpha"),
@@ -14,10 +15,10 @@ standardised) where ``Rscript`` with the ``nnet`` package is installed
 
 Run::
 
-    PYTHONPATH=src python benchmarks/small_data.py [--repeats 3] [--quick]
+    PYTHONPATH=src python benchmarks/small_data.py [--repeats 3] [--quick] [--panel r]
 
 It prints one table (mean CV R^2 per data set and configuration, fit time for
-all folds) and writes ``benchmarks/results/small-data-<timestamp>.json``.
+all folds) and writes ``benchmarks/results/small-data-<panel>-<timestamp>.json``.
 """
 
 from __future__ import annotations
@@ -78,6 +79,51 @@ def datasets():
     out["anes96"] = (d.exog[["logpopul", "selfLR", "age", "educ", "income"]]
                      .to_numpy(float), d.endog.to_numpy(float))
     return out
+
+
+# R's own data sets (the 'datasets' package of every R installation, and
+# MASS, one of R's recommended packages, e.g. Debian's r-cran-mass):
+# name -> (R expression of the data frame, target column).  31-1000 rows,
+# 1-13 features; every other column is a feature.
+R_PANEL = {
+    "trees": ("trees", "Volume"),
+    "mtcars": ("mtcars", "mpg"),
+    "swiss": ("swiss", "Fertility"),
+    "rock": ("rock", "perm"),
+    "savings": ("LifeCycleSavings", "sr"),
+    "cars": ("cars", "dist"),
+    "airquality": ("na.omit(airquality)", "Ozone"),
+    "faithful": ("faithful", "eruptions"),
+    "Boston": ("MASS::Boston", "medv"),
+    "quakes": ("quakes", "mag"),
+}
+
+
+def r_datasets():
+    """R's panel plus scikit-learn's diabetes: ``{name: (X, y)}``, 11 sets.
+
+    Needs ``Rscript`` with MASS; the frames are written by R itself.
+    """
+    out = {"diabetes": load_diabetes(return_X_y=True)}
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = [f'write.csv({expr}, "{tmp}/{name}.csv", row.names = FALSE)'
+                 for name, (expr, _) in R_PANEL.items()]
+        subprocess.run(["Rscript", "-e", "; ".join(lines)], check=True,
+                       capture_output=True)
+        for name, (_, target) in R_PANEL.items():
+            path = Path(tmp) / f"{name}.csv"
+            header = path.read_text().splitlines()[0].replace('"', "").split(",")
+            table = np.loadtxt(path, delimiter=",", skiprows=1)
+            column = header.index(target)
+            out[name] = (np.delete(table, column, axis=1), table[:, column])
+    return out
+
+
+def r_panel_available():
+    if shutil.which("Rscript") is None:
+        return False
+    probe = subprocess.run(["Rscript", "-e", "library(MASS)"], capture_output=True)
+    return probe.returncode == 0
 
 
 def standardised_y(est):
@@ -196,8 +242,15 @@ def main(argv=None):
     parser.add_argument("--splits", type=int, default=5)
     parser.add_argument("--quick", action="store_true",
                         help="skip MLPRegressor(max_iter=2000)")
+    parser.add_argument("--panel", choices=("statsmodels", "r"),
+                        default="statsmodels",
+                        help="statsmodels' data sets (default), or R's "
+                             "(datasets and MASS, needs Rscript)")
     args = parser.parse_args(argv)
-    data = datasets()
+    if args.panel == "r" and not r_panel_available():
+        parser.error("--panel r needs Rscript with the MASS package "
+                     "(Debian: apt-get install r-base-core r-cran-mass)")
+    data = datasets() if args.panel == "statsmodels" else r_datasets()
     configs = configurations(args.quick)
     # One-time costs stay outside the timings, as starting R and loading
     # nnet do for R: load numba's compiled kernels (the 'fast' extra) once.
@@ -254,12 +307,12 @@ def main(argv=None):
         print(f"{name:{width}s} best contender {best!r}: {gap:+.3f} above {auto!r}")
     out_dir = Path(__file__).parent / "results"
     out_dir.mkdir(exist_ok=True)
-    path = out_dir / f"small-data-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path = out_dir / f"small-data-{args.panel}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps({
         "command": " ".join([sys.executable, *sys.argv]),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "python": platform.python_version()},
-        "repeats": args.repeats, "splits": args.splits,
+        "panel": args.panel, "repeats": args.repeats, "splits": args.splits,
         "best_fixed_alpha": best_fixed, "summary": summary, "per_dataset": results,
     }, indent=1))
     print(f"\nwrote {path}")
