@@ -19,6 +19,7 @@ ESTIMATORS = [
     SigmoidMLPRegressor(solver="lbfgs", max_iter=100),
     SigmoidMLPRegressor(solver="lm", max_iter=50),
     SigmoidMLPRegressor(solver="lm", alpha="auto", max_iter=50),
+    SigmoidMLPRegressor(solver="lm", alpha=1e-2, penalize_intercepts=True, max_iter=50),
     SigmoidMLPRegressor(solver="lm", alpha="auto", normalize_y=True, n_init=2,
                         max_iter=50),
     SigmoidMLPRegressor(solver="lbfgs", normalize_y=True, n_init=2, max_iter=100),
