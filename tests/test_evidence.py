@@ -251,6 +251,16 @@ def test_penalize_intercepts_options():
     assert largest(a.set_params(penalize_intercepts=True).loss_gradient(X, y)[1:]) > 1e-2
 
 
+def test_penalize_intercepts_in_the_validation_loss():
+    X, y = _problem()
+    est = SigmoidMLPRegressor((4,), solver="lm", alpha=1.0, random_state=0,
+                              penalize_intercepts=True, max_iter=20)
+    est.fit(X, y, X_val=X, y_val=y)
+    # the validation loss is the training objective on the validation data
+    assert est.validation_loss_curve_[-1] == pytest.approx(
+        est.loss_gradient(X, y).loss, rel=1e-10)
+
+
 def test_auto_needs_lm_and_no_early_stopping():
     X, y = _problem()
     for solver in ("gd", "sgd", "adam", "lbfgs"):

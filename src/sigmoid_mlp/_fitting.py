@@ -17,6 +17,7 @@ from ._small_data import (
     check_lm_size,
     evidence_attributes,
     fold_scaling,
+    penalises_intercepts,
     target_scaling,
     unfold_scaling,
 )
@@ -80,7 +81,7 @@ def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
         )
     if validation is not None:
         alpha = est.alpha if state.regulariser is None else state.regulariser.alpha
-        validation = Validation(*validation, alpha)
+        validation = Validation(*validation, alpha, penalises_intercepts(est))
         state.start_validation()
     state.no_improvement_count = 0
 

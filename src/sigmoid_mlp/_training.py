@@ -140,16 +140,18 @@ class Validation:
 
     ``evaluate`` returns :math:`J_{val}` (the training objective on the
     validation data: weighted squared error plus
-    :math:`\frac{\alpha}{2 S_{val}}\sum_l \lVert W^{(l)}\rVert^2`, the same
-    quantity as ``loss_curve_``) and :math:`R^2` (``r2_score``, what
+    :math:`\frac{\alpha}{2 S_{val}}\sum_l \lVert W^{(l)}\rVert^2`, over the
+    intercepts too with ``penalise_intercepts``: the same quantity as
+    ``loss_curve_``) and :math:`R^2` (``r2_score``, what
     ``MLPRegressor`` records), from one forward pass.
     """
 
-    def __init__(self, X, y, sample_weight, alpha):
+    def __init__(self, X, y, sample_weight, alpha, penalise_intercepts=False):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
         self.alpha = float(alpha)
+        self.penalise_intercepts = bool(penalise_intercepts)
         self.weight_sum = _engines.weight_sum(X, sample_weight)
         self._xp = namespace_of(y)
         if self._xp is not None:
@@ -196,6 +198,8 @@ class Validation:
             return np.inf, -np.inf
         loss = _network.squared_error(self.y, y_pred, self.sample_weight)
         loss += _network.l2_penalty(coefs, self.alpha, self.weight_sum)
+        if self.penalise_intercepts:
+            loss += _network.l2_penalty(intercepts, self.alpha, self.weight_sum)
         score = self.r2(y_pred)
         return loss, score
 
