@@ -39,8 +39,9 @@ model = make_pipeline(
 model.fit(X_train, y_train)
 net = model[-1]
 print(f"alpha_ = {net.alpha_:.3g} (for the standardised target)")
-print(f"effective number of coefficients = {net.effective_n_params_:.2f} "
-      f"of {sum(c.size for c in net.coefs_)}")
+# under alpha='auto' the prior covers every weight, intercepts included
+n_weights = sum(c.size for c in net.coefs_) + sum(b.size for b in net.intercepts_)
+print(f"effective number of weights = {net.effective_n_params_:.2f} of {n_weights}")
 print(f"noise standard deviation = {np.sqrt(net.noise_variance_):.1f}")
 print(f"test R^2 = {model.score(X_test, y_test):.3f}")
 

@@ -452,7 +452,8 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
             reason = protocol.commit(
                 epoch, [c.copy() for c in coefs], [b.copy() for b in intercepts],
                 loss, n_samples=X.shape[0],
-                # J itself changed with alpha: wait for alpha to settle
+                # J itself changed with alpha: restart the count while the
+                # evidence still rises
                 restart_rule=regulariser is not None and regulariser.changed,
             )
             x, loss, grad, curvature = new_x, new_loss, new_grad, new_curvature

@@ -427,7 +427,8 @@ def gauss_newton_sums(activations, y, coefs, sample_weight=None):
     all rows, :math:`J = s/(2S) + \alpha\lVert W\rVert^2/(2S)`, its gradient
     is :math:`(u + \alpha P w)/S` (what :func:`backward` computes) and its
     Gauss-Newton curvature :math:`(M + \alpha P)/S`, with :math:`P` selecting
-    the penalised weights (the ``coefs``, not the intercepts).
+    the penalised weights (the ``coefs``; the intercepts too under
+    ``penalize_intercepts``, see ``_engines.GaussNewtonSystem``).
 
     Parameters
     ----------

@@ -245,7 +245,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     n_iter_no_change : int, default=10
         See ``tol``.  May be ``numpy.inf`` to run all ``max_iter`` epochs.
     alpha : float or 'auto', default=0.0
-        Strength of the L2 penalty on the weights (not the intercepts), with
+        Strength of the L2 penalty on the weights (not the intercepts, unless
+        ``penalize_intercepts``), with
         ``MLPRegressor``'s scaling :math:`\alpha/(2S)`.  0 keeps :math:`J`
         exactly the deck's cost.  ``'auto'`` (with ``solver='lm'`` only)
         re-estimates it during training by MacKay's evidence framework
