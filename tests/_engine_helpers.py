@@ -97,3 +97,28 @@ def run_gd(kernel, coefs, intercepts, *, learning_rate, n_epochs, tol=0.0,
                         state.no_improvement_count, len(state.loss_curve))
     return GDResult(state.coefs, state.intercepts, state.loss_curve, run.status,
                     final, state.best_loss, state.no_improvement_count)
+
+
+def run_batches(objective, coefs, intercepts, solver, *, n_epochs, batch_size,
+                shuffle=False, seed=0, alpha=0.0, divergence_threshold=np.inf):
+    """``n_epochs`` mini-batch epochs of ``solver`` by the real driver.
+
+    :func:`sigmoid_mlp._drivers.run_epochs` through a real
+    :class:`~sigmoid_mlp._training.Protocol`, on a mini-batch objective
+    (the engine of :mod:`sigmoid_mlp._minibatch` or the reference batches);
+    returns the final :class:`~sigmoid_mlp._state.State` (``solver`` is
+    copied first, so one rule object can start several runs).
+    """
+    state = State([c.copy() for c in coefs], [b.copy() for b in intercepts],
+                  solver.copy(), np.random.RandomState(seed))
+    config = TrainingConfig(
+        n_epochs=n_epochs, alpha=alpha, tol=0.0, n_iter_no_change=np.inf,
+        early_stopping=False, check_convergence=True,
+        divergence_threshold=divergence_threshold, batch_size=batch_size,
+        shuffle=shuffle,
+    )
+    run = _drivers.run_epochs(state, objective, objective.X, objective.y,
+                              objective.sample_weight, config,
+                              Protocol(state, config))
+    state.previous = run.previous
+    return state

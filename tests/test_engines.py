@@ -17,10 +17,10 @@ from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _drivers, _engines, _tra
 COMPILED = "compiled" if _compiled.AVAILABLE else "numpy"
 
 
-def _plan(solver, X, y, **kw):
+def _plan(solver, X, y, hidden=3, **kw):
     y2 = y.reshape(len(y), -1)
     driver, objective = _training.plan(solver, X, y2, None, 0.0,
-                                       [X.shape[1], 3, y2.shape[1]], **kw)
+                                       [X.shape[1], hidden, y2.shape[1]], **kw)
     return driver, objective.engine
 
 
@@ -29,10 +29,16 @@ def _plan(solver, X, y, **kw):
     [
         ("gd", 200, {}, _drivers.run_full_batch_gd, COMPILED),
         ("gd", 5000, {}, _drivers.run_full_batch_gd, "numpy"),
-        ("gd", 200, dict(learning_rate_schedule="adaptive"), _drivers.run_epochs,
-         "reference"),
-        ("sgd", 200, {}, _drivers.run_epochs, "reference"),
-        ("adam", 200, {}, _drivers.run_epochs, "reference"),
+        ("gd", 200, dict(learning_rate_schedule="adaptive", batch_size=200),
+         _drivers.run_epochs, COMPILED),
+        ("gd", 5000, dict(learning_rate_schedule="adaptive", batch_size=5000),
+         _drivers.run_epochs, "numpy"),
+        ("sgd", 200, {}, _drivers.run_epochs, COMPILED),
+        ("adam", 200, {}, _drivers.run_epochs, COMPILED),
+        # batch_size x hidden units above COMPILED_MAX_WORK: numpy (BLAS)
+        ("adam", 5000, dict(batch_size=200, hidden=32), _drivers.run_epochs,
+         "numpy"),
+        ("sgd", 5000, dict(batch_size=2000), _drivers.run_epochs, "numpy"),
         ("lbfgs", 200, {}, _drivers.run_lbfgs, "reference"),
         ("lm", 200, {}, _drivers.run_lm, COMPILED),
     ],
@@ -47,16 +53,32 @@ def test_numpy_switch_keeps_every_fit_off_the_compiled_engines(monkeypatch):
     X, y = scaled_data(n=200)
     assert _plan("gd", X, y)[1] == "numpy"
     assert _plan("lm", X, y)[1] == "numpy"
+    assert _plan("sgd", X, y)[1] == "numpy"
+    assert _plan("adam", X, y)[1] == "numpy"
 
 
-def test_sparse_and_float32_data_take_the_numpy_engine():
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam"])
+def test_sparse_and_float32_data_take_the_numpy_engine(solver):
     X, y = scaled_data(n=200)
-    assert _plan("gd", sp.csr_matrix(X), y)[1] == "numpy"
+    assert _plan(solver, sp.csr_matrix(X), y)[1] == "numpy"
     X32, y32 = X.astype(np.float32), y.astype(np.float32)
-    assert _plan("gd", X32, y32)[1] == "numpy"
+    assert _plan(solver, X32, y32)[1] == "numpy"
 
 
-@pytest.mark.parametrize("solver", ["gd", "adam", "lbfgs", "lm"])
+def test_other_array_libraries_take_the_reference_batches():
+    # What plan hands the mini-batch solvers when y is not a numpy array
+    # (torch, CuPy, array-api-strict): the reference, in that library.
+    X, _ = scaled_data(n=50)
+    objective = _engines.mini_batch(X, _NotNumpy(), None, 0.0, [1, 3, 1])
+    assert objective.engine == "reference"
+    assert isinstance(objective, _engines.ReferenceBatches)
+
+
+class _NotNumpy:
+    shape = (50, 1)
+
+
+@pytest.mark.parametrize("solver", ["gd", "sgd", "adam", "lbfgs", "lm"])
 def test_the_estimator_reports_its_engine(solver, capsys):
     X, y = scaled_data(n=200)
     with warnings.catch_warnings():

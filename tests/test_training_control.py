@@ -16,9 +16,10 @@ from sklearn.preprocessing import StandardScaler
 
 import sigmoid_mlp._drivers as drivers
 from sigmoid_mlp import SigmoidMLPRegressor, TrainingDivergedError, _network
-from sigmoid_mlp._compiled import CompiledObjective
+from sigmoid_mlp._compiled import CompiledMiniBatch, CompiledObjective
 from sigmoid_mlp._engines import ReferenceObjective
 from sigmoid_mlp._kernels import FullBatchLossGradient
+from sigmoid_mlp._minibatch import MiniBatchEngine
 
 # Settings under which each solver fits the deck's problem.
 SOLVER_PARAMS = {
@@ -75,30 +76,42 @@ def test_partial_fit_is_not_offered_for_lbfgs():
         _ = SigmoidMLPRegressor(solver="lbfgs").partial_fit
 
 
-def test_sgd_batch_size_none_is_min_200_n(monkeypatch):
-    # Count the batches the loop builds per epoch.
+def test_sgd_batch_size_none_is_min_200_n(monkeypatch, mini_batch_engine):
+    # Count the batches each epoch runs (the rows of each batch's targets).
+    if mini_batch_engine == "compiled":
+        pytest.skip("its batches run inside one compiled call (their rows are "
+                    "checked by its trajectory tests in test_minibatch.py)")
     sizes = []
-    original = ReferenceObjective.__init__
+    if mini_batch_engine == "reference":
+        original = ReferenceObjective.__init__
 
-    def recording_init(self, X, y, sample_weight, alpha):
-        sizes.append(X.shape[0])
-        original(self, X, y, sample_weight, alpha)
+        def recording_init(self, X, y, sample_weight, alpha):
+            sizes.append(X.shape[0])
+            original(self, X, y, sample_weight, alpha)
 
-    monkeypatch.setattr(ReferenceObjective, "__init__", recording_init)
+        monkeypatch.setattr(ReferenceObjective, "__init__", recording_init)
+        whole = 1  # the whole set once (the loss at the start and end)
+    else:
+        original = MiniBatchEngine._loss_gradient
+
+        def recording(self, views, Xb, yb, swb, bufs):
+            sizes.append(yb.shape[0])
+            return original(self, views, Xb, yb, swb, bufs)
+
+        monkeypatch.setattr(MiniBatchEngine, "_loss_gradient", recording)
+        whole = 0
     X, y = scaled_data(n=450)
     SigmoidMLPRegressor(solver="sgd", learning_rate=0.01, shuffle=False,
                         max_iter=1).partial_fit(X, y)
-    # the whole set once (the loss at the start and end of the call), then
-    # the epoch's batches
-    assert sizes == [450, 200, 200, 50]
+    assert sizes == [450] * whole + [200, 200, 50]
     sizes.clear()
     X, y = scaled_data(n=90)
     SigmoidMLPRegressor(solver="sgd", learning_rate=0.01, batch_size=40,
                         shuffle=False).partial_fit(X, y)
-    assert sizes == [90, 40, 40, 10]
+    assert sizes == [90] * whole + [40, 40, 10]
     sizes.clear()
     SigmoidMLPRegressor(solver="adam", batch_size=500).partial_fit(X, y)
-    assert sizes == [90, 90]  # larger than the data: one full batch
+    assert sizes == [90] * whole + [90]  # larger than the data: one full batch
 
 
 def test_shuffle_changes_the_trajectory_and_is_seeded():
@@ -450,9 +463,10 @@ def test_diverging_fit_and_partial_fit_change_nothing(case):
 def interrupt_on_call(monkeypatch, n):
     """Make the n-th loss/gradient evaluation raise KeyboardInterrupt.
 
-    The reference objective evaluates once per batch; the full-batch
-    engines, when they run one epoch at a time (a validation set, verbose
-    output, callbacks), once per ``gd_epochs`` call.
+    The reference objective and the numpy mini-batch engine evaluate once
+    per batch, the compiled one once per epoch (``run_epoch``); the
+    full-batch engines, when they run one epoch at a time (a validation set,
+    verbose output, callbacks), once per ``gd_epochs`` call.
     """
     calls = {"n": 0}
 
@@ -466,6 +480,11 @@ def interrupt_on_call(monkeypatch, n):
 
     monkeypatch.setattr(ReferenceObjective, "loss_gradient",
                         interrupting(ReferenceObjective.loss_gradient))
+    monkeypatch.setattr(MiniBatchEngine, "_loss_gradient",
+                        interrupting(MiniBatchEngine._loss_gradient))
+    # the compiled mini-batch engine runs a whole epoch per call
+    monkeypatch.setattr(CompiledMiniBatch, "run_epoch",
+                        interrupting(CompiledMiniBatch.run_epoch))
     for engine in (FullBatchLossGradient, CompiledObjective):
         monkeypatch.setattr(engine, "gd_epochs", interrupting(engine.gd_epochs))
 
@@ -479,8 +498,11 @@ def interrupt_on_call(monkeypatch, n):
     ],
 )
 def test_keyboard_interrupt_keeps_the_last_complete_epoch(monkeypatch, params,
-                                                          calls_per_epoch):
+                                                          calls_per_epoch,
+                                                          mini_batch_engine):
     X, y = scaled_data()  # 120 samples: 8 batches of 16 (the last one 8)
+    if mini_batch_engine == "compiled":
+        calls_per_epoch = 1
     common = dict(random_state=0, tol=0.0, n_iter_no_change=np.inf, **params)
     reference = fit_quietly(SigmoidMLPRegressor(max_iter=3, **common), X, y)
     # interrupt in the middle of the fourth epoch
@@ -538,12 +560,13 @@ def test_keyboard_interrupt_in_lbfgs_keeps_the_last_iteration(monkeypatch):
     assert np.isfinite(est.predict(X)).all()
 
 
-def test_keyboard_interrupt_in_partial_fit_changes_nothing(monkeypatch):
+def test_keyboard_interrupt_in_partial_fit_changes_nothing(monkeypatch,
+                                                           mini_batch_engine):
     X, y = scaled_data()
     est = SigmoidMLPRegressor(solver="sgd", learning_rate=0.05, batch_size=16,
                               random_state=0).partial_fit(X, y)
     before = weights_of(est)
-    interrupt_on_call(monkeypatch, 3)
+    interrupt_on_call(monkeypatch, 1 if mini_batch_engine == "compiled" else 3)
     with pytest.raises(KeyboardInterrupt):
         est.partial_fit(X, y)
     monkeypatch.undo()

@@ -9,8 +9,9 @@ checks divergence, applies the stopping rule and commits the epoch:
   data: the fast engines' ``gd_epochs`` (:mod:`._kernels`, :mod:`._compiled`),
   epochs fused when nothing runs between them.
 * :func:`run_epochs` -- 'gd' with a schedule, 'sgd', 'adam', and every
-  solver on other array libraries: mini-batch steps of a step rule of
-  :mod:`._solvers`, on the reference objective of each batch.
+  step solver on other array libraries: mini-batch steps of a step rule of
+  :mod:`._solvers`, one epoch at a time by the objective's ``run_epoch``
+  (the mini-batch engine on numpy data, the reference otherwise).
 * :func:`run_lbfgs` -- ``scipy.optimize.minimize(method='L-BFGS-B')`` on the
   reference objective, one epoch per L-BFGS iteration.
 * :func:`run_lm` -- Levenberg-Marquardt on the Gauss-Newton system of
@@ -28,15 +29,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils import gen_batches
 
 from . import _engines, _network
-from ._array_api import all_finite, take_rows
+from ._array_api import all_finite
 from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
 __all__ = [
     "Diverged",
     "RunResult",
+    "Trail",
     "run_epochs",
     "run_full_batch_gd",
     "run_lbfgs",
@@ -169,76 +170,68 @@ def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
                      (max(1, progress.done), learning_rate), final)
 
 
+@dataclass
+class Trail:
+    """What a divergence report needs, carried across batches and epochs.
+
+    ``previous``: the weights before the last step (a list, every coefs then
+    every intercepts); ``last_step``: ``(epoch, learning_rate)`` of that
+    step.  A blown-up loss is seen at the next batch, possibly in the next
+    epoch, but it is the last step's doing.
+    """
+
+    previous: list
+    last_step: tuple
+
+
 def run_epochs(state, objective, X, y, sample_weight, config, protocol):
     r"""Up to ``config.n_epochs`` epochs of ``state.solver``'s steps on batches.
 
     One epoch visits every training sample once, in mini-batches of
     ``config.batch_size`` (in a fresh random order per epoch when
     ``shuffle``); on each batch :math:`B` it computes :math:`J_B` and
-    :math:`\nabla J_B` at the current weights (the reference objective of
-    the batch) and lets the solver step.  Before a step the batch loss is
-    checked: non-finite, or larger than the divergence threshold once
-    rescaled to the whole set (:math:`J_B S_B / S`, never more than the
-    full-data loss of a non-divergent run), raises ``Diverged``; so do
-    non-finite weights after a step.
+    :math:`\nabla J_B` at the current weights and lets the solver step.
+    ``objective.run_epoch`` runs the batches of one epoch: the reference
+    (:class:`._engines.ReferenceBatches`, ``MLPRegressor``'s arithmetic,
+    any array library) or the mini-batch engine
+    (:class:`._minibatch.MiniBatchEngine`, numpy data).  Before a step the
+    batch loss is checked: non-finite, or larger than the divergence
+    threshold once rescaled to the whole set (:math:`J_B S_B / S`, never
+    more than the full-data loss of a non-divergent run), raises
+    ``Diverged``; so do non-finite weights after a step.
 
     The epoch's training loss (the ``loss_curve_`` entry) is the
     weight-averaged batch loss :math:`\sum_B S_B J_B / S`; for one batch it is
-    :math:`J` before the epoch's step.
+    :math:`J` before the epoch's step.  Each epoch is committed through the
+    protocol, so an interrupt leaves the state at the end of the last
+    complete epoch (and undoes that epoch's shuffling draw).
     """
     n_samples = X.shape[0]
     n_layers = len(state.coefs)
     total_weight = objective.weight_sum
     batch_size = min(config.batch_size, n_samples)
-    alpha = config.alpha
-
-    def batch(rows):
-        Xb, yb = take_rows(X, rows), take_rows(y, rows)
-        swb = None if sample_weight is None else take_rows(sample_weight, rows)
-        part = _engines.reference(Xb, yb, swb, alpha)
-        return part, part.weight_sum
-
-    if batch_size >= n_samples:
-        fixed_batches = [batch(slice(None))]
-    elif not config.shuffle:
-        fixed_batches = [batch(rows) for rows in gen_batches(n_samples, batch_size)]
-    else:
-        fixed_batches = None
+    # One batch of all rows is the same in any order: no draw, as MLPRegressor.
+    shuffle = config.shuffle and batch_size < n_samples
 
     status = "max_iter"
     rng_state = None
     n_iter_at_start = state.n_iter
-    previous = [*state.coefs, *state.intercepts]
-    # The epoch and step size of the last step taken: a blown-up loss is
-    # seen at the next batch, possibly in the next epoch, but it is this
-    # step's doing.
-    last_step = (1, state.solver.learning_rate)
+    trail = Trail([*state.coefs, *state.intercepts],
+                  (1, state.solver.learning_rate))
     try:
         for epoch in range(1, config.n_epochs + 1):
             n_iter_at_start = state.n_iter
             protocol.begin(epoch)
             solver = state.solver.copy()
             learning_rate = solver.learning_rate
-            if fixed_batches is not None:
-                batches = fixed_batches
-            else:
+            order = None
+            if shuffle:
                 rng_state = state.rng.get_state()
                 order = state.rng.permutation(n_samples)
-                batches = (batch(order[s]) for s in gen_batches(n_samples, batch_size))
-            params = [*state.coefs, *state.intercepts]
-            accumulated = 0.0
-            for part, weight in batches:
-                loss, coef_grads, intercept_grads = part.loss_gradient(
-                    params[:n_layers], params[n_layers:]
-                )
-                if protocol.check(loss, weight / total_weight):
-                    raise Diverged(*last_step, loss, previous, n_layers)
-                new_params = solver.step(params, [*coef_grads, *intercept_grads])
-                if not all_finite(new_params):
-                    raise Diverged(epoch, learning_rate, np.inf, params, n_layers)
-                previous, params = params, new_params
-                last_step = (epoch, learning_rate)
-                accumulated += loss * weight
+            params, accumulated = objective.run_epoch(
+                [*state.coefs, *state.intercepts], solver, order, batch_size,
+                epoch, protocol, trail,
+            )
             reason = protocol.commit(
                 epoch, params[:n_layers], params[n_layers:],
                 accumulated / total_weight, solver=solver,
@@ -253,8 +246,8 @@ def run_epochs(state, objective, X, y, sample_weight, config, protocol):
             state.rng.set_state(rng_state)
         protocol.trim()
         status = "interrupted"
-        previous = [*state.coefs, *state.intercepts]
-    return RunResult(status, previous, last_step)
+        trail.previous = [*state.coefs, *state.intercepts]
+    return RunResult(status, trail.previous, trail.last_step)
 
 
 class _NonFinite(Exception):

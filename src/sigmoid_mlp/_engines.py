@@ -49,7 +49,7 @@ import os
 import numpy as np
 
 from . import _network
-from ._array_api import host_sum
+from ._array_api import all_finite, host_sum, take_rows
 from ._kernels import FullBatchLossGradient, Layout
 
 __all__ = [
@@ -57,18 +57,23 @@ __all__ = [
     "GDProgress",
     "GaussNewtonSystem",
     "Layout",
+    "ReferenceBatches",
     "ReferenceObjective",
     "describe",
     "full_batch",
     "gauss_newton",
+    "mini_batch",
     "reference",
+    "reference_batches",
 ]
 
 ENGINE = os.environ.get("SIGMOID_MLP_ENGINE", "auto")
 # 'auto' takes the compiled gradient-descent engine up to this many
 # n_samples x hidden units: there numpy's per-call overhead is most of an
 # epoch (measured 4x faster at n = 200, h = 3; equal from a few thousand
-# samples on, slower for wide layers, where BLAS wins).
+# samples on, slower for wide layers, where BLAS wins).  The same bound on
+# batch_size x hidden units picks the compiled mini-batch epoch (2x faster
+# at batches of 200 x 10 units, slower than BLAS at 200 x 32 and 200 x 100).
 COMPILED_MAX_WORK = 4096
 # The per-sample Jacobian of one chunk of rows holds at most this many numbers
 # (2 MiB in float64), whatever the number of samples.
@@ -129,6 +134,85 @@ class ReferenceObjective:
 def reference(X, y, sample_weight, alpha):
     """The reference objective (any array library; one batch or all data)."""
     return ReferenceObjective(X, y, sample_weight, alpha)
+
+
+class ReferenceBatches(ReferenceObjective):
+    """The reference objective of every mini-batch: :func:`run_epoch` for ``run_epochs``.
+
+    Each batch's rows are taken in the data's library and its :math:`J_B`
+    and gradient computed by :mod:`._network`; the solver's list step
+    (:mod:`._solvers`) makes new arrays.  ``MLPRegressor``'s arithmetic,
+    operation for operation, on any Array API library: the oracle of the
+    mini-batch engine (:mod:`._minibatch`).
+    """
+
+    def __init__(self, X, y, sample_weight, alpha):
+        super().__init__(X, y, sample_weight, alpha)
+        self._fixed = {}  # batch_size -> the batches in row order
+
+    def _batch(self, rows):
+        sw = self.sample_weight
+        return reference(take_rows(self.X, rows), take_rows(self.y, rows),
+                         None if sw is None else take_rows(sw, rows), self.alpha)
+
+    def run_epoch(self, params, solver, order, batch_size, epoch, protocol, trail):
+        """One epoch (see :meth:`._minibatch.MiniBatchEngine.run_epoch`)."""
+        from ._drivers import Diverged
+
+        n_layers = len(params) // 2
+        n = self.n_samples
+        slices = [slice(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+        if order is not None:
+            batches = (self._batch(order[s]) for s in slices)
+        else:
+            if batch_size not in self._fixed:
+                self._fixed[batch_size] = [self._batch(s) for s in slices]
+            batches = self._fixed[batch_size]
+        learning_rate = solver.learning_rate
+        accumulated = 0.0
+        for part in batches:
+            loss, coef_grads, intercept_grads = part.loss_gradient(
+                params[:n_layers], params[n_layers:]
+            )
+            weight = part.weight_sum
+            if protocol.check(loss, weight / self.weight_sum):
+                raise Diverged(*trail.last_step, loss, trail.previous, n_layers)
+            new_params = solver.step(params, [*coef_grads, *intercept_grads])
+            if not all_finite(new_params):
+                raise Diverged(epoch, learning_rate, np.inf, params, n_layers)
+            trail.previous, params = params, new_params
+            trail.last_step = (epoch, learning_rate)
+            accumulated += loss * weight
+        return params, accumulated
+
+
+def reference_batches(X, y, sample_weight, alpha, layer_sizes, batch_size=None):
+    """Mini-batch epochs on the reference objective (any array library)."""
+    return ReferenceBatches(X, y, sample_weight, alpha)
+
+
+def mini_batch(X, y, sample_weight, alpha, layer_sizes, batch_size=200):
+    """The fastest objective for mini-batch epochs ('sgd', 'adam', scheduled 'gd').
+
+    On numpy data (dense or scipy.sparse) the mini-batch engine of
+    :mod:`._minibatch`: ``'compiled'`` (one numba call per epoch,
+    :class:`._compiled.CompiledMiniBatch`) when :data:`ENGINE` allows it,
+    the data are float64 and dense and a batch is small (``batch_size x``
+    hidden units at most :data:`COMPILED_MAX_WORK`), else ``'numpy'``
+    (:class:`._minibatch.MiniBatchEngine`); on other array libraries the
+    reference (:class:`ReferenceBatches`).
+    """
+    if not isinstance(y, np.ndarray):
+        return reference_batches(X, y, sample_weight, alpha, layer_sizes)
+    small = batch_size * sum(layer_sizes[1:-1]) <= COMPILED_MAX_WORK
+    if ENGINE == "compiled" or (ENGINE == "auto" and small):
+        compiled = _compiled_module()
+        if compiled.supports_mini_batch(X, y, sample_weight):
+            return compiled.CompiledMiniBatch(X, y, sample_weight, alpha,
+                                              layer_sizes)
+    from ._minibatch import MiniBatchEngine
+
+    return MiniBatchEngine(X, y, sample_weight, alpha, layer_sizes)
 
 
 def _compiled_module():

@@ -239,13 +239,17 @@ class Adam:
         b1, b2 = self.beta_1, self.beta_2
         self.ms = [b1 * m + (1 - b1) * g for m, g in zip(self.ms, grads)]
         self.vs = [b2 * v + (1 - b2) * (g**2) for v, g in zip(self.vs, grads)]
-        # a Python float, so that float32 weights stay float32
-        self.learning_rate = float(
-            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        )
-        lr = self.learning_rate
+        self.learning_rate = lr = self.step_size()
         updates = [-lr * m / (_sqrt(v) + self.epsilon) for m, v in zip(self.ms, self.vs)]
         return [p + u for p, u in zip(params, updates)]
+
+    def step_size(self):
+        r""":math:`\eta_t` of step ``t``, with the bias correction (a Python float,
+        so that float32 weights stay float32)."""
+        b1, b2 = self.beta_1, self.beta_2
+        return float(
+            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        )
 
     def epoch_ends(self, samples_seen):
         """Adam has no per-epoch schedule."""

@@ -423,15 +423,18 @@ SOLVERS = {
 
 
 def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
-         learning_rate_schedule="constant", penalise_intercepts=False):
+         learning_rate_schedule="constant", penalise_intercepts=False,
+         batch_size=200):
     """Which driver and which objective run a call: the one place that decides.
 
     Returns ``(driver, objective)``; ``objective.engine`` names the engine
     (:mod:`._engines`).  Full-batch 'gd' with a constant step size on numpy
     or scipy.sparse data runs the fast full-batch driver on
     :func:`._engines.full_batch`; 'lm' gets :func:`._engines.gauss_newton`;
-    everything else the reference objective (mini-batches build their own,
-    the whole-data one checks divergence and the final loss).
+    'sgd', 'adam' and scheduled 'gd' run their epochs on
+    :func:`._engines.mini_batch` (the mini-batch engine on numpy data, the
+    reference batches on other libraries; ``batch_size`` is the rows per
+    batch); 'lbfgs' the reference objective.
     """
     numpy_data = isinstance(y, np.ndarray)
     if solver == "lm":
@@ -444,6 +447,9 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
             X, y, sample_weight, alpha, layer_sizes
         )
     driver = SOLVERS[solver].driver or _drivers.run_epochs
+    if driver is _drivers.run_epochs:
+        return driver, _engines.mini_batch(X, y, sample_weight, alpha, layer_sizes,
+                                           batch_size=batch_size)
     return driver, _engines.reference(X, y, sample_weight, alpha)
 
 
@@ -566,10 +572,16 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
     # alpha='auto': the regulariser on the state holds the current alpha
     regulariser = state.regulariser
     alpha = float(est.alpha if regulariser is None else regulariser.alpha)
+    batch_size = (
+        X.shape[0] if est.solver == "gd"
+        else min(200, X.shape[0]) if est.batch_size is None
+        else est.batch_size
+    )
     driver, objective = plan(
         est.solver, X, y, sample_weight, alpha, layer_sizes,
         learning_rate_schedule=est.learning_rate_schedule,
         penalise_intercepts=penalises_intercepts(est),
+        batch_size=min(batch_size, X.shape[0]),
     )
     state.engine = objective.engine
     if est.verbose and est.verbose > 1:
@@ -585,11 +597,6 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
         tiny,
     )
     threshold = BLOW_UP_FACTOR * reference
-    batch_size = (
-        X.shape[0] if est.solver == "gd"
-        else min(200, X.shape[0]) if est.batch_size is None
-        else est.batch_size
-    )
     config = TrainingConfig(
         n_epochs=n_epochs,
         alpha=alpha,
