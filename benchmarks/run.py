@@ -25,7 +25,14 @@ What is measured (see benchmarks/README.md):
    equivalent MLPRegressor grid;
 5. peak memory of ``fit`` beyond X and y for (1 000 000, 10, 3) (tracemalloc,
    fresh subprocess per contender);
-6. float32 against float64 for the large cases.
+6. float32 against float64 for the large cases;
+7. mini-batch 'sgd' and 'adam' epochs (``batch_size=200``, shuffled, both
+   contenders at their default threading, best of the repeats) at
+   (100 000, 10, (100,)), (20 000, 10, (32, 32)) and (5 000, 5, (10,)),
+   float64 and float32, against MLPRegressor and (where importable) an eager
+   torch loop of the same network and optimiser, with the operation-count
+   floor (flops / one-core GEMM rate + sigmoids x SIMD-sigmoid time).
+   ``--only minibatch`` runs it alone (about 2 minutes).
 """
 
 from __future__ import annotations
@@ -419,9 +426,167 @@ def bench_memory(threads):
     return row
 
 
+# ------------------------------------------------------------------ 7
+MINI_BATCH_CASES = [  # (n, d, hidden layers, epochs per fit, quick epochs)
+    (100_000, 10, (100,), 10, 2),
+    (20_000, 10, (32, 32), 10, 3),
+    (5_000, 5, (10,), 40, 10),
+]
+MINI_BATCH_SOLVERS = {  # ours, MLPRegressor's learning rate (defaults otherwise)
+    "adam": 1e-3,
+    "sgd": 1e-2,  # momentum 0.9 with Nesterov's momentum: both defaults
+}
+
+
+def _flops_per_epoch(n, sizes):
+    """Multiply-adds x 2 of forward and backward passes (no δ into the inputs)."""
+    pairs = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return 2.0 * n * (3 * pairs - sizes[0] * sizes[1])
+
+
+def _peak_rates(dtype):
+    """Best one-core GEMM rate (flop/s) and SIMD-sigmoid time per value (s)."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.RandomState(0)
+    a = rng.randn(1024, 1024).astype(dtype)
+    b = rng.randn(1024, 1024).astype(dtype)
+    z = rng.randn(1_000_000).astype(dtype)
+    with threadpool_limits(1):
+        gemm = min(_timed(lambda: a @ b) for _ in range(3))
+
+        def sigmoid():
+            np.negative(z, out=z)
+            np.exp(z, out=z)
+            np.add(z, 1, out=z)
+            np.divide(1, z, out=z)
+        sig = min(_timed(sigmoid) for _ in range(3))
+    return 2.0 * 1024**3 / gemm, sig / z.size
+
+
+def _timed(f):
+    start = time.perf_counter()
+    f()
+    return time.perf_counter() - start
+
+
+def ours_mini_batch(solver, hidden, epochs):
+    return SigmoidMLPRegressor(hidden, solver=solver, batch_size=200,
+                               learning_rate=MINI_BATCH_SOLVERS[solver],
+                               max_iter=epochs, tol=0.0, n_iter_no_change=np.inf,
+                               random_state=0)
+
+
+def mlp_mini_batch(solver, hidden, epochs):
+    return MLPRegressor(hidden_layer_sizes=hidden, activation="logistic",
+                        solver=solver, batch_size=200,
+                        learning_rate_init=MINI_BATCH_SOLVERS[solver],
+                        max_iter=epochs, tol=0.0, n_iter_no_change=np.inf,
+                        random_state=0)
+
+
+def torch_epochs(X, y, hidden, solver, epochs):
+    """Wall time of ``epochs`` eager torch epochs of the same network and solver."""
+    import torch
+
+    Xt = torch.from_numpy(X)
+    yt = torch.from_numpy(y.reshape(-1, 1))
+    sizes = [X.shape[1], *hidden, 1]
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(a, b, dtype=Xt.dtype))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.Sigmoid())
+    model = torch.nn.Sequential(*layers)
+    lr = MINI_BATCH_SOLVERS[solver]
+    opt = (torch.optim.Adam(model.parameters(), lr=lr) if solver == "adam" else
+           torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True))
+    gen = torch.Generator().manual_seed(0)
+    n = X.shape[0]
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=gen)
+        for s in range(0, n, 200):
+            rows = order[s:s + 200]
+            opt.zero_grad()
+            loss = 0.5 * ((model(Xt[rows]) - yt[rows]) ** 2).mean()
+            loss.backward()
+            opt.step()
+    return time.perf_counter() - start
+
+
+def bench_mini_batch(quick, threads):
+    """'sgd' and 'adam' ms per epoch: ours, MLPRegressor and torch, same run.
+
+    Both contenders (and torch) at their default threading (``threads``:
+    the BLAS thread counts before ``--threads`` limited them); each figure
+    the best of the repeats, as in the issue.  ``fit`` with ``max_iter=E``
+    epochs, divided by ``E`` (ours includes the loss on all data at the
+    start and end of ``fit``, which MLPRegressor does not compute).
+    """
+    from threadpoolctl import threadpool_limits
+
+    try:
+        import torch  # noqa: F401
+        has_torch = True
+    except ImportError:
+        has_torch = False
+    repeats = 2 if quick else 3
+    rows = []
+    rates = {dt: _peak_rates(dt) for dt in (np.float64, np.float32)}
+    with threadpool_limits(threads):
+        for n, d, hidden, epochs, quick_epochs in MINI_BATCH_CASES:
+            E = quick_epochs if quick else epochs
+            sizes = [d, *hidden, 1]
+            for dtype in (np.float64, np.float32):
+                X, y = _data(n, d, dtype)
+                for solver in MINI_BATCH_SOLVERS:
+                    ours_mini_batch(solver, hidden, 1).fit(X, y)  # warm-up
+                    mlp_mini_batch(solver, hidden, 1).fit(X, y)
+                    t_ours, t_mlp, t_torch = [], [], []
+                    for _ in range(repeats):
+                        t, _, est = _time_fit(ours_mini_batch(solver, hidden, E), X, y)
+                        assert est.n_iter_ == E
+                        t_ours.append(t / E)
+                        t, _, mlp = _time_fit(mlp_mini_batch(solver, hidden, E), X, y)
+                        assert mlp.n_iter_ == E
+                        t_mlp.append(t / E)
+                        if has_torch:
+                            t_torch.append(torch_epochs(X, y, hidden, solver, E) / E)
+                    gemm, sig = rates[dtype]
+                    floor = (_flops_per_epoch(n, sizes) / gemm
+                             + n * sum(hidden) * sig)
+                    row = dict(
+                        solver=solver, n=n, d=d, hidden=list(hidden),
+                        dtype=np.dtype(dtype).name, epochs=E, repeats=repeats,
+                        engine=est._engine, ours_s=min(t_ours), mlp_s=min(t_mlp),
+                        torch_s=min(t_torch) if t_torch else None,
+                        floor_s=floor, flops=_flops_per_epoch(n, sizes),
+                        gemm_flops_per_s=gemm, sigmoid_s_per_value=sig,
+                    )
+                    row["speedup"] = row["mlp_s"] / row["ours_s"]
+                    row["ours_over_floor"] = row["ours_s"] / floor
+                    rows.append(row)
+                    torch_text = (f"  torch {row['torch_s'] * 1e3:7.1f} ms"
+                                  if has_torch else "")
+                    print(f"  {solver:>4} n={n:>7,} d={d:>2} {str(hidden):>9} "
+                          f"{row['dtype']}: ours {row['ours_s'] * 1e3:7.2f} ms "
+                          f"({row['engine']})  MLPRegressor {row['mlp_s'] * 1e3:7.2f} "
+                          f"ms  x{row['speedup']:5.2f}{torch_text}  floor "
+                          f"{floor * 1e3:6.2f} ms  ours/floor "
+                          f"{row['ours_over_floor']:4.1f}", flush=True)
+    return rows
+
+
 # ------------------------------------------------------------ the table
 def targets(results):
     rows = []
+    for r in results.get("mini_batch", []):
+        if r["dtype"] != "float64":
+            continue
+        case = f"{r['solver']} ({r['n']:,}, {r['d']}, {tuple(r['hidden'])})"
+        rows.append((f"{case}: MLPRegressor / ours", r["speedup"], ">= 3",
+                     r["speedup"] >= 3))
     for r in results["epochs"]:
         if r["dtype"] != "float64":
             continue
@@ -455,7 +620,30 @@ def targets(results):
     return rows
 
 
+def print_mini_batch(rows):
+    print("\nMini-batch epochs (best wall time, ms per epoch, batch_size=200, "
+          "default threading; speed-up = MLPRegressor / ours; floor = flops / "
+          "one-core GEMM rate + sigmoids x SIMD sigmoid time)")
+    print(f"{'solver':>6} {'n':>8} {'d':>3} {'hidden':>9} {'dtype':>8} {'engine':>9} "
+          f"{'ours':>8} {'MLPReg':>8} {'speedup':>8} {'torch':>8} {'floor':>7} "
+          f"{'ours/fl':>8}")
+    for r in rows:
+        torch_ms = "-" if r["torch_s"] is None else f"{r['torch_s'] * 1e3:.1f}"
+        print(f"{r['solver']:>6} {r['n']:>8,} {r['d']:>3} {str(tuple(r['hidden'])):>9} "
+              f"{r['dtype']:>8} {r['engine']:>9} {r['ours_s'] * 1e3:>8.2f} "
+              f"{r['mlp_s'] * 1e3:>8.2f} {r['speedup']:>8.2f} {torch_ms:>8} "
+              f"{r['floor_s'] * 1e3:>7.2f} {r['ours_over_floor']:>8.1f}")
+
+
 def print_tables(results):
+    if results.get("mini_batch"):
+        print_mini_batch(results["mini_batch"])
+    if not results["epochs"]:
+        print("\nTargets")
+        for name, value, goal, ok in results["targets"]:
+            print(f"  {'PASS' if ok else 'MISS'}  {name:<48} {value:8.3f}  "
+                  f"(target {goal})")
+        return
     print("\nEpoch times (median wall time, ms per epoch; speedup = MLPRegressor / ours,"
           " (cpu) the same in CPU time; numpy = ours on the numpy path)")
     print(f"{'n':>10} {'d':>3} {'h':>4} {'dtype':>8} {'ours':>9} {'numpy':>9} "
@@ -514,20 +702,22 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="fewer repeats and epochs (about 2 minutes)")
     parser.add_argument("--only", nargs="*", default=None,
-                        choices=["epochs", "ttq", "grid", "memory"])
+                        choices=["epochs", "ttq", "grid", "memory", "minibatch"])
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads for both contenders (default 1: a fair, "
                              "less noisy comparison on a small shared machine)")
     parser.add_argument("--memory-child", choices=["ours", "mlp"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_info, threadpool_limits
 
+    # the mini-batch table runs at the default threading: remember it
+    default_threads = max([p["num_threads"] for p in threadpool_info()] or [1])
     threadpool_limits(args.threads)
     if args.memory_child:
         memory_child(args.memory_child)
         return
     _quiet()
-    only = set(args.only or ["epochs", "ttq", "grid", "memory"])
+    only = set(args.only or ["epochs", "ttq", "grid", "memory", "minibatch"])
     results = dict(machine=machine(), quick=args.quick, blas_threads=args.threads,
                    started=_dt.datetime.now().isoformat(timespec="seconds"))
     print("machine:", results["machine"], flush=True)
@@ -537,6 +727,10 @@ def main():
         results["epochs"] = bench_epochs(args.quick)
     else:
         results["epochs"] = []
+    if "minibatch" in only:
+        print(f"7: mini-batch epochs ('sgd', 'adam'), {default_threads} BLAS "
+              "threads (default)", flush=True)
+        results["mini_batch"] = bench_mini_batch(args.quick, default_threads)
     if "ttq" in only:
         print("3: time to quality (deck problem, test R² >= 0.99)", flush=True)
         results["time_to_quality"] = bench_time_to_quality(args.quick)
