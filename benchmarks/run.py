@@ -569,7 +569,7 @@ def bench_mini_batch(quick, threads):
                     rows.append(row)
                     torch_text = (f"  torch {row['torch_s'] * 1e3:7.1f} ms"
                                   if has_torch else "")
-                    print(f"  {solver:>4} n={n:>7,} d={d:>2} {str(hidden):>9} "
+                    print(f"  {solver:>4} n={n:>7,} d={d:>2} {hidden!s:>9} "
                           f"{row['dtype']}: ours {row['ours_s'] * 1e3:7.2f} ms "
                           f"({row['engine']})  MLPRegressor {row['mlp_s'] * 1e3:7.2f} "
                           f"ms  x{row['speedup']:5.2f}{torch_text}  floor "
@@ -629,7 +629,7 @@ def print_mini_batch(rows):
           f"{'ours/fl':>8}")
     for r in rows:
         torch_ms = "-" if r["torch_s"] is None else f"{r['torch_s'] * 1e3:.1f}"
-        print(f"{r['solver']:>6} {r['n']:>8,} {r['d']:>3} {str(tuple(r['hidden'])):>9} "
+        print(f"{r['solver']:>6} {r['n']:>8,} {r['d']:>3} {tuple(r['hidden'])!s:>9} "
               f"{r['dtype']:>8} {r['engine']:>9} {r['ours_s'] * 1e3:>8.2f} "
               f"{r['mlp_s'] * 1e3:>8.2f} {r['speedup']:>8.2f} {torch_ms:>8} "
               f"{r['floor_s'] * 1e3:>7.2f} {r['ours_over_floor']:>8.1f}")
