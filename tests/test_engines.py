@@ -32,13 +32,13 @@ def _plan(solver, X, y, hidden=3, **kw):
         ("gd", 200, dict(learning_rate_schedule="adaptive", batch_size=200),
          _drivers.run_epochs, COMPILED),
         ("gd", 5000, dict(learning_rate_schedule="adaptive", batch_size=5000),
-         _drivers.run_epochs, "numpy"),
+         _drivers.run_epochs, COMPILED),
         ("sgd", 200, {}, _drivers.run_epochs, COMPILED),
         ("adam", 200, {}, _drivers.run_epochs, COMPILED),
-        # batch_size x hidden units above COMPILED_MAX_WORK: numpy (BLAS)
-        ("adam", 5000, dict(batch_size=200, hidden=32), _drivers.run_epochs,
-         "numpy"),
-        ("sgd", 5000, dict(batch_size=2000), _drivers.run_epochs, "numpy"),
+        # whatever the size of a batch
+        ("adam", 5000, dict(batch_size=200, hidden=100), _drivers.run_epochs,
+         COMPILED),
+        ("sgd", 5000, dict(batch_size=2000), _drivers.run_epochs, COMPILED),
         ("lbfgs", 200, {}, _drivers.run_lbfgs, "reference"),
         ("lm", 200, {}, _drivers.run_lm, COMPILED),
     ],
