@@ -4,7 +4,8 @@ From identical starting weights and with shuffling off, 50 epochs of our
 'sgd' (with and without momentum, with Nesterov's momentum, constant,
 'invscaling' and 'adaptive' step sizes) and 'adam' give the same weights as
 ``MLPRegressor`` with the same hyperparameters, to 1e-10, with and without L2
-(alpha > 0).  'lbfgs' reaches a loss no worse than ``MLPRegressor``'s.
+(alpha > 0), on every mini-batch objective (the ``mini_batch_engine``
+fixture: the numpy and compiled engines and the reference batches).  'lbfgs' reaches a loss no worse than ``MLPRegressor``'s.
 
 ``MLPRegressor`` has no public way to start from given weights; as in
 MLPREGRESSOR_NOTES.md: fit once with ``max_iter=1``, overwrite ``coefs_`` and
@@ -91,7 +92,7 @@ def _sgd_params(case, lr, alpha, batch_size):
 
 @pytest.mark.parametrize("case", sorted(SGD_CASES))
 @pytest.mark.parametrize("alpha", [0.0, 1e-2])
-def test_sgd_follows_mlpregressor(case, alpha):
+def test_sgd_follows_mlpregressor(case, alpha, mini_batch_engine):
     X, y = _data()
     coefs, intercepts = _start_weights(X, y, (4,))
     # 70 samples in batches of 16: four full batches and a short one.
@@ -114,7 +115,7 @@ def test_sgd_follows_mlpregressor(case, alpha):
         dict(beta_1=0.8, beta_2=0.99, epsilon=1e-6, alpha=1e-2),
     ],
 )
-def test_adam_follows_mlpregressor(params):
+def test_adam_follows_mlpregressor(params, mini_batch_engine):
     X, y = _data()
     coefs, intercepts = _start_weights(X, y, (4,))
     common = dict(batch_size=16, shuffle=False, tol=0.0, n_iter_no_change=np.inf,
@@ -163,7 +164,8 @@ def test_gd_schedules_follow_mlpregressor_full_batch():
 
 
 @pytest.mark.parametrize("solver", ["gd", "sgd"])
-def test_adaptive_schedule_and_stopping_follow_mlpregressor(solver):
+def test_adaptive_schedule_and_stopping_follow_mlpregressor(solver,
+                                                           mini_batch_engine):
     # tol=10 makes every epoch a non-improving one: every third epoch the
     # step size is divided by 5, until it is <= 1e-6 and training stops.
     # Both estimators must take the same decisions at the same epochs.
@@ -188,7 +190,7 @@ def test_adaptive_schedule_and_stopping_follow_mlpregressor(solver):
 @pytest.mark.skipif(SKLEARN_VERSION < (1, 7),
                     reason="MLPRegressor accepts sample_weight from 1.7 on")
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_sample_weighted_trajectory_follows_mlpregressor(solver):
+def test_sample_weighted_trajectory_follows_mlpregressor(solver, mini_batch_engine):
     X, y = _data()
     sw = np.random.RandomState(3).uniform(0.2, 3.0, X.shape[0])
     coefs, intercepts = _start_weights(X, y, (4,))
