@@ -72,9 +72,9 @@ DATA_FLOOR = 1e-12
 #: residuals.
 ALPHA_START = 1e-2
 #: ``alpha='auto'`` stops once the log evidence rises by less than this
-#: many nats over ``n_iter_no_change`` iterations (and :math:`J` has
-#: stalled): a Bayes factor of :math:`e^{0.1} \approx 1.1`, far below what
-#: could change a choice between models (Jeffreys' scale starts at 1 nat).
+#: many nats over ``n_iter_no_change`` iterations: a Bayes factor of
+#: :math:`e^{0.1} \approx 1.1`, far below what could change a choice
+#: between models (Jeffreys' scale starts at 1 nat).
 EVIDENCE_TOL = 0.1
 #: The intercepts' extra curvature in :func:`regularised_cholesky`, as a
 #: fraction of :math:`\alpha`.
