@@ -351,20 +351,24 @@ class EvidenceRegulariser:
         self.gamma = None
 
     @staticmethod
-    def quantities(system, x, loss, curvature):
-        r""":math:`G`, :math:`E_D`, :math:`E_W` and :math:`N` from the system's :math:`J`, :math:`H`.
+    def energies(system, x, loss):
+        r""":math:`E_D`, :math:`E_W` and :math:`N` from the system's :math:`J` at ``x``.
 
         :math:`E_W = \frac12 x^\top P x`, :math:`E_D = S J - \alpha E_W`,
-        :math:`G = S H - \alpha P`, :math:`N = k S`.
+        :math:`N = k S`.
         """
         S = system.weight_sum
-        penalised = system.penalised
-        e_weights = 0.5 * float((penalised * x) @ x)
+        e_weights = 0.5 * float((system.penalised * x) @ x)
         e_data = max(S * float(loss) - system.alpha * e_weights, 0.0)
-        G = S * curvature
+        return e_data, e_weights, system.y.shape[1] * S
+
+    @classmethod
+    def quantities(cls, system, x, loss, curvature):
+        r""":math:`G = S H - \alpha P` and :meth:`energies`."""
+        G = system.weight_sum * curvature
         if system.alpha:
-            G.flat[:: G.shape[0] + 1] -= system.alpha * penalised
-        return G, e_data, e_weights, system.y.shape[1] * S
+            G.flat[:: G.shape[0] + 1] -= system.alpha * system.penalised
+        return (G, *cls.energies(system, x, loss))
 
     def data_floor(self, system):
         """:math:`10^{-12}` times :math:`E_D` of predicting the weighted mean."""
@@ -384,9 +388,7 @@ class EvidenceRegulariser:
         """
         old = system.alpha
         S = system.weight_sum
-        e_weights = 0.5 * float((system.penalised * x) @ x)
-        e_data = max(S * float(loss) - old * e_weights, 0.0)
-        n_residuals = system.y.shape[1] * S
+        e_data, e_weights, n_residuals = self.energies(system, x, loss)
         # C = G + alpha P = S H: the curvature itself, scaled
         L, log_det = regularised_cholesky(S * curvature, system.penalised, old)
         gamma = effective_parameters(L, system.penalised, old)
