@@ -29,16 +29,16 @@ def _plan(solver, X, y, hidden=3, **kw):
     [
         ("gd", 200, {}, _drivers.run_full_batch_gd, COMPILED),
         ("gd", 5000, {}, _drivers.run_full_batch_gd, "numpy"),
-        ("gd", 200, dict(learning_rate_schedule="adaptive", batch_size=200),
+        ("gd", 200, dict(learning_rate_schedule="adaptive"),
          _drivers.run_epochs, COMPILED),
-        ("gd", 5000, dict(learning_rate_schedule="adaptive", batch_size=5000),
+        ("gd", 5000, dict(learning_rate_schedule="adaptive"),
          _drivers.run_epochs, COMPILED),
         ("sgd", 200, {}, _drivers.run_epochs, COMPILED),
         ("adam", 200, {}, _drivers.run_epochs, COMPILED),
-        # whatever the size of a batch
-        ("adam", 5000, dict(batch_size=200, hidden=100), _drivers.run_epochs,
-         COMPILED),
-        ("sgd", 5000, dict(batch_size=2000), _drivers.run_epochs, COMPILED),
+        # whatever the size of the data and the network (the batch size is
+        # not an input of the choice)
+        ("adam", 5000, dict(hidden=100), _drivers.run_epochs, COMPILED),
+        ("sgd", 5000, {}, _drivers.run_epochs, COMPILED),
         ("lbfgs", 200, {}, _drivers.run_lbfgs, "reference"),
         ("lm", 200, {}, _drivers.run_lm, COMPILED),
     ],

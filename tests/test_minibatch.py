@@ -199,7 +199,7 @@ def test_a_wrong_update_is_caught(rule, monkeypatch):
 @pytest.fixture
 def exact_engine(monkeypatch):
     """Make ``fit`` run the exact engine (the reference's arithmetic)."""
-    def exact(X, y, sample_weight, alpha, layer_sizes, batch_size=None):
+    def exact(X, y, sample_weight, alpha, layer_sizes):
         return MiniBatchEngine(X, y, sample_weight, alpha, layer_sizes, exact=True)
 
     monkeypatch.setattr(_engines, "mini_batch", exact)

@@ -94,9 +94,9 @@ def test_sgd_batch_size_none_is_min_200_n(monkeypatch, mini_batch_engine):
     else:
         original = MiniBatchEngine._loss_gradient
 
-        def recording(self, views, Xb, yb, swb, bufs):
+        def recording(self, theta, views, Xb, yb, swb, bufs):
             sizes.append(yb.shape[0])
-            return original(self, views, Xb, yb, swb, bufs)
+            return original(self, theta, views, Xb, yb, swb, bufs)
 
         monkeypatch.setattr(MiniBatchEngine, "_loss_gradient", recording)
         whole = 0

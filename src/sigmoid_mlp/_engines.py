@@ -184,12 +184,12 @@ class ReferenceBatches(ReferenceObjective):
         return params, accumulated
 
 
-def reference_batches(X, y, sample_weight, alpha, layer_sizes, batch_size=None):
+def reference_batches(X, y, sample_weight, alpha, layer_sizes):
     """Mini-batch epochs on the reference objective (any array library)."""
     return ReferenceBatches(X, y, sample_weight, alpha)
 
 
-def mini_batch(X, y, sample_weight, alpha, layer_sizes, batch_size=200):
+def mini_batch(X, y, sample_weight, alpha, layer_sizes):
     """The fastest objective for mini-batch epochs ('sgd', 'adam', scheduled 'gd').
 
     On numpy data (dense or scipy.sparse) the mini-batch engine of
@@ -197,7 +197,7 @@ def mini_batch(X, y, sample_weight, alpha, layer_sizes, batch_size=200):
     the products, :class:`._compiled.CompiledMiniBatch`) when :data:`ENGINE`
     is not ``'numpy'`` and numba can take the data (float64, dense), else
     ``'numpy'`` (:class:`._minibatch.MiniBatchEngine`); on other array
-    libraries the reference (:class:`ReferenceBatches`).  (``batch_size``
+    libraries the reference (:class:`ReferenceBatches`).  (The batch size
     does not change the choice: the compiled epoch was faster at every size
     measured, 1.3x at 200 x 100 units, 3.7x at 200 x 10.)
     """

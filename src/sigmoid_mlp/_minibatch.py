@@ -169,7 +169,7 @@ class MiniBatchEngine:
         return bufs
 
     # ------------------------------------------------------- one batch
-    def _loss_gradient(self, views, Xb, yb, swb, bufs):
+    def _loss_gradient(self, theta, views, Xb, yb, swb, bufs):
         r""":math:`J_B` and :math:`S_B`; :math:`\nabla J_B` into ``self._grad``.
 
         Operation for operation :func:`sigmoid_mlp._network.loss_gradient`
@@ -180,7 +180,7 @@ class MiniBatchEngine:
         last = n_layers - 1
         exact = self.exact
         if not exact:
-            np.negative(self._thetas_current, out=self._neg)
+            np.negative(theta, out=self._neg)
             ncoefs, nintercepts = self._neg_views
         # ---- forward
         a = Xb
@@ -275,7 +275,7 @@ class MiniBatchEngine:
         grad = self._grad
         if alpha != 0:
             t = self._work[0][: self.n_coef]
-            np.multiply(self._thetas_current[: self.n_coef], alpha, out=t)
+            np.multiply(theta[: self.n_coef], alpha, out=t)
             np.add(grad[: self.n_coef], t, out=grad[: self.n_coef])
         np.divide(grad, weight_sum, out=grad)
         return loss, weight_sum
@@ -386,8 +386,8 @@ class MiniBatchEngine:
                           else np.take(X, rows, axis=0, out=bufs.X))
                     yb = np.take(y, rows, axis=0, out=bufs.y)
                     swb = None if sw is None else np.take(sw, rows, out=bufs.sw)
-                self._thetas_current = thetas[cur]
-                loss, weight = self._loss_gradient(views[cur], Xb, yb, swb, bufs)
+                loss, weight = self._loss_gradient(thetas[cur], views[cur], Xb, yb,
+                                                   swb, bufs)
                 if check(loss, weight / total):
                     raise Diverged(*trail.last_step, loss,
                                    self._unpack(thetas[prev]), n_layers)

@@ -423,8 +423,7 @@ SOLVERS = {
 
 
 def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
-         learning_rate_schedule="constant", penalise_intercepts=False,
-         batch_size=200):
+         learning_rate_schedule="constant", penalise_intercepts=False):
     """Which driver and which objective run a call: the one place that decides.
 
     Returns ``(driver, objective)``; ``objective.engine`` names the engine
@@ -433,8 +432,7 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
     :func:`._engines.full_batch`; 'lm' gets :func:`._engines.gauss_newton`;
     'sgd', 'adam' and scheduled 'gd' run their epochs on
     :func:`._engines.mini_batch` (the mini-batch engine on numpy data, the
-    reference batches on other libraries; ``batch_size`` is the rows per
-    batch); 'lbfgs' the reference objective.
+    reference batches on other libraries); 'lbfgs' the reference objective.
     """
     numpy_data = isinstance(y, np.ndarray)
     if solver == "lm":
@@ -448,8 +446,7 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
         )
     driver = SOLVERS[solver].driver or _drivers.run_epochs
     if driver is _drivers.run_epochs:
-        return driver, _engines.mini_batch(X, y, sample_weight, alpha, layer_sizes,
-                                           batch_size=batch_size)
+        return driver, _engines.mini_batch(X, y, sample_weight, alpha, layer_sizes)
     return driver, _engines.reference(X, y, sample_weight, alpha)
 
 
@@ -581,7 +578,6 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
         est.solver, X, y, sample_weight, alpha, layer_sizes,
         learning_rate_schedule=est.learning_rate_schedule,
         penalise_intercepts=penalises_intercepts(est),
-        batch_size=min(batch_size, X.shape[0]),
     )
     state.engine = objective.engine
     if est.verbose and est.verbose > 1:
