@@ -343,7 +343,10 @@ def test_gd_divergence_detected_by_final_loss(engine):
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
     start = kernel.loss(coefs, intercepts)
     result = _run(kernel, coefs, intercepts, 50.0, 1, divergence_threshold=2 * start)
-    assert result.losses == [start]
+    # the compiled engine sums in another order than kernel.loss: equal to
+    # rounding (1 ulp on some CPUs), not bit for bit
+    assert len(result.losses) == 1
+    assert_allclose(result.losses, [start], rtol=RTOL)
     assert result.status == "diverged"
     assert result.diverged_epoch == 1
     assert result.final_loss > 2 * start
