@@ -220,16 +220,20 @@ def _fit_lbfgs_pair(est, mlp, X, y):
 def test_lbfgs_matches_mlpregressor_for_one_output(seed):
     # One output: both minimise the same function with the same gradient
     # from the same starting weights (same random_state), so L-BFGS takes the
-    # same path and ends at the same loss.
+    # same path.  Compared over 150 iterations: later, where the path crosses
+    # flat regions, L-BFGS amplifies a last-bit difference of one summation
+    # exponentially, and where that first appears depends on the CPU's BLAS
+    # kernels (seed 1 on an AMD EPYC: 2e-12 apart at iteration 220, 4e-8 at
+    # 260, 4e-3 at 300; bit for bit equal up to 200).
     X, y = _data(n_samples=150, seed=seed)
-    params = dict(hidden_layer_sizes=(6,), alpha=1e-3, max_iter=300,
+    params = dict(hidden_layer_sizes=(6,), alpha=1e-3, max_iter=150,
                   random_state=seed, tol=1e-7)
     est = SigmoidMLPRegressor(solver="lbfgs", **params)
     mlp = MLPRegressor(solver="lbfgs", activation="logistic", **params)
     _fit_lbfgs_pair(est, mlp, X, y)
     assert est.n_iter_ == mlp.n_iter_
-    assert est.loss_ <= mlp.loss_ * (1 + 1e-9)
-    _assert_same_weights(est, mlp, atol=1e-8)
+    assert_allclose(est.loss_, mlp.loss_, rtol=1e-12)
+    _assert_same_weights(est, mlp)
 
 
 @pytest.mark.parametrize("seed", [1, 4])
