@@ -46,8 +46,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-import scipy.linalg
 import scipy.linalg.lapack
+
+_potrf = scipy.linalg.lapack.dpotrf
+_trtri = scipy.linalg.lapack.dtrtri
 
 __all__ = [
     "EvidenceRegulariser",
@@ -112,25 +114,33 @@ def regularised_cholesky(C, penalised, alpha, intercept_floor=None):
     C = 0.5 * (C + C.T)
     p = C.shape[0]
     C.flat[:: p + 1] += c * float(alpha) * (1.0 - penalised)
-    jitter = p * np.finfo(np.float64).eps * max(float(np.max(np.diag(C))), 1.0)
-    extra = 0.0
-    for _ in range(40):
-        try:
-            L = scipy.linalg.cholesky(C + extra * np.eye(p), lower=True,
-                                      check_finite=False)
-        except np.linalg.LinAlgError:
-            extra = jitter if extra == 0.0 else 10.0 * extra
-            continue
-        return L, 2.0 * float(np.sum(np.log(np.diag(L))))
-    raise np.linalg.LinAlgError("the Gauss-Newton curvature is not finite")
+    # LAPACK's dpotrf directly (what scipy.linalg.cholesky calls, without its
+    # wrapper: this runs after every 'lm' step on a matrix of a few dozen
+    # rows); clean=1 zeroes the strict upper triangle
+    L, info = _potrf(C, lower=1, clean=1)
+    if info != 0:
+        jitter = p * np.finfo(np.float64).eps * max(float(C.diagonal().max()), 1.0)
+        extra = jitter
+        for _ in range(39):
+            L, info = _potrf(C + extra * np.eye(p), lower=1, clean=1)
+            if info == 0:
+                break
+            extra = 10.0 * extra
+        else:
+            raise np.linalg.LinAlgError("the Gauss-Newton curvature is not finite")
+    return L, 2.0 * float(np.log(L.diagonal()).sum())
 
 
 def _triangular_inverse(L):
-    """:math:`L^{-1}` for lower triangular :math:`L` (LAPACK ``dtrtri``)."""
-    inverse, info = scipy.linalg.lapack.dtrtri(L, lower=1)
+    """:math:`L^{-1}` for :func:`regularised_cholesky`'s factor (LAPACK ``dtrtri``).
+
+    ``dtrtri`` reads and writes the lower triangle only; the strict upper
+    triangle of :math:`L`, zero, stays zero.
+    """
+    inverse, info = _trtri(L, lower=1)
     if info != 0:
         raise np.linalg.LinAlgError("singular Cholesky factor")
-    return np.tril(inverse)
+    return inverse
 
 
 def effective_parameters(L, penalised, alpha):
@@ -147,14 +157,15 @@ def effective_parameters(L, penalised, alpha):
     up degrees of freedom of the noise.  It depends on :math:`\alpha` only,
     not on :math:`\beta`.
     """
-    n_penalised = float(np.sum(penalised))
+    n_penalised = float(penalised.sum())
     if not alpha:
         return n_penalised
     # diag(C^-1) = column sums of squares of L^-1, since C^-1 = L^-T L^-1
     # (LAPACK's triangular inverse: much faster than a solve with the
     # identity when a threaded BLAS competes for few cores)
-    diagonal = np.sum(_triangular_inverse(L) ** 2, axis=0)
-    gamma = n_penalised - float(alpha) * float(np.sum(penalised * diagonal))
+    inverse = _triangular_inverse(L)
+    diagonal = (inverse * inverse).sum(axis=0)
+    gamma = n_penalised - float(alpha) * float(penalised @ diagonal)
     return min(max(gamma, 0.0), n_penalised)
 
 

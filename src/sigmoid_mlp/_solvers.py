@@ -349,7 +349,8 @@ class LevenbergMarquardt:
         factorisation that fails (rounding, or non-finite entries) returns
         None, upon which the caller damps more.
         """
-        damped = curvature + np.diag(np.full(curvature.shape[0], self.mu))
+        damped = curvature.copy()
+        damped.flat[:: damped.shape[0] + 1] += self.mu
         _, step, info = _dposv(damped, -grad)
         if info != 0 or not np.isfinite(step).all():
             return None
