@@ -27,9 +27,21 @@ covariance (the system it reuses holds the grouped strengths), so the
 coverage column is that of the grouped model; ``log_evidence_`` and
 ``alpha_`` are not meaningful there (``alpha_`` is the largest group's).
 
+``--raw-y`` cross-validates with ``normalize_y=False`` (y as given) instead;
+``--panel synthetic`` runs twelve synthetic problems (30-120 rows, 1-4
+features, a sine and a tanh of the inputs plus noise).  ``--valley`` instead
+checks one fit (``tests/test_evidence.py``'s problem: 80 rows, 2 features,
+4 hidden units, y = 10 (sin 1.5 x_1 + 0.3 x_2 + noise) + 50): whether the
+weights ``alpha='auto'`` stops at are a minimum of the objective its last
+strengths state.  From there it runs up to 1000 more Levenberg-Marquardt
+steps at those strengths, fixed, and prints how far the predictions move
+(largest change over a grid of [-3, 3]^2, in units of std(y)) and how much
+:math:`J` falls.
+
 Run::
 
     PYTHONPATH=src python benchmarks/grouped_evidence.py --groups coefs --panel r
+    PYTHONPATH=src python benchmarks/grouped_evidence.py --groups coefs --valley
 
 Needs what ``small_data.py`` needs (statsmodels; Rscript with MASS for
 ``--panel r``).
@@ -43,12 +55,14 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import RepeatedKFold
 
-from sigmoid_mlp import SigmoidMLPRegressor, _evidence
+from sigmoid_mlp import SigmoidMLPRegressor, _evidence, _network, _solvers
 
 sys.path.insert(0, str(Path(__file__).parent))
 import small_data
 
 GROUPINGS = ("single", "layer", "coefs", "mackay")
+# the system, weights and per-weight strengths of the last update (--valley)
+LAST = {}
 
 
 def weight_groups(layer_sizes, grouping):
@@ -117,6 +131,7 @@ def grouped_update(grouping):
         else:
             self.stalled += 1
         new = alphas[groups] * mask
+        LAST.update(system=system, x=x, strength=new)
         reference = float(alphas[used].max())
         system.penalised = new / reference
         system.set_alpha(reference)
@@ -131,21 +146,101 @@ def grouped_update(grouping):
     return update
 
 
+def single_update():
+    """The estimator's update, recording what ``--valley`` needs."""
+    update = _evidence.EvidenceRegulariser.update
+
+    def recorded(self, system, x, loss, grad, curvature):
+        out = update(self, system, x, loss, grad, curvature)
+        LAST.update(system=system, x=x, strength=system.alpha * system.penalised)
+        return out
+
+    return recorded
+
+
+def synthetic_datasets():
+    """Twelve problems: 30/60/120 rows, 1/2/4 features, sine + tanh + noise."""
+    out = {}
+    for seed in range(12):
+        rng = np.random.RandomState(seed)
+        n, d = (30, 60, 120)[seed % 3], (1, 2, 4)[seed // 4]
+        X = rng.uniform(-2, 2, (n, d))
+        y = np.sin(1.5 * X[:, 0]) + 0.5 * np.tanh(X[:, -1]) + 0.2 * rng.randn(n)
+        out[f"syn{seed:02d}-{n}x{d}"] = (X, y)
+    return out
+
+
+def valley(normalize_y):
+    """Continue one fit at its final strengths, fixed: is it their minimum?"""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-2, 2, size=(80, 2))
+    y = 10 * (np.sin(X[:, 0] * 1.5) + 0.3 * X[:, 1] + 0.1 * rng.randn(80)) + 50
+    est = SigmoidMLPRegressor((4,), solver="lm", alpha="auto", random_state=0,
+                              normalize_y=normalize_y).fit(X, y)
+    system, x, strength = LAST["system"], LAST["x"].copy(), LAST["strength"]
+    # the objective the last strengths state, with J's scaling of the system
+    system.penalised = strength
+    system.set_alpha(1.0)
+    grid = np.stack(np.meshgrid(np.linspace(-3, 3, 25), np.linspace(-3, 3, 25)),
+                    axis=-1).reshape(-1, 2)
+    sizes = system.layer_sizes
+
+    def predict(x):
+        return _network.predict(grid, *_network.unpack(x, sizes))[:, 0]
+
+    start_pred, start_loss = predict(x), system.loss(x)
+    grad, curvature = system.gradient_curvature(x)
+    damping = _solvers.LevenbergMarquardt(curvature)
+    steps = 0
+    for _ in range(20000):
+        step = damping.step(grad, curvature)
+        if step is None:
+            damping.reject()
+            continue
+        loss = system.loss(x + step)
+        rho = damping.gain_ratio(step, grad, system.loss(x) - loss)
+        if rho > 0:
+            damping.accept(rho)
+            x = x + step
+            grad, curvature = system.gradient_curvature(x)
+            steps += 1
+            if steps == 1000 or np.abs(grad).max() <= 1e-10:
+                break
+        else:
+            damping.reject()
+            if not np.isfinite(damping.mu):
+                break
+    # on the trained scale (standardised y under normalize_y): in std(y)
+    moved = np.abs(predict(x) - start_pred).max() / system.y.std()
+    print(f"normalize_y={normalize_y}: alpha='auto' stopped after {est.n_iter_} "
+          f"iterations; {steps} more LM steps at its final strengths move the "
+          f"predictions by {moved:.3g} std(y) and lower J by "
+          f"{start_loss - system.loss(x):.3g} (from {start_loss:.4g})")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--groups", choices=GROUPINGS, default="coefs")
-    parser.add_argument("--panel", choices=("statsmodels", "r"),
+    parser.add_argument("--panel", choices=("statsmodels", "r", "synthetic"),
                         default="statsmodels")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--raw-y", action="store_true",
+                        help="normalize_y=False (y as given)")
+    parser.add_argument("--valley", action="store_true",
+                        help="check one fit's stationarity instead of a panel")
     args = parser.parse_args(argv)
-    if args.groups != "single":
-        _evidence.EvidenceRegulariser.update = grouped_update(args.groups)
-    data = (small_data.datasets() if args.panel == "statsmodels"
-            else small_data.r_datasets())
+    _evidence.EvidenceRegulariser.update = (
+        single_update() if args.groups == "single" else grouped_update(args.groups))
+    if args.valley:
+        for normalize_y in (False, True):
+            valley(normalize_y)
+        return
+    data = {"statsmodels": small_data.datasets, "r": small_data.r_datasets,
+            "synthetic": synthetic_datasets}[args.panel]()
 
     def make():
-        return SigmoidMLPRegressor(solver="lm", alpha="auto", normalize_y=True,
-                                   random_state=0)
+        return SigmoidMLPRegressor(solver="lm", alpha="auto",
+                                   normalize_y=not args.raw_y, random_state=0)
 
     # numba's compiled kernels load outside the timings (as in small_data.py)
     rng = np.random.RandomState(0)
@@ -158,8 +253,8 @@ def main(argv=None):
         seconds += result["seconds"]
         print(f"{name:12s} R2={result['r2']:7.3f}  "
               f"coverage90={result['coverage90']:.3f}", flush=True)
-    print(f"groups={args.groups} panel={args.panel}: mean R2 {np.mean(r2):.3f}, "
-          f"fit time {seconds:.2f} s")
+    print(f"groups={args.groups} panel={args.panel} normalize_y={not args.raw_y}: "
+          f"mean R2 {np.mean(r2):.3f}, fit time {seconds:.2f} s")
 
 
 if __name__ == "__main__":
