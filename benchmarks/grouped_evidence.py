@@ -188,7 +188,10 @@ def valley(normalize_y):
     def predict(x):
         return _network.predict(grid, *_network.unpack(x, sizes))[:, 0]
 
+    # run_lm's accept/reject loop without its estimator plumbing (state,
+    # protocol, regulariser), at strengths the estimator cannot be given
     start_pred, start_loss = predict(x), system.loss(x)
+    loss = start_loss
     grad, curvature = system.gradient_curvature(x)
     damping = _solvers.LevenbergMarquardt(curvature)
     steps = 0
@@ -197,11 +200,11 @@ def valley(normalize_y):
         if step is None:
             damping.reject()
             continue
-        loss = system.loss(x + step)
-        rho = damping.gain_ratio(step, grad, system.loss(x) - loss)
+        new_loss = system.loss(x + step)
+        rho = damping.gain_ratio(step, grad, loss - new_loss)
         if rho > 0:
             damping.accept(rho)
-            x = x + step
+            x, loss = x + step, new_loss
             grad, curvature = system.gradient_curvature(x)
             steps += 1
             if steps == 1000 or np.abs(grad).max() <= 1e-10:
@@ -215,7 +218,7 @@ def valley(normalize_y):
     print(f"normalize_y={normalize_y}: alpha='auto' stopped after {est.n_iter_} "
           f"iterations; {steps} more LM steps at its final strengths move the "
           f"predictions by {moved:.3g} std(y) and lower J by "
-          f"{start_loss - system.loss(x):.3g} (from {start_loss:.4g})")
+          f"{start_loss - loss:.3g} (from {start_loss:.4g})")
 
 
 def main(argv=None):
