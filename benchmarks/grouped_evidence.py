@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import RepeatedKFold
 
-from sigmoid_mlp import SigmoidMLPRegressor, _evidence, _network, _solvers
+from sigmoid_mlp import SigmoidMLPRegressor, _drivers, _evidence, _network, _solvers
 
 sys.path.insert(0, str(Path(__file__).parent))
 import small_data
@@ -234,6 +234,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     _evidence.EvidenceRegulariser.update = (
         single_update() if args.groups == "single" else grouped_update(args.groups))
+    # the replaced update runs in run_lm's Python loop, not in the fused
+    # iterations of the compiled engine
+    _drivers.FUSE_LM = False
     if args.valley:
         for normalize_y in (False, True):
             valley(normalize_y)

@@ -12,6 +12,7 @@ from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import sigmoid_mlp._drivers as drivers
 import sigmoid_mlp._engines as engines
 from sigmoid_mlp import (
     SigmoidMLPRegressor,
@@ -156,6 +157,126 @@ def test_compiled_and_numpy_engines_give_the_same_model(monkeypatch, weighted):
     assert_allclose(compiled.loss_curve_, reference.loss_curve_, rtol=1e-10)
 
 
+# ------------------------------------------- the fused loop (compiled engine)
+def _fit_lm(X, y, sw=None, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return SigmoidMLPRegressor(solver="lm", random_state=0, **params).fit(
+            X, y, sample_weight=sw)
+
+
+FUSED_CASES = {
+    "fixed alpha": dict(alpha=1e-3),
+    "no alpha, max_iter": dict(alpha=0.0, max_iter=7),
+    "auto": dict(alpha="auto"),
+    "auto, normalize_y, two layers": dict(alpha="auto", normalize_y=True,
+                                           hidden_layer_sizes=(3, 2)),
+    "auto, weighted": dict(alpha="auto", weighted=True),
+    "auto, two outputs": dict(alpha="auto", n_outputs=2),
+    "intercepts penalised": dict(alpha=0.1, penalize_intercepts=True),
+    "rule on J": dict(alpha=1e-4, tol=1e-4, n_iter_no_change=2),
+    "max_fun": dict(alpha="auto", max_fun=9),
+    "tol on the gradient": dict(alpha=1e-2, tol=1e-6, n_iter_no_change=np.inf),
+}
+
+
+@needs_numba
+@pytest.mark.parametrize("case", FUSED_CASES)
+def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
+    """Fused iterations (one compiled call per block) give the loop's model:
+    the same iterations, stopping tests and, under alpha='auto', evidence
+    updates; only the summation order differs (the loop solves with LAPACK)."""
+    params = dict(FUSED_CASES[case])
+    X, y = scaled_data(n_outputs=params.pop("n_outputs", 1))
+    sw = (np.random.RandomState(3).uniform(0.5, 2, X.shape[0])
+          if params.pop("weighted", False) else None)
+    calls = {"n": 0}
+    original = _compiled.CompiledSystem.lm_block
+
+    def counted(self, *args):
+        calls["n"] += 1
+        return original(self, *args)
+
+    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", counted)
+    fused = _fit_lm(X, y, sw, **params)
+    assert calls["n"] >= 1 and fused._engine == "compiled"
+    monkeypatch.setattr(drivers, "FUSE_LM", False)
+    loop = _fit_lm(X, y, sw, **params)
+    assert calls["n"] == (fused.n_iter_ - 1) // drivers.LM_BLOCK + 1
+    assert fused.n_iter_ == loop.n_iter_
+    assert_allclose(fused.loss_curve_, loop.loss_curve_, rtol=1e-10)
+    for a, b in zip(fused.coefs_ + fused.intercepts_, loop.coefs_ + loop.intercepts_):
+        assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+    for name in ("alpha_", "effective_n_params_", "log_evidence_", "loss_"):
+        assert_allclose(getattr(fused, name), getattr(loop, name), rtol=1e-8)
+
+
+@needs_numba
+def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monkeypatch):
+    X, y = scaled_data()
+    whole = _fit_lm(X, y, alpha="auto", max_iter=10)
+    monkeypatch.setattr(drivers, "LM_BLOCK", 3)
+    blocks = _fit_lm(X, y, alpha="auto", max_iter=10)
+    assert whole.n_iter_ == blocks.n_iter_ == 10
+    assert whole.loss_curve_ == blocks.loss_curve_
+    for a, b in zip(whole.coefs_ + whole.intercepts_, blocks.coefs_ + blocks.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert whole.alpha_ == blocks.alpha_
+
+    original = _compiled.CompiledSystem.lm_block
+    calls = {"n": 0}
+
+    def interrupted(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", interrupted)
+    est = SigmoidMLPRegressor(solver="lm", alpha="auto", random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        est.fit(X, y)
+    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", original)
+    assert est.n_iter_ == 6 and len(est.loss_curve_) == 6
+    six = _fit_lm(X, y, alpha="auto", max_iter=6)
+    for a, b in zip(est.coefs_ + est.intercepts_, six.coefs_ + six.intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch):
+    """A non-finite gradient at an accepted step (the kernel's LM_DIVERGED)
+    raises the training error and keeps the previous model."""
+    X, y = scaled_data()
+    est = _fit_lm(X, y, alpha="auto", max_iter=3)
+    before = [w.copy() for w in est.coefs_ + est.intercepts_]
+    original = _compiled.CompiledSystem.lm_block
+
+    def diverging(self, x, grad, curv, penalised, fl, it, n_max):
+        losses = original(self, x, grad, curv, penalised, fl, it, min(n_max, 2))
+        it[1] = _compiled.LM_DIVERGED
+        return losses
+
+    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", diverging)
+    with pytest.raises(TrainingDivergedError, match="iteration 3"):
+        est.fit(X, y)
+    for a, b in zip(before, est.coefs_ + est.intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+def test_lm_with_per_iteration_work_is_not_fused(monkeypatch):
+    """verbose output, callbacks and a validation set run between iterations."""
+    X, y = scaled_data()
+
+    def refuse(self, *args):
+        raise AssertionError("fused although work runs between iterations")
+
+    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", refuse)
+    _fit_lm(X, y, alpha=1e-3, max_iter=3, verbose=1)
+    _fit_lm(X, y, alpha=1e-3, max_iter=3, early_stopping=True)
+
+
 def test_lm_limits_warn_and_name_the_solver():
     X, y = scaled_data()
     with pytest.warns(ConvergenceWarning, match=r"solver='lm'.*max_iter=2"):
@@ -236,6 +357,7 @@ def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched(monkeypatch, en
 
 def test_a_non_finite_trial_loss_rejects_the_step(monkeypatch):
     """A trial step whose J is not finite is rejected (more damping), not fatal."""
+    monkeypatch.setattr(drivers, "FUSE_LM", False)  # the loop calls system.loss
     X, y = scaled_data()
     calls = {"n": 0}
     original = GaussNewtonSystem.loss
@@ -258,6 +380,7 @@ def test_a_non_finite_trial_loss_rejects_the_step(monkeypatch):
 
 
 def test_keyboard_interrupt_in_lm_keeps_the_last_iteration(monkeypatch):
+    monkeypatch.setattr(drivers, "FUSE_LM", False)  # the iteration-by-iteration loop
     X, y = scaled_data()
     calls = {"n": 0}
     original = GaussNewtonSystem.gradient_curvature
@@ -272,7 +395,7 @@ def test_keyboard_interrupt_in_lm_keeps_the_last_iteration(monkeypatch):
     est = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=1000)
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)
-    monkeypatch.undo()
+    monkeypatch.setattr(GaussNewtonSystem, "gradient_curvature", original)
     assert est.n_iter_ == 4 and len(est.loss_curve_) == 4
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

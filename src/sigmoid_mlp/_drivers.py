@@ -30,11 +30,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _engines, _network
+from . import _engines, _evidence, _network
 from ._array_api import all_finite
 from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
 __all__ = [
+    "FUSE_LM",
+    "LM_BLOCK",
     "Diverged",
     "RunResult",
     "Trail",
@@ -43,6 +45,14 @@ __all__ = [
     "run_lbfgs",
     "run_lm",
 ]
+
+
+#: Whether :func:`run_lm` fuses its iterations on the compiled engine when
+#: nothing runs between them (tests and probes that replace a Python piece
+#: of the loop turn it off).
+FUSE_LM = True
+#: Iterations per fused 'lm' call: a KeyboardInterrupt is handled between blocks.
+LM_BLOCK = 64
 
 
 @dataclass
@@ -384,6 +394,12 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     rises, the stopping rule's count restarts, and once it has risen by less
     than :data:`~sigmoid_mlp._evidence.EVIDENCE_TOL` nats over
     ``n_iter_no_change`` iterations the run stops, status 'converged'.
+
+    On the compiled engine (``objective.engine == 'compiled'``: numba,
+    float64 dense data, at most 64 weights) with nothing to run between
+    iterations (no validation set, ``verbose`` or callbacks), the same
+    iterations run fused, :data:`LM_BLOCK` per compiled call
+    (:func:`_run_lm_fused`); :data:`FUSE_LM` turns that off.
     """
     system = objective
     n_layers = len(state.coefs)
@@ -409,6 +425,13 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
         n_fun = 1
         if _gradient_converged(grad, config.tol):
             return done("converged")
+        if (FUSE_LM and system.engine == "compiled" and dtype == np.float64
+                and not protocol.per_epoch):
+            # nothing runs between iterations: the compiled engine fuses them
+            x, loss, curvature, status = _run_lm_fused(
+                state, system, x, loss, grad, curvature, damping, n_fun, config,
+                protocol, X.shape[0])
+            return done(status)
         for epoch in range(1, config.n_epochs + 1):
             protocol.begin(epoch)
             while True:  # trial steps until J decreases
@@ -461,3 +484,75 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     except KeyboardInterrupt:
         protocol.trim()
         return _whole_run(state, protocol, None, "interrupted")
+
+
+def _run_lm_fused(state, system, x, loss, grad, curvature, damping, n_fun, config,
+                  protocol, n_samples):
+    """:func:`run_lm`'s iterations, fused: blocks of up to ``LM_BLOCK``
+    iterations in one compiled call each (:func:`._compiled._lm_block`, the
+    same steps, stopping tests and evidence updates), each block committed
+    at once (``protocol.commit_block``).  Returns the final ``(x, J,
+    curvature, status)``; raises ``Diverged`` as the loop does, and
+    ``KeyboardInterrupt`` between blocks leaves the last committed block.
+    """
+    compiled = _engines._compiled_module()
+    regulariser = config.regulariser
+    auto = regulariser is not None
+    n_layers = len(state.coefs)
+    x = np.array(x, dtype=np.float64)
+    grad = np.array(grad, dtype=np.float64)
+    curvature = np.array(curvature, dtype=np.float64, order="C")
+    fl = np.array([
+        loss, damping.mu, damping.nu, system.alpha, state.best_loss, config.tol,
+        float(config.n_iter_no_change), system.weight_sum,
+        regulariser.tol if auto else 0.0,
+        regulariser._anchor if auto else -math.inf,
+        regulariser.system_floor(system) if auto else 0.0,
+        _evidence.INTERCEPT_FLOOR, math.nan, math.nan, math.nan,
+    ])
+    it = np.array([
+        0, 0, n_fun, state.no_improvement_count,
+        regulariser.stalled if auto else 0, int(auto),
+        int(config.check_convergence), regulariser.n_updates if auto else 0,
+        min(config.max_fun, np.iinfo(np.int64).max), system.y.shape[1],
+    ], dtype=np.int64)
+    done = 0
+    while True:
+        n_max = min(LM_BLOCK, config.n_epochs - done)
+        if n_max <= 0:
+            status = "max_iter"
+            break
+        updates = int(it[7])
+        losses = system._compiled.lm_block(x, grad, curvature, system.penalised, fl,
+                                           it, n_max)
+        if losses.size:
+            coefs, intercepts = system.weights(x)
+            protocol.commit_block([c.copy() for c in coefs],
+                                  [b.copy() for b in intercepts],
+                                  losses.tolist(), float(fl[4]), int(it[3]),
+                                  n_samples)
+            done += losses.size
+        damping.mu, damping.nu = float(fl[1]), float(fl[2])
+        system.set_alpha(float(fl[3]))
+        if auto:
+            regulariser.alpha = float(fl[3])
+            regulariser._anchor = float(fl[9])
+            regulariser.stalled = int(it[4])
+            regulariser.n_updates = int(it[7])
+            if it[7] > updates:
+                regulariser.changed = regulariser.stalled == 0
+                regulariser.log_evidence = float(fl[12])
+                regulariser.gamma, regulariser.beta = float(fl[13]), float(fl[14])
+        code = int(it[1])
+        if code == compiled.LM_DIVERGED:
+            raise Diverged(done + 1, None, np.inf,
+                           [*state.coefs, *state.intercepts], n_layers)
+        if code == compiled.LM_SINGULAR:
+            raise np.linalg.LinAlgError("the Gauss-Newton curvature is not finite")
+        if code == compiled.LM_CONVERGED:
+            status = "converged"
+            break
+        if code == compiled.LM_MAX_FUN:
+            status = "max_fun"
+            break
+    return x, float(fl[0]), curvature, status

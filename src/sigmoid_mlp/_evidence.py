@@ -78,6 +78,7 @@ ALPHA_START = 1e-2
 #: :math:`e^{0.1} \approx 1.1`, far below what could change a choice
 #: between models (Jeffreys' scale starts at 1 nat).
 EVIDENCE_TOL = 0.1
+_TINY = float(np.finfo(np.float64).tiny)
 #: The intercepts' extra curvature in :func:`regularised_cholesky`, as a
 #: fraction of :math:`\alpha`.
 INTERCEPT_FLOOR = 1e-3
@@ -192,7 +193,7 @@ def reestimate(gamma, e_data, e_weights, n_residuals, n_unpenalised,
     alpha_m, beta : float
     """
     dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
-    e_data = max(float(e_data), float(e_data_floor), np.finfo(np.float64).tiny)
+    e_data = max(float(e_data), float(e_data_floor), _TINY)
     beta = dof / (2.0 * e_data)
     if e_weights > 0 and gamma > 0:
         alpha = gamma * e_data / (dof * e_weights)
@@ -389,6 +390,12 @@ class EvidenceRegulariser:
         mean = (w[:, None] * y).sum(axis=0) / w.sum()
         return DATA_FLOOR * 0.5 * float((w[:, None] * (y - mean) ** 2).sum())
 
+    def system_floor(self, system):
+        """:meth:`data_floor`, computed once per system."""
+        if self._floor is None or self._floor[0] is not system:
+            self._floor = (system, self.data_floor(system))
+        return self._floor[1]
+
     def update(self, system, x, loss, grad, curvature):
         r"""Re-estimate :math:`\alpha` at ``x``; return ``(loss, grad, curvature)`` for it.
 
@@ -405,9 +412,7 @@ class EvidenceRegulariser:
         gamma = effective_parameters(L, system.penalised, old)
         n_penalised = float(system.penalised.sum())
         n_unpenalised = system.penalised.size - n_penalised
-        if self._floor is None or self._floor[0] is not system:
-            self._floor = (system, self.data_floor(system))
-        floor = self._floor[1]
+        floor = self.system_floor(system)
         new, _, beta = reestimate(gamma, e_data, e_weights, n_residuals,
                                   n_unpenalised, e_data_floor=floor)
         self.gamma, self.beta = gamma, beta
