@@ -51,7 +51,7 @@ import numpy as np
 from ._evidence import log_evidence, reestimate
 from ._minibatch import MiniBatchEngine
 from ._rules import is_divergent, no_improvement_count
-from ._solvers import Adam, StochasticGradientDescent
+from ._solvers import Adam, StochasticGradientDescent, lm_damping_after_accept
 
 try:
     if os.environ.get("SIGMOID_MLP_DISABLE_NUMBA", "") not in ("", "0"):
@@ -557,7 +557,7 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
                 if predicted > 0:
                     rho = (loss - new_loss) / predicted
             if rho > 0:
-                mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+                mu = _lm_damping_after_accept(mu, rho)
                 nu = 2.0
                 accepted = True
             else:
@@ -831,6 +831,7 @@ _no_improvement_count = no_improvement_count
 _is_divergent = is_divergent
 _reestimate = reestimate
 _log_evidence = log_evidence
+_lm_damping_after_accept = lm_damping_after_accept
 
 if AVAILABLE:
     _FASTMATH = {"reassoc", "contract"}  # order of sums only; no nnan/ninf
@@ -845,6 +846,7 @@ if AVAILABLE:
     _gd_block = _jit(_gd_block)
     _gauss_newton_sums = _jit(_gauss_newton_sums)
     _reestimate = _jit(reestimate)
+    _lm_damping_after_accept = _jit(lm_damping_after_accept)
     _log_evidence = _jit(log_evidence)
     _cholesky = _jit(_cholesky)
     _damped_step = _jit(_damped_step)

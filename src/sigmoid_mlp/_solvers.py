@@ -47,6 +47,7 @@ __all__ = [
     "LBFGSStop",
     "LevenbergMarquardt",
     "StochasticGradientDescent",
+    "lm_damping_after_accept",
     "minimize_lbfgs",
 ]
 
@@ -301,6 +302,13 @@ def minimize_lbfgs(fun, x0, *, max_iter, max_fun, tol, callback=None):
         return None
 
 
+def lm_damping_after_accept(mu, rho):
+    r"""Nielsen's update of :math:`\mu` after a step with gain ratio
+    :math:`\rho > 0` was taken (a plain function of floats, so that the
+    compiled 'lm' iterations of :mod:`._compiled` use it too)."""
+    return mu * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+
+
 class LevenbergMarquardt:
     r"""Levenberg-Marquardt steps: Gauss-Newton, damped by :math:`\mu`.
 
@@ -363,7 +371,7 @@ class LevenbergMarquardt:
 
     def accept(self, rho):
         """The step was taken: trust the quadratic model more."""
-        self.mu *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+        self.mu = lm_damping_after_accept(self.mu, rho)
         self.nu = 2.0
 
     def reject(self):
