@@ -78,6 +78,8 @@ ALPHA_START = 1e-2
 #: :math:`e^{0.1} \approx 1.1`, far below what could change a choice
 #: between models (Jeffreys' scale starts at 1 nat).
 EVIDENCE_TOL = 0.1
+# the smallest normal float64, a plain float (reestimate is also compiled by
+# numba, for the fused 'lm' iterations of _compiled)
 _TINY = float(np.finfo(np.float64).tiny)
 #: The intercepts' extra curvature in :func:`regularised_cholesky`, as a
 #: fraction of :math:`\alpha`.
@@ -290,7 +292,7 @@ def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
     e_weights = 0.5 * float((penalised * x) @ x)
     if beta is None:
         dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
-        beta = dof / (2.0 * max(e_data, e_data_floor, np.finfo(np.float64).tiny))
+        beta = dof / (2.0 * max(e_data, e_data_floor, _TINY))
     evidence = log_evidence(e_data, e_weights, alpha, beta, log_det,
                             n_residuals, n_penalised, n_unpenalised)
     factor = _triangular_inverse(L).T / math.sqrt(beta)
