@@ -36,9 +36,14 @@ __all__ = ["fit_once"]
 def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
              random_state, *, warn_size, stacklevel):
     """One ``fit`` from ``random_state``'s weights (or a warm start): checks,
-    target scaling, state, validation set, then :func:`run_call`."""
+    target scaling, state, validation set, then :func:`run_call`.
+
+    Returns the training data as checked, ``(X, y)`` (``y`` 2-D, on its own
+    scale), for the diagnostic after the fit (:mod:`._diagnostics`).
+    """
     warm = bool(est.warm_start) and hasattr(est, "coefs_")
     X, y, sample_weight = check_data(est, X, y, sample_weight, reset=not warm)
+    checked = (X, y)
     xp = namespace_of(X)
     if xp is not None and SOLVERS[est.solver].host_only:
         raise TypeError(
@@ -99,3 +104,4 @@ def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
     run_call(est, state, X, y, sample_weight, validation, fit_call=True,
              stacklevel=stacklevel, finish=finish,
              remove=() if est.solver == "lm" else EVIDENCE_ATTRIBUTES)
+    return checked

@@ -32,6 +32,7 @@ from ._array_api import (
     to_numpy,
 )
 from ._callbacks import HAS_CALLBACK_API, CallbackSupportMixin, with_callbacks
+from ._diagnostics import diagnose
 from ._fitting import fit_once
 from ._small_data import (
     EVIDENCE_ATTRIBUTES,
@@ -631,10 +632,18 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight, X_val, y_val, sample_weight_val):
         hidden = check_params(self)
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
-        fit_restarts(self, lambda random_state, first: fit_once(
-            self, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
-            random_state, warn_size=first, stacklevel=_WARN_STACKLEVEL + 3,
-        ), warm)
+        checked = []
+
+        def fit_one(random_state, first):
+            checked[:] = fit_once(
+                self, X, y, sample_weight, X_val, y_val, sample_weight_val,
+                hidden, random_state, warn_size=first,
+                stacklevel=_WARN_STACKLEVEL + 3,
+            )
+
+        fit_restarts(self, fit_one, warm)
+        # once per fit, on the kept model: a poor fit's cause, named
+        diagnose(self, *checked, fit_call=True)
 
     def _partial_fit_available(self):
         # normalize_y: one batch's mean and standard deviation are not the
@@ -698,6 +707,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                      stacklevel=_WARN_STACKLEVEL,
                      finish=lambda state: {"_y_scaling": None},
                      remove=EVIDENCE_ATTRIBUTES)
+            if first:  # the inputs' scale, once (a stream has no stopping rule)
+                diagnose(self, X, y, fit_call=False)
         return self
 
     # ------------------------------------------------------------ prediction

@@ -18,12 +18,11 @@ what the estimator does with it (see ``docs/evidence.rst``):
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from sklearn.utils import check_random_state
 
 from . import _engines, _evidence, _network
+from ._warnings import warn_user
 
 __all__ = [
     "EVIDENCE_ATTRIBUTES",
@@ -87,7 +86,7 @@ def check_lm_size(est, hidden, X, y, stacklevel):
         return
     n, k = X.shape[0], y.shape[1]
     seconds = LM_SECONDS_PER_FLOP * (n * k * p**2 + p**3)
-    warnings.warn(
+    warn_user(
         f"solver='lm' with {p} weights: every iteration builds and solves a "
         f"{p} x {p} system, O(n k p^2 + p^3) time (about {seconds:.2g} s per "
         f"iteration here on a typical CPU, for up to {budget_text(est)}) "
@@ -95,7 +94,6 @@ def check_lm_size(est, hidden, X, y, stacklevel):
         f"'lm' is meant for networks of up to about {LM_WARN_WEIGHTS} "
         "weights; for larger ones use solver='lbfgs' or solver='adam'.",
         UserWarning,
-        stacklevel=stacklevel,
     )
 
 

@@ -30,7 +30,6 @@ estimator is left unchanged).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +45,7 @@ from ._rules import is_divergent, no_improvement_count
 from ._small_data import budget_text, iteration_budget, penalises_intercepts
 from ._solvers import Adam, GradientDescent, StochasticGradientDescent
 from ._state import State
+from ._warnings import warn_user
 
 __all__ = [
     "SOLVERS",
@@ -526,13 +526,12 @@ def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stackleve
     state.commit(est, fit_call=fit_call, extra=extra, remove=remove)
     message = None
     if status == "interrupted":
-        warnings.warn(
+        warn_user(
             f"Training interrupted (KeyboardInterrupt) after {state.n_iter} "
             "epochs in all; the model keeps the weights of the last complete "
             "epoch" + (" with the best validation loss" if est.early_stopping
                        else "") + ".",
             UserWarning,
-            stacklevel=stacklevel,
         )
     elif fit_call and status in ("max_iter", "max_fun") and host_only:
         limit = (f"maximum number of iterations ({budget_text(est)})"
@@ -550,7 +549,7 @@ def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stackleve
         message = ("SigmoidMLPRegressor(solver='lbfgs') stopped before "
                    f"converging: {state.message}")
     if message is not None:
-        warnings.warn(message, ConvergenceWarning, stacklevel=stacklevel)
+        warn_user(message, ConvergenceWarning)
     if HAS_CALLBACK_API:
         root.call_on_fit_task_end(
             estimator=est, X=X, y=y, metadata=metadata,

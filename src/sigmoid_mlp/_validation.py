@@ -40,6 +40,7 @@ from ._array_api import (
 )
 from ._solvers import SCHEDULES
 from ._training import SOLVERS
+from ._warnings import reemit_to_user
 
 
 def check_params(est):
@@ -65,6 +66,16 @@ def check_params(est):
         )
     check_option("solver", est.solver, tuple(SOLVERS))
     check_option("learning_rate_schedule", est.learning_rate_schedule, SCHEDULES)
+    if isinstance(est.learning_rate, str) and est.learning_rate in SCHEDULES:
+        # MLPRegressor's vocabulary: its learning_rate is the schedule
+        raise TypeError(
+            f"learning_rate={est.learning_rate!r} is MLPRegressor's name for "
+            "a step-size schedule. Here learning_rate is the step size itself "
+            "(MLPRegressor's learning_rate_init, a positive number such as "
+            "0.3) and the schedule is learning_rate_schedule: use "
+            f"SigmoidMLPRegressor(learning_rate_schedule={est.learning_rate!r}"
+            ", learning_rate=0.3)."
+        )
     check_real("learning_rate", est.learning_rate, low=0, low_open=True,
                hint="a positive step size such as 0.5")
     check_real("power_t", est.power_t, low=0,
@@ -163,7 +174,7 @@ def check_data(est, X, y, sample_weight, reset):
             sample_weight, numbers.Number
         ):
             sample_weight = to_numpy(sample_weight)
-    X, y = validate_data(
+    X, y = _validate_data(
         est,
         X,
         y,
@@ -184,7 +195,7 @@ def _check_data_xp(est, X, y, sample_weight, reset, xp):
     ``X`` stays in its library and on its device; ``y`` and
     ``sample_weight`` follow it there (whatever library they come from).
     """
-    X = validate_data(
+    X = _validate_data(
         est, X, dtype=(xp.float64, xp.float32), reset=reset
     )
     device = device_of(X)
@@ -251,7 +262,7 @@ def check_validation_data(est, X_val, y_val, sample_weight_val, dtype,
                 "the validation targets must have the same columns."
             )
         return X_val, y_val, sample_weight_val
-    X_val, y_val = validate_data(
+    X_val, y_val = _validate_data(
         est,
         X_val,
         y_val,
@@ -325,16 +336,72 @@ def check_X_predict(est, X, method):
     check_fitted_namespace(est, X, method)
     xp = input_namespace(X)
     if xp is not None:
-        X = validate_data(est, X, dtype=(xp.float64, xp.float32), reset=False)
+        X = _validate_data(est, X, dtype=(xp.float64, xp.float32), reset=False)
         # torch and others do not mix dtypes in ``@``: compute in the
         # weights' dtype
         return xp.astype(X, est.coefs_[0].dtype)
-    return validate_data(
+    return _validate_data(
         est,
         X,
         accept_sparse=["csr", "csc"],
         dtype=[np.float64, np.float32],
         reset=False,
+    )
+
+
+def _validate_data(est, X, *args, **kwargs):
+    """scikit-learn's ``validate_data``, its warnings pointed at the user's
+    line, and a non-numeric column of ``X`` named in the error."""
+    try:
+        with reemit_to_user():
+            return validate_data(est, X, *args, **kwargs)
+    except (ValueError, TypeError) as exc:
+        columns = _non_numeric_columns(X)
+        if not columns:
+            raise
+        cls = TypeError if isinstance(exc, TypeError) else ValueError
+        raise cls(_non_numeric_message(exc, columns)) from exc
+
+
+def _non_numeric_columns(X):
+    """The columns of ``X`` (a DataFrame or a 2-D array) that do not convert
+    to float: names for a DataFrame, indices for an array."""
+    if hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "__getitem__"):
+        bad = []
+        for name, dtype in zip(X.columns, X.dtypes):
+            if getattr(dtype, "kind", "O") in "biuf":
+                continue
+            try:
+                np.asarray(X[name], dtype=np.float64)
+            except (ValueError, TypeError):
+                bad.append(name)
+        return bad
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "OUS":
+        bad = []
+        for j in range(X.shape[1]):
+            try:
+                X[:, j].astype(np.float64)
+            except (ValueError, TypeError):
+                bad.append(j)
+        return bad
+    return []
+
+
+def _non_numeric_message(exc, columns):
+    shown = ", ".join(repr(c) for c in columns[:10])
+    if len(columns) > 10:
+        shown += f", ... ({len(columns)} in all)"
+    which = "Column" if len(columns) == 1 else "Columns"
+    names = [c for c in columns[:3]]
+    return (
+        f"{exc}. {which} {shown} of X {'is' if len(columns) == 1 else 'are'} "
+        "not numeric: SigmoidMLPRegressor needs numbers. Encode categories "
+        "before the regressor, e.g. make_pipeline(make_column_transformer("
+        f"(OneHotEncoder(handle_unknown='ignore'), {names!r}), "
+        "remainder=StandardScaler()), SigmoidMLPRegressor()) with "
+        "sklearn.compose.make_column_transformer and "
+        "sklearn.preprocessing.OneHotEncoder (a ColumnTransformer), or drop "
+        f"{'it' if len(columns) == 1 else 'them'}."
     )
 
 
