@@ -11,12 +11,14 @@ from ._regressor import (
     SigmoidMLPRegressor,
     TrainingDivergedError,
 )
+from ._warnings import PoorFitWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ForwardPass",
     "LossGradient",
+    "PoorFitWarning",
     "SigmoidMLPRegressor",
     "TrainingDivergedError",
     "__version__",

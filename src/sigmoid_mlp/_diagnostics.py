@@ -189,11 +189,14 @@ def diagnose(est, X, y, *, fit_call):
     ``X`` and ``y`` are the training data as validated (``y`` on its own
     scale); ``fit_call`` is False for ``partial_fit`` (no stopping rule).
     """
-    causes = [c for c in (_input_cause(est, X),
-                          _zigzag_cause(est) if fit_call else None)
-              if c is not None]
-    if not causes:
+    # saturated units also make the loss stall and wobble: then the inputs
+    # are the cause to fix, not the step size
+    cause = _input_cause(est, X)
+    if cause is None and fit_call:
+        cause = _zigzag_cause(est)
+    if cause is None:
         return
+    causes = [cause]
     r2 = _training_r2(est, X, y)
     message = (
         f"SigmoidMLPRegressor: this fit is likely poor (training R^2 {r2:.3f}"
