@@ -16,10 +16,15 @@ network -- and checks on each page:
 * every ``<img>`` loaded (``complete`` and ``naturalWidth > 0``);
 * every resource the page requested from localhost answered (no 4xx/5xx,
   no failed load), and no request went to another host;
-* every internal link (same origin, fragment ignored) answers HTTP 200.
+* every internal link (same origin, fragment ignored) answers HTTP 200;
+* at the window's 1280 px width, no display equation, table, code block or
+  image is cut off: each fits in its column, or sits in a box that scrolls
+  (``overflow-x: auto`` with a scroll bar); content clipped by an ancestor
+  with ``overflow: hidden`` or running past the window's right edge fails.
 
 ``--self-test`` first runs the same checks on a deliberately broken copy of
-one page (raw TeX, a missing image, a broken link, a CDN script) and fails
+one page (raw TeX, a missing image, a broken link, a CDN script, a wide
+block clipped by its container and one running off the page) and fails
 unless each defect is reported: the check can fail.
 
 Exit status 0 when every check passes; 1 with a list of failures otherwise.
@@ -52,6 +57,9 @@ PAGES = [
     "auto_examples/plot_onnx_export.html",
 ]
 
+#: the reader's window: a laptop screen (the viewport of headless Chromium)
+WINDOW_WIDTH = 1280
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -62,7 +70,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--window-size=1280,2000",
+    f"--window-size={WINDOW_WIDTH},2000",
     # no network but localhost: what does not come from the built docs fails
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
@@ -107,6 +115,47 @@ return {
     })),
     links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href),
 };
+"""
+
+
+# Content cut off at the window's width: wide blocks (display math, tables,
+# code, images) clipped by an ancestor whose overflow hides it, or reaching
+# past the window's right edge with no scrolling box around them.  A box
+# with overflow-x auto/scroll that does scroll is fine: the reader sees a
+# scroll bar.
+CUT_OFF = """
+const width = document.documentElement.clientWidth;
+const cut = [];
+const blocks = document.querySelectorAll(
+    'mjx-container[display="true"], table, pre, img, .cut-off-probe');
+for (const el of blocks) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;  // hidden (e.g. a menu)
+    let verdict = null;
+    for (let a = el.parentElement; a && a !== document.documentElement;
+         a = a.parentElement) {
+        const ox = getComputedStyle(a).overflowX;
+        if (ox === "auto" || ox === "scroll") {
+            verdict = "scrolls";
+            break;
+        }
+        if (ox === "hidden" || ox === "clip") {
+            const b = a.getBoundingClientRect();
+            if (r.right > b.right + 1 || r.left < b.left - 1) verdict = "clipped";
+            else verdict = "fits";
+            break;
+        }
+    }
+    if (verdict === null && r.right > width + 1) verdict = "past the window";
+    if (verdict === "clipped" || verdict === "past the window") {
+        const what = el.tagName.toLowerCase() + " " +
+            (el.textContent || el.getAttribute("src") || "").trim()
+                .replace(/\\s+/g, " ").slice(0, 50);
+        cut.push(verdict + ": <" + what + "> " + Math.round(r.width) +
+                 " px wide at x = " + Math.round(r.left));
+    }
+}
+return {width: width, cut: cut};
 """
 
 
@@ -209,6 +258,10 @@ def check_page(driver, base, page, link_cache):
         elif statuses.get(rid, 200) >= 400:
             problems.append(f"HTTP {statuses[rid]} for {req_url}")
 
+    layout = driver.execute_script(CUT_OFF)
+    problems += [f"content cut off at {layout['width']} px: {c}"
+                 for c in layout["cut"]]
+
     internal = 0
     for href in facts["links"]:
         parts = urllib.parse.urlsplit(href)
@@ -258,6 +311,11 @@ def self_test(root, chromium, chromedriver):
             '<img src="_static/no-such-image.png" alt="missing">'
             '<a href="no-such-page.html">broken</a>'
             '<script src="https://cdn.example.com/mathjax.js"></script>'
+            # a wide block clipped by its box, and one running off the page
+            '<div style="width:300px;overflow:hidden"><div class="cut-off-probe"'
+            ' style="width:2000px">clipped probe</div></div>'
+            '<div class="cut-off-probe" style="position:relative;width:4000px">'
+            'runaway probe</div>'
         )
         page.write_text(html.replace("</body>", planted + "</body>"),
                         encoding="utf-8")
@@ -269,6 +327,8 @@ def self_test(root, chromium, chromedriver):
         "missing image": "image did not load: ",
         "broken link": "no-such-page.html -> 404",
         "external request": "request to another host: https://cdn.example.com",
+        "clipped block": "clipped: <div clipped probe>",
+        "block off the page": "runaway probe>",
     }
     missed = [name for name, text in expected.items()
               if not any(text in p for p in problems)]

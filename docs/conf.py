@@ -70,6 +70,8 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = f"sigmoid-mlp {release}"
 html_static_path = ["_static"]
+# wide math and tables scroll in their own box instead of being cut off
+html_css_files = ["custom.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

@@ -116,7 +116,7 @@ def init_weights(layer_sizes, random_state, dtype=np.float64, xp=None, device=No
 
     For a layer with ``fan_in`` inputs and ``fan_out`` units, weights and
     intercepts are drawn from :math:`U(-r, r)` with
-    :math:`r = \sqrt{2 / (\text{fan\_in} + \text{fan\_out})}` (the factor 2 is
+    :math:`r = \sqrt{2 / (\text{fan}_{\text{in}} + \text{fan}_{\text{out}})}` (the factor 2 is
     the one Glorot & Bengio recommend for logistic units).  Per layer the
     coefficient matrix is drawn first, then the intercepts, from the same
     ``RandomState``, so a given seed yields exactly ``MLPRegressor``'s starting

@@ -431,7 +431,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     -----
     Initial weights are Glorot-uniform, drawn exactly as ``MLPRegressor``
     draws them for logistic units (:math:`U(-r, r)`,
-    :math:`r = \sqrt{2/(\text{fan\_in}+\text{fan\_out})}`, coefficients then
+    :math:`r = \sqrt{2/(\text{fan}_{\text{in}}+\text{fan}_{\text{out}})}`, coefficients then
     intercepts, layer by layer): the same ``random_state`` gives both
     estimators the same starting point.  The draw does not depend on the
     number of samples, so integer sample weights and repeated rows give the
