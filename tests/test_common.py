@@ -4,8 +4,22 @@ The default estimator, two other architectures, every solver, and the
 small-data options (``alpha='auto'``, ``normalize_y``, ``n_init``).  The
 per-solver estimators use a small ``max_iter`` (the checks fit many times),
 large enough for ``check_regressors_train``'s R^2 > 0.5.
+
+The checks on sparse data fit one small data set (40 x 3, integer targets)
+in every sparse format (14 fits per check) and test that the formats are
+accepted, the predictions' shape, and that weights equal repeated rows; none
+needs a converged fit.  The gradient-descent estimators (``max_iter='auto'``,
+up to 50,000 epochs each) run them with ``max_iter=SPARSE_MAX_ITER`` in the
+default test command (as imbalanced-learn's common tests shorten theirs), and
+at their full budget in the slow run (``test_sparse_checks_at_full_length``).
 """
 
+import warnings
+
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sigmoid_mlp import SigmoidMLPRegressor
@@ -26,7 +40,44 @@ ESTIMATORS = [
     SigmoidMLPRegressor(normalize_y=True, learning_rate=0.1),
 ]
 
+# the checks that fit on sparse data (see the module docstring)
+SPARSE_CHECKS = {
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+    "check_estimator_sparse_tag",
+    "check_sample_weight_equivalence_on_sparse_data",
+}
+SPARSE_MAX_ITER = 100
+
+
+def check_name(check):
+    return getattr(check, "func", check).__name__
+
+
+def shortened(estimator, check):
+    """The estimator with a short budget for the sparse checks, else None."""
+    if check_name(check) in SPARSE_CHECKS and estimator.max_iter == "auto":
+        return clone(estimator).set_params(max_iter=SPARSE_MAX_ITER)
+    return None
+
 
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+    short = shortened(estimator, check)
+    if short is None:
+        check(estimator)
+        return
+    # a deliberately short budget: stopping at max_iter is expected
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(short)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "estimator", [e for e in ESTIMATORS if e.max_iter == "auto"], ids=repr)
+@pytest.mark.parametrize(
+    "check", [getattr(estimator_checks, name) for name in sorted(SPARSE_CHECKS)
+              if hasattr(estimator_checks, name)], ids=check_name)
+def test_sparse_checks_at_full_length(estimator, check):
+    check(type(estimator).__name__, clone(estimator))

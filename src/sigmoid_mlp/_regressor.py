@@ -495,7 +495,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.uniform(-3, 3, size=(200, 1))
     >>> y = np.sin(X).ravel() + 0.1 * rng.randn(200)
-    >>> model = make_pipeline(StandardScaler(), SigmoidMLPRegressor(random_state=0))
+    >>> model = make_pipeline(StandardScaler(),
+    ...                       SigmoidMLPRegressor(max_iter=100_000, random_state=0))
     >>> model.fit(X, y).score(X, y) > 0.95
     True
     >>> lbfgs = make_pipeline(StandardScaler(),
