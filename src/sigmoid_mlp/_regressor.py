@@ -70,9 +70,9 @@ __all__ = [
     "TrainingDivergedError",
 ]
 
-# Warnings from partial_fit's call of run_call point at the caller of
-# partial_fit (one frame more when sklearn's callback decorator wraps it);
-# fit's go through _fit, fit_restarts, its lambda and _fit_once.
+# Unused: every warning now finds the user's frame itself
+# (sigmoid_mlp._warnings.warn_user); passed on only because run_call and
+# check_lm_size still take a ``stacklevel`` argument.
 _WARN_STACKLEVEL = 4 if HAS_CALLBACK_API else 3
 
 
