@@ -131,9 +131,11 @@ const blocks = document.querySelectorAll(
 for (const el of blocks) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;  // hidden (e.g. a menu)
+    // the content's right edge: a block (a display equation's container)
+    // can fit while what it holds is wider (scrollWidth)
+    const right = r.left + Math.max(r.width, el.scrollWidth);
     let verdict = null;
-    for (let a = el.parentElement; a && a !== document.documentElement;
-         a = a.parentElement) {
+    for (let a = el; a && a !== document.documentElement; a = a.parentElement) {
         const ox = getComputedStyle(a).overflowX;
         if (ox === "auto" || ox === "scroll") {
             verdict = "scrolls";
@@ -141,17 +143,17 @@ for (const el of blocks) {
         }
         if (ox === "hidden" || ox === "clip") {
             const b = a.getBoundingClientRect();
-            if (r.right > b.right + 1 || r.left < b.left - 1) verdict = "clipped";
+            if (right > b.right + 1 || r.left < b.left - 1) verdict = "clipped";
             else verdict = "fits";
             break;
         }
     }
-    if (verdict === null && r.right > width + 1) verdict = "past the window";
+    if (verdict === null && right > width + 1) verdict = "past the window";
     if (verdict === "clipped" || verdict === "past the window") {
         const what = el.tagName.toLowerCase() + " " +
             (el.textContent || el.getAttribute("src") || "").trim()
                 .replace(/\\s+/g, " ").slice(0, 50);
-        cut.push(verdict + ": <" + what + "> " + Math.round(r.width) +
+        cut.push(verdict + ": <" + what + "> " + Math.round(right - r.left) +
                  " px wide at x = " + Math.round(r.left));
     }
 }
@@ -316,6 +318,11 @@ def self_test(root, chromium, chromedriver):
             ' style="width:2000px">clipped probe</div></div>'
             '<div class="cut-off-probe" style="position:relative;width:4000px">'
             'runaway probe</div>'
+            # a box that fits holding wider content, clipped by its parent
+            # (as MathJax's display equations in Sphinx's div.math)
+            '<div style="overflow:hidden"><div class="cut-off-probe">'
+            '<span style="display:inline-block;width:3000px">wide content'
+            '</span></div></div>'
         )
         page.write_text(html.replace("</body>", planted + "</body>"),
                         encoding="utf-8")
@@ -329,6 +336,7 @@ def self_test(root, chromium, chromedriver):
         "external request": "request to another host: https://cdn.example.com",
         "clipped block": "clipped: <div clipped probe>",
         "block off the page": "runaway probe>",
+        "wide content in a box": "clipped: <div wide content>",
     }
     missed = [name for name, text in expected.items()
               if not any(text in p for p in problems)]
