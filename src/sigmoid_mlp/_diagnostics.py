@@ -16,7 +16,9 @@ it finds and its fix:
   ``make_pipeline(StandardScaler(), SigmoidMLPRegressor(...))``.
 * **A zigzag stop** (``solver='gd'``, ``fit``): the no-improvement rule
   stopped training while the loss was still falling, by more than
-  :data:`STILL_FALLING` of its value over the last :data:`WINDOW` epochs.
+  :data:`STILL_FALLING` of its value over the last :data:`WINDOW` epochs
+  and by more than :data:`STILL_RISING_R2` of the loss of predicting the
+  mean (the training R^2 still rising).
   A fit that converged has a loss that changes by about ``tol`` per epoch
   when it stops; one that stops with the loss still falling fast stopped
   because the loss went up and down (a step size too large for the data)
@@ -61,6 +63,9 @@ SATURATED_SHARE = 0.9
 #: value over the last WINDOW epochs before the no-improvement rule stopped
 STILL_FALLING = 0.01
 WINDOW = 100
+#: ... and by more than this fraction of the loss of predicting the mean
+#: (the training R^2 still rising by more than 0.002 over WINDOW epochs)
+STILL_RISING_R2 = 0.002
 #: a target column whose |mean| or standard deviation exceeds this is far
 #: from standardised
 TARGET_SCALE_LIMIT = 10.0
@@ -123,8 +128,15 @@ def _input_cause(est, X):
     )
 
 
-def _zigzag_cause(est):
-    """A no-improvement stop with the loss still falling: the message, or None."""
+def _zigzag_cause(est, y):
+    """A no-improvement stop with the loss still falling: the message, or None.
+
+    "Still falling" on the scale of the problem: over the last
+    :data:`WINDOW` epochs the loss fell by more than :data:`STILL_FALLING`
+    of its final value *and* by more than :data:`STILL_RISING_R2` of the
+    loss of predicting the mean (i.e. the training R^2 was still rising by
+    that much), so that a loss near zero (a perfect fit) does not count.
+    """
     if est.solver != "gd" or est.early_stopping:
         return None
     if not est._no_improvement_count > est.n_iter_no_change:
@@ -135,7 +147,12 @@ def _zigzag_cause(est):
     k = min(WINDOW, curve.size - 1)
     final = curve[-1]
     drop = curve[-1 - k] - final
-    if not drop > STILL_FALLING * max(final, np.finfo(np.float64).tiny):
+    if getattr(est, "_y_scaling", None) is not None:
+        mean_loss = 0.5 * y.shape[1]  # normalize_y: J on standardised targets
+    else:
+        y = np.asarray(_as_host(_subsample(y)), dtype=np.float64)
+        mean_loss = 0.5 * float(np.sum(np.var(y, axis=0)))
+    if not (drop > STILL_FALLING * final and drop > STILL_RISING_R2 * mean_loss):
         return None
     lr = est.learning_rate
     return (
@@ -193,7 +210,7 @@ def diagnose(est, X, y, *, fit_call):
     # are the cause to fix, not the step size
     cause = _input_cause(est, X)
     if cause is None and fit_call:
-        cause = _zigzag_cause(est)
+        cause = _zigzag_cause(est, y)
     if cause is None:
         return
     causes = [cause]
