@@ -254,6 +254,8 @@ def test_penalize_intercepts_options():
     assert largest(a.set_params(penalize_intercepts=True).loss_gradient(X, y)[1:]) > 1e-2
 
 
+@pytest.mark.filterwarnings(  # max_iter=20 is short on purpose
+    "ignore:.*maximum number of iterations:sklearn.exceptions.ConvergenceWarning")
 def test_penalize_intercepts_in_the_validation_loss():
     X, y = _problem()
     est = SigmoidMLPRegressor((4,), solver="lm", alpha=1.0, random_state=0,

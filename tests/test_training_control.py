@@ -61,6 +61,11 @@ def test_every_solver_fits_the_deck_problem(solver):
     assert est.best_loss_ == min(est.loss_curve_)
 
 
+# The deck's data standardised needs 50,044 gradient-descent epochs at the
+# defaults (seed 0), just past max_iter='auto' (50,000): the budget's
+# ConvergenceWarning is expected; the R^2 is what is tested.
+@pytest.mark.filterwarnings(
+    "ignore:.*maximum iterations:sklearn.exceptions.ConvergenceWarning")
 def test_default_pipeline_reaches_r2_097_on_the_deck_problem():
     X, y, X_test, y_test = deck_split()
     model = make_pipeline(StandardScaler(), SigmoidMLPRegressor(random_state=0))

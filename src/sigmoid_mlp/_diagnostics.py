@@ -135,7 +135,9 @@ def _zigzag_cause(est, y):
     :data:`WINDOW` epochs the loss fell by more than :data:`STILL_FALLING`
     of its final value *and* by more than :data:`STILL_RISING_R2` of the
     loss of predicting the mean (i.e. the training R^2 was still rising by
-    that much), so that a loss near zero (a perfect fit) does not count.
+    that much), so that a loss near zero (a perfect fit) does not count;
+    and the loss rose at some epoch of the window (a loss that falls at
+    every epoch, however slowly, is the rule's own business: ``tol``).
     """
     if est.solver != "gd" or est.early_stopping:
         return None
@@ -145,8 +147,11 @@ def _zigzag_cause(est, y):
     if curve.size < 2 or not np.all(np.isfinite(curve)):
         return None
     k = min(WINDOW, curve.size - 1)
+    window = curve[-1 - k:]
+    if not np.any(np.diff(window) > 0):
+        return None  # fell at every epoch: slow, not a zigzag
     final = curve[-1]
-    drop = curve[-1 - k] - final
+    drop = window[0] - final
     if getattr(est, "_y_scaling", None) is not None:
         mean_loss = 0.5 * y.shape[1]  # normalize_y: J on standardised targets
     else:
@@ -206,21 +211,24 @@ def diagnose(est, X, y, *, fit_call):
     ``X`` and ``y`` are the training data as validated (``y`` on its own
     scale); ``fit_call`` is False for ``partial_fit`` (no stopping rule).
     """
-    # saturated units also make the loss stall and wobble: then the inputs
-    # are the cause to fix, not the step size
-    cause = _input_cause(est, X)
-    if cause is None and fit_call:
-        cause = _zigzag_cause(est, y)
-    if cause is None:
-        return
+    # inputs of 1e300 overflow the squares (inf: far from standardised) and
+    # may make z inf or nan: no numpy warnings from a diagnostic
+    with np.errstate(over="ignore", invalid="ignore"):
+        # saturated units also make the loss stall and wobble: then the
+        # inputs are the cause to fix, not the step size
+        cause = _input_cause(est, X)
+        if cause is None and fit_call:
+            cause = _zigzag_cause(est, y)
+        if cause is None:
+            return
+        r2 = _training_r2(est, X, y)
+        note = _target_note(y)
     causes = [cause]
-    r2 = _training_r2(est, X, y)
     message = (
         f"SigmoidMLPRegressor: this fit is likely poor (training R^2 {r2:.3f}"
         f"{' on a subsample' if X.shape[0] > MAX_ROWS else ''}): "
         + "; and ".join(causes) + ". "
     )
-    note = _target_note(y)
     if note:
         message += note + " "
     message += (
