@@ -246,6 +246,19 @@ def test_a_zigzag_stop_warns_and_names_the_learning_rate(scaled):
     assert good.score(X, y) > est.score(X, y) + 0.03
 
 
+def test_a_slow_steady_stop_is_no_zigzag():
+    # a coarse tol stops while the loss still falls, at every epoch: the
+    # user's choice of tol, not a step size too large
+    X, y = deck_data()
+    est = SigmoidMLPRegressor(random_state=0, tol=1e-3, n_iter_no_change=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PoorFitWarning)
+        est.fit(StandardScaler().fit_transform(X), y)
+    assert est._no_improvement_count > est.n_iter_no_change
+    window = np.diff(est.loss_curve_[-101:])
+    assert np.all(window <= 0)
+
+
 def test_the_deck_problem_at_the_defaults_is_quiet():
     # unscaled deck data (x on [-3, 3]) is close enough to standardised
     X, y = deck_data()
@@ -277,10 +290,12 @@ def test_the_thresholds_separate_the_cases(monkeypatch):
         unscaled.fit(X, y)
     monkeypatch.undo()
     X, y = deck_data()
-    monkeypatch.setattr(diagnostics, "STILL_FALLING", 10.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PoorFitWarning)
-        SigmoidMLPRegressor(random_state=0, learning_rate=1.0).fit(X, y)
+    for name in ("STILL_FALLING", "STILL_RISING_R2"):
+        monkeypatch.setattr(diagnostics, name, 10.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PoorFitWarning)
+            SigmoidMLPRegressor(random_state=0, learning_rate=1.0).fit(X, y)
+        monkeypatch.undo()
 
 
 def test_the_diagnostic_looks_at_a_subsample_of_large_inputs(monkeypatch):
