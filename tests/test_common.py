@@ -14,12 +14,14 @@ default test command (as imbalanced-learn's common tests shorten theirs), and
 at their full budget in the slow run (``test_sparse_checks_at_full_length``).
 """
 
+import warnings
+
 import pytest
 from sklearn.base import clone
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sigmoid_mlp import SigmoidMLPRegressor
+from sigmoid_mlp import PoorFitWarning, SigmoidMLPRegressor
 
 ESTIMATORS = [
     SigmoidMLPRegressor(),
@@ -56,6 +58,23 @@ pytestmark = [
 ]
 
 
+# Checks whose data the diagnostic rightly calls poorly posed: inputs of
+# mean 100 (check_fit_idempotent, check_fit_check_is_fitted,
+# check_n_features_in) or make_regression's targets of standard deviation
+# about 40 (check_regressor_data_not_an_array, check_regressor_multioutput,
+# check_non_transformer_estimators_n_iter).  A PoorFitWarning there is the
+# diagnosis a user would get (tests/test_first_contact.py asserts it on such
+# data); anywhere else in the checks it fails the test.
+UNSCALED_DATA_CHECKS = {
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+    "check_regressor_data_not_an_array",
+    "check_regressor_multioutput",
+    "check_non_transformer_estimators_n_iter",
+}
+
+
 def check_name(check):
     return getattr(check, "func", check).__name__
 
@@ -70,7 +89,10 @@ def shortened(estimator, check):
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     short = shortened(estimator, check)
-    check(estimator if short is None else short)
+    with warnings.catch_warnings():
+        if check_name(check) in UNSCALED_DATA_CHECKS:
+            warnings.simplefilter("ignore", PoorFitWarning)
+        check(estimator if short is None else short)
 
 
 @pytest.mark.slow

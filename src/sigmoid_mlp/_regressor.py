@@ -625,6 +625,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         TrainingDivergedError
             When the loss becomes non-finite or blows up; the estimator is
             left as it was before the call.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When training stops at ``max_iter`` (L-BFGS: also ``max_fun``).
+        PoorFitWarning
+            When the fit ended poorly for a reason the diagnostic can name
+            (inputs far from standardised with saturated units; a
+            gradient-descent stop while the loss zigzagged), with the fix;
+            see the user guide, "When a fit goes wrong".  Every warning
+            points at the caller's line.
         """
         with restore_input_attributes_on_failure(self):
             self._fit(X, y, sample_weight, X_val, y_val, sample_weight_val)
