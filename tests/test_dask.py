@@ -7,6 +7,9 @@
   of a ``dask.array`` exactly as a loop over the same blocks does.
 * A plain loop over a ``numpy.memmap`` file trains with memory bounded by the
   chunk size, not the file size.
+
+The cluster tests are marked ``slow`` (the README's test command skips
+them; ``.ci/stage-slow.sh`` and ``python -m pytest -m ""`` run them).
 """
 
 import tracemalloc
@@ -68,6 +71,7 @@ def dask_client():
         cluster.close(timeout=30)
 
 
+@pytest.mark.slow  # starts a LocalCluster of two worker processes
 def test_cluster_workers_run_this_code(dask_client):
     """The workers are separate processes importing this very package."""
     import os
@@ -79,6 +83,7 @@ def test_cluster_workers_run_this_code(dask_client):
     assert {path for _, path in info.values()} == {sigmoid_mlp.__file__}
 
 
+@pytest.mark.slow  # starts a LocalCluster of two worker processes
 def test_grid_search_on_dask_cluster_equals_local_search(dask_client):
     joblib = pytest.importorskip("joblib")
     distributed = pytest.importorskip("distributed")
@@ -111,6 +116,7 @@ def test_grid_search_on_dask_cluster_equals_local_search(dask_client):
     _assert_same_model(remote.best_estimator_, local.best_estimator_)
 
 
+@pytest.mark.slow  # starts a LocalCluster of two worker processes
 def test_incremental_over_dask_array_blocks_on_cluster(dask_client):
     da = pytest.importorskip("dask.array")
     wrappers = pytest.importorskip("dask_ml.wrappers")
@@ -145,6 +151,7 @@ def test_incremental_over_dask_array_blocks_on_cluster(dask_client):
     assert r2_score(y, y_pred) == pytest.approx(reference.score(X, y), rel=1e-12)
 
 
+@pytest.mark.slow  # starts a LocalCluster of two worker processes
 def test_incremental_fit_shuffled_blocks_trains(dask_client):
     """``fit`` (blocks in shuffled order) sees every block once per call."""
     da = pytest.importorskip("dask.array")
