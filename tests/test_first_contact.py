@@ -11,7 +11,10 @@
 * the README's Quickstart runs without a warning.
 """
 
+import os
 import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -389,3 +392,22 @@ def test_the_readme_quickstart_runs_without_a_warning(capsys):
     printed = capsys.readouterr().out
     r2 = float(re.search(r"R\^2 on the training data: ([0-9.]+)", printed).group(1))
     assert r2 > 0.95
+
+
+# ------------------------------------------------------------- the examples
+EXAMPLES = sorted((README.parent / "examples").glob("plot_*.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_runs_without_a_warning(path, tmp_path):
+    # as a script, in a fresh interpreter, every UserWarning an error
+    # (ConvergenceWarning and PoorFitWarning included); an example that
+    # expects a warning catches it itself
+    pytest.importorskip("matplotlib")
+    src = str(README.parent / "src")
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": src}
+    result = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", str(path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
