@@ -1,4 +1,4 @@
-"""Which code runs a fit: ``_training.plan`` is the one place that decides.
+"""Which code runs a fit: ``_plan.plan`` is the one place that decides.
 
 The table of ``docs/architecture.rst`` checked entry by entry, and the
 engine a fit ran on reported by the estimator (``_engine``, ``verbose=2``).
@@ -12,14 +12,15 @@ import scipy.sparse as sp
 from _helpers import scaled_data
 from sklearn.exceptions import ConvergenceWarning
 
-from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _drivers, _engines, _training
+from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _drivers, _engines
+from sigmoid_mlp import _plan as plan_module
 
 COMPILED = "compiled" if _compiled.AVAILABLE else "numpy"
 
 
 def _plan(solver, X, y, hidden=3, **kw):
     y2 = y.reshape(len(y), -1)
-    driver, objective = _training.plan(solver, X, y2, None, 0.0,
+    driver, objective = plan_module.plan(solver, X, y2, None, 0.0,
                                        [X.shape[1], hidden, y2.shape[1]], **kw)
     return driver, objective.engine
 
@@ -49,7 +50,7 @@ def test_plan_picks_driver_and_engine(solver, n, kw, driver, engine):
 
 
 def test_numpy_switch_keeps_every_fit_off_the_compiled_engines(monkeypatch):
-    monkeypatch.setattr(_engines, "ENGINE", "numpy")
+    monkeypatch.setattr(plan_module, "ENGINE", "numpy")
     X, y = scaled_data(n=200)
     assert _plan("gd", X, y)[1] == "numpy"
     assert _plan("lm", X, y)[1] == "numpy"
@@ -69,7 +70,7 @@ def test_other_array_libraries_take_the_reference_batches():
     # What plan hands the mini-batch solvers when y is not a numpy array
     # (torch, CuPy, array-api-strict): the reference, in that library.
     X, _ = scaled_data(n=50)
-    objective = _engines.mini_batch(X, _NotNumpy(), None, 0.0, [1, 3, 1])
+    objective = plan_module.mini_batch(X, _NotNumpy(), None, 0.0, [1, 3, 1])
     assert objective.engine == "reference"
     assert isinstance(objective, _engines.ReferenceBatches)
 

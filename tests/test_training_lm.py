@@ -14,6 +14,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sigmoid_mlp._drivers as drivers
 import sigmoid_mlp._engines as engines
+import sigmoid_mlp._plan as plan
 from sigmoid_mlp import (
     SigmoidMLPRegressor,
     TrainingDivergedError,
@@ -26,12 +27,12 @@ needs_numba = pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba not inst
 
 
 def _system(X, y, sw, alpha, sizes, engine, dtype=np.float64):
-    previous = engines.ENGINE
-    engines.ENGINE = engine
+    previous = plan.ENGINE
+    plan.ENGINE = engine
     try:
-        return GaussNewtonSystem(X, y, sw, alpha, sizes, dtype)
+        return plan.gauss_newton(X, y, sw, alpha, sizes, dtype)
     finally:
-        engines.ENGINE = previous
+        plan.ENGINE = previous
 
 
 def _reference(X, y, sw, alpha, sizes, x):
@@ -148,7 +149,7 @@ def test_compiled_and_numpy_engines_give_the_same_model(monkeypatch, weighted):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         compiled = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
-        monkeypatch.setattr(engines, "ENGINE", "numpy")
+        monkeypatch.setattr(plan, "ENGINE", "numpy")
         reference = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
     assert compiled.n_iter_ == reference.n_iter_ == 12
     for a, b in zip(compiled.coefs_ + compiled.intercepts_,
@@ -191,13 +192,13 @@ def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
     sw = (np.random.RandomState(3).uniform(0.5, 2, X.shape[0])
           if params.pop("weighted", False) else None)
     calls = {"n": 0}
-    original = _compiled.CompiledSystem.lm_block
+    original = _compiled.lm.run_block
 
     def counted(self, *args):
         calls["n"] += 1
         return original(self, *args)
 
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", counted)
+    monkeypatch.setattr(_compiled.lm, "run_block", counted)
     fused = _fit_lm(X, y, sw, **params)
     assert calls["n"] >= 1 and fused._engine == "compiled"
     monkeypatch.setattr(drivers, "FUSE_LM", False)
@@ -223,7 +224,7 @@ def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monke
         np.testing.assert_array_equal(a, b)
     assert whole.alpha_ == blocks.alpha_
 
-    original = _compiled.CompiledSystem.lm_block
+    original = _compiled.lm.run_block
     calls = {"n": 0}
 
     def interrupted(self, *args):
@@ -232,11 +233,11 @@ def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monke
             raise KeyboardInterrupt
         return original(self, *args)
 
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", interrupted)
+    monkeypatch.setattr(_compiled.lm, "run_block", interrupted)
     est = SigmoidMLPRegressor(solver="lm", alpha="auto", random_state=0)
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", original)
+    monkeypatch.setattr(_compiled.lm, "run_block", original)
     assert est.n_iter_ == 6 and len(est.loss_curve_) == 6
     six = _fit_lm(X, y, alpha="auto", max_iter=6)
     for a, b in zip(est.coefs_ + est.intercepts_, six.coefs_ + six.intercepts_):
@@ -250,14 +251,14 @@ def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch):
     X, y = scaled_data()
     est = _fit_lm(X, y, alpha="auto", max_iter=3)
     before = [w.copy() for w in est.coefs_ + est.intercepts_]
-    original = _compiled.CompiledSystem.lm_block
+    original = _compiled.lm.run_block
 
     def diverging(self, x, grad, curv, penalised, fl, it, n_max):
         losses = original(self, x, grad, curv, penalised, fl, it, min(n_max, 2))
         it[1] = _compiled.LM_DIVERGED
         return losses
 
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", diverging)
+    monkeypatch.setattr(_compiled.lm, "run_block", diverging)
     with pytest.raises(TrainingDivergedError, match="iteration 3"):
         est.fit(X, y)
     for a, b in zip(before, est.coefs_ + est.intercepts_):
@@ -272,7 +273,7 @@ def test_lm_with_per_iteration_work_is_not_fused(monkeypatch):
     def refuse(self, *args):
         raise AssertionError("fused although work runs between iterations")
 
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", refuse)
+    monkeypatch.setattr(_compiled.lm, "run_block", refuse)
     _fit_lm(X, y, alpha=1e-3, max_iter=3, verbose=1)
     _fit_lm(X, y, alpha=1e-3, max_iter=3, early_stopping=True)
 
@@ -338,7 +339,7 @@ def test_lm_float32_and_sparse_inputs():
 
 @pytest.mark.parametrize("engine", ["numpy", "auto"])
 def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched(monkeypatch, engine):
-    monkeypatch.setattr(engines, "ENGINE", engine)
+    monkeypatch.setattr(plan, "ENGINE", engine)
     X, y = scaled_data()
     est = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=3)
     with warnings.catch_warnings():

@@ -30,14 +30,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _engines, _evidence, _network
+from . import _compiled, _evidence, _network
 from ._array_api import all_finite
+from ._kernels import GDProgress
+from ._protocol import Diverged
 from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
 __all__ = [
     "FUSE_LM",
     "LM_BLOCK",
-    "Diverged",
     "RunResult",
     "Trail",
     "run_epochs",
@@ -81,38 +82,10 @@ class RunResult:
     message: str = ""
 
 
-class Diverged(Exception):
-    """A step made the loss (or the weights) non-finite or blow up.
-
-    Attributes
-    ----------
-    epoch : int
-        1-based epoch (L-BFGS, LM: iteration) within the call.
-    loss : float
-        The offending loss value.
-    learning_rate : float or None
-        The step size in use (None for L-BFGS and LM).
-    coefs, intercepts : list of ndarray
-        The last finite weights before the divergent step.
-    loss_curve : list of float or None
-        Losses of the call not yet in the state (fused epochs), if any.
-    """
-
-    def __init__(self, epoch, learning_rate, loss, params, n_layers,
-                 loss_curve=None):
-        super().__init__(epoch, loss)
-        self.epoch = epoch
-        self.loss = loss
-        self.learning_rate = learning_rate
-        self.coefs = list(params[:n_layers])
-        self.intercepts = list(params[n_layers:])
-        self.loss_curve = loss_curve
-
-
 def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
     """Plain full-batch gradient descent, ``w := w - learning_rate ∂J/∂w``, fast.
 
-    ``objective`` is a full-batch engine (:func:`._engines.full_batch`) and
+    ``objective`` is a full-batch engine (:func:`._plan.full_batch`) and
     runs the epochs itself (``gd_epochs``), on a flat weight vector.  With
     per-epoch work (a validation set, ``verbose``, callbacks) it runs them
     one at a time and every epoch is committed through the protocol;
@@ -125,7 +98,7 @@ def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
     # The engine's own stopping rule: off when the protocol applies it.
     stop_after = (config.n_iter_no_change
                   if config.check_convergence and not per_epoch else math.inf)
-    progress = _engines.GDProgress(
+    progress = GDProgress(
         objective.pack(state.coefs, state.intercepts),
         state.best_loss, state.no_improvement_count,
     )
@@ -369,7 +342,7 @@ def _gradient_converged(grad, tol):
 def run_lm(state, objective, X, y, sample_weight, config, protocol):
     r"""Minimise :math:`J` with Levenberg-Marquardt from ``state``'s weights.
 
-    ``objective`` is the Gauss-Newton system (:func:`._engines.gauss_newton`).
+    ``objective`` is the Gauss-Newton system (:func:`._plan.gauss_newton`).
     One iteration (an "epoch" for ``loss_curve_``, the hooks and the
     counters) solves :math:`(H + \mu I) h = -\nabla J` and evaluates
     :math:`J(w + h)`; a step that does not decrease :math:`J` enough is
@@ -489,13 +462,12 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
 def _run_lm_fused(state, system, x, loss, grad, curvature, damping, n_fun, config,
                   protocol, n_samples):
     """:func:`run_lm`'s iterations, fused: blocks of up to ``LM_BLOCK``
-    iterations in one compiled call each (:func:`._compiled._lm_block`, the
+    iterations in one compiled call each (:func:`._compiled.lm.run_block`, the
     same steps, stopping tests and evidence updates), each block committed
     at once (``protocol.commit_block``).  Returns the final ``(x, J,
     curvature, status)``; raises ``Diverged`` as the loop does, and
     ``KeyboardInterrupt`` between blocks leaves the last committed block.
     """
-    compiled = _engines._compiled_module()
     regulariser = config.regulariser
     auto = regulariser is not None
     n_layers = len(state.coefs)
@@ -523,8 +495,8 @@ def _run_lm_fused(state, system, x, loss, grad, curvature, damping, n_fun, confi
             status = "max_iter"
             break
         updates = int(it[7])
-        losses = system._compiled.lm_block(x, grad, curvature, system.penalised, fl,
-                                           it, n_max)
+        losses = _compiled.lm.run_block(system._compiled, x, grad, curvature,
+                                     system.penalised, fl, it, n_max)
         if losses.size:
             coefs, intercepts = system.weights(x)
             protocol.commit_block([c.copy() for c in coefs],
@@ -544,15 +516,15 @@ def _run_lm_fused(state, system, x, loss, grad, curvature, damping, n_fun, confi
                 regulariser.log_evidence = float(fl[12])
                 regulariser.gamma, regulariser.beta = float(fl[13]), float(fl[14])
         code = int(it[1])
-        if code == compiled.LM_DIVERGED:
+        if code == _compiled.LM_DIVERGED:
             raise Diverged(done + 1, None, np.inf,
                            [*state.coefs, *state.intercepts], n_layers)
-        if code == compiled.LM_SINGULAR:
+        if code == _compiled.LM_SINGULAR:
             raise np.linalg.LinAlgError("the Gauss-Newton curvature is not finite")
-        if code == compiled.LM_CONVERGED:
+        if code == _compiled.LM_CONVERGED:
             status = "converged"
             break
-        if code == compiled.LM_MAX_FUN:
+        if code == _compiled.LM_MAX_FUN:
             status = "max_fun"
             break
     return x, float(fl[0]), curvature, status

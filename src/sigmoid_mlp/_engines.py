@@ -1,86 +1,37 @@
-r"""Which code computes :math:`J` and its derivatives: one place decides.
+r"""The numpy objectives of the reference and of 'lm'.
 
-Every solver computes the same three things of the deck: the loss
-:math:`J(\mathbf w)`, its gradient :math:`\nabla J` (the backward pass), and,
-for ``'lm'``, the Gauss-Newton sums of the per-sample derivatives.  The
-readable reference for all of them is :mod:`sigmoid_mlp._network`.  The
-*engines* compute the same quantities faster; this module holds the factory
-functions that pick one, and :func:`describe` names the engine picked (for
-``verbose`` and for tests).
+* :class:`ReferenceObjective` -- :math:`J` and its gradient by
+  :mod:`._network` itself, on lists of arrays of any Array API library:
+  'lbfgs', and (per mini-batch, :class:`ReferenceBatches`) every step
+  solver on torch/CuPy/... arrays.  Keeps ``MLPRegressor``'s arithmetic bit
+  for bit.
+* :class:`GaussNewtonSystem` -- the gradient and Gauss-Newton curvature of
+  'lm' on the whole training set, summed by the chunked numpy code of
+  :func:`._network.gauss_newton_sums` or by the compiled sums it is given.
 
-======================  ===================================================
-objective               engines (first that can take the problem)
-======================  ===================================================
-:func:`reference`       ``'reference'``: :mod:`._network` itself, on lists of
-                        arrays of any Array API library.  'lbfgs', and
-                        (per mini-batch, :class:`ReferenceBatches`) every
-                        step solver on torch/CuPy/... arrays.  Keeps
-                        ``MLPRegressor``'s arithmetic bit for bit.
-:func:`full_batch`      ``'compiled'`` (numba, :mod:`._compiled`; small
-                        float64 dense problems) or ``'numpy'`` (the chunked
-                        kernel of :mod:`._kernels`).  Full-batch 'gd' with a
-                        constant step size on numpy or scipy.sparse data.
-:func:`gauss_newton`    ``'compiled'`` (numba; at most
-                        :data:`._compiled.MAX_GN_WEIGHTS` weights, float64
-                        dense) or ``'numpy'`` (chunked
-                        :func:`._network.gauss_newton_sums`).  'lm'.
-======================  ===================================================
-
-Every objective has ``engine`` (its name), ``n_samples``, ``weight_sum``
-(:math:`S = \sum_i w_i`), ``loss`` and ``constant_prediction_loss``
-(:math:`J` of predicting the weighted mean, the divergence scale).  The
-list-of-arrays form (``loss_gradient(coefs, intercepts)``) belongs to the
-reference; the fast engines work on one flat vector in the layout of
-:class:`Layout` (``pack``/``unpack``).  'lbfgs' alone flattens in
-``MLPRegressor``'s order (:func:`._network.pack`), because its trajectory
-must equal ``MLPRegressor``'s, and 'lm' keeps that order too (its compiled
-and numpy engines share it).
-
-``SIGMOID_MLP_ENGINE`` (environment, read at import; tests set :data:`ENGINE`)
-is ``'auto'`` (default), ``'numpy'`` (never the compiled engine) or
-``'compiled'`` (the compiled engine whenever it can take the problem, also
-for large ones).
+The other engines live one job per module: :mod:`._kernels` (full-batch
+gradient descent, numpy), :mod:`._minibatch` (mini-batch epochs, numpy) and
+:mod:`._compiled` (numba).  Which one runs a fit is decided by
+:func:`sigmoid_mlp._plan.plan` alone.  Every objective has ``engine`` (its
+name), ``n_samples``, ``weight_sum`` (:math:`S = \sum_i w_i`), ``loss`` and
+``constant_prediction_loss`` (:math:`J` of predicting the weighted mean, the
+divergence scale).
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from . import _network
-from ._array_api import all_finite, host_sum, take_rows
-from ._kernels import FullBatchLossGradient, Layout
+from ._array_api import all_finite, take_rows
+from ._kernels import FullBatchLossGradient
+from ._protocol import Diverged
 
-__all__ = [
-    "ENGINE",
-    "GDProgress",
-    "GaussNewtonSystem",
-    "Layout",
-    "ReferenceBatches",
-    "ReferenceObjective",
-    "describe",
-    "full_batch",
-    "gauss_newton",
-    "mini_batch",
-    "reference",
-    "reference_batches",
-]
+__all__ = ["GaussNewtonSystem", "ReferenceBatches", "ReferenceObjective"]
 
-ENGINE = os.environ.get("SIGMOID_MLP_ENGINE", "auto")
-# 'auto' takes the compiled gradient-descent engine up to this many
-# n_samples x hidden units: there numpy's per-call overhead is most of an
-# epoch (measured 4x faster at n = 200, h = 3; equal from a few thousand
-# samples on, slower for wide layers, where BLAS wins).
-COMPILED_MAX_WORK = 4096
 # The per-sample Jacobian of one chunk of rows holds at most this many numbers
 # (2 MiB in float64), whatever the number of samples.
 _GN_CHUNK_ELEMENTS = 1 << 18
-
-
-def weight_sum(X, sample_weight):
-    r""":math:`S = \sum_i w_i` (the number of samples without weights)."""
-    return float(X.shape[0]) if sample_weight is None else host_sum(sample_weight)
 
 
 class ReferenceObjective:
@@ -101,7 +52,7 @@ class ReferenceObjective:
         self.sample_weight = sample_weight
         self.alpha = float(alpha)
         self.n_samples = X.shape[0]
-        self.weight_sum = weight_sum(X, sample_weight)
+        self.weight_sum = _network.weight_sum(X, sample_weight)
 
     def loss_gradient(self, coefs, intercepts):
         """``(J, coef_grads, intercept_grads)``: forward pass, then backward pass."""
@@ -129,11 +80,6 @@ class ReferenceObjective:
             )
 
 
-def reference(X, y, sample_weight, alpha):
-    """The reference objective (any array library; one batch or all data)."""
-    return ReferenceObjective(X, y, sample_weight, alpha)
-
-
 class ReferenceBatches(ReferenceObjective):
     """The reference objective of every mini-batch: :func:`run_epoch` for ``run_epochs``.
 
@@ -150,13 +96,12 @@ class ReferenceBatches(ReferenceObjective):
 
     def _batch(self, rows):
         sw = self.sample_weight
-        return reference(take_rows(self.X, rows), take_rows(self.y, rows),
-                         None if sw is None else take_rows(sw, rows), self.alpha)
+        return ReferenceObjective(take_rows(self.X, rows), take_rows(self.y, rows),
+                                  None if sw is None else take_rows(sw, rows),
+                                  self.alpha)
 
     def run_epoch(self, params, solver, order, batch_size, epoch, protocol, trail):
         """One epoch (see :meth:`._minibatch.MiniBatchEngine.run_epoch`)."""
-        from ._drivers import Diverged
-
         n_layers = len(params) // 2
         n = self.n_samples
         slices = [slice(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
@@ -184,75 +129,6 @@ class ReferenceBatches(ReferenceObjective):
         return params, accumulated
 
 
-def reference_batches(X, y, sample_weight, alpha, layer_sizes):
-    """Mini-batch epochs on the reference objective (any array library)."""
-    return ReferenceBatches(X, y, sample_weight, alpha)
-
-
-def mini_batch(X, y, sample_weight, alpha, layer_sizes):
-    """The fastest objective for mini-batch epochs ('sgd', 'adam', scheduled 'gd').
-
-    On numpy data (dense or scipy.sparse) the mini-batch engine of
-    :mod:`._minibatch`: ``'compiled'`` (one numba call per epoch, BLAS for
-    the products, :class:`._compiled.CompiledMiniBatch`) when :data:`ENGINE`
-    is not ``'numpy'`` and numba can take the data (float64, dense), else
-    ``'numpy'`` (:class:`._minibatch.MiniBatchEngine`); on other array
-    libraries the reference (:class:`ReferenceBatches`).  (The batch size
-    does not change the choice: the compiled epoch was faster at every size
-    measured, 1.3x at 200 x 100 units, 3.7x at 200 x 10.)
-    """
-    if not isinstance(y, np.ndarray):
-        return reference_batches(X, y, sample_weight, alpha, layer_sizes)
-    if ENGINE != "numpy":
-        compiled = _compiled_module()
-        if compiled.supports_mini_batch(X, y, sample_weight):
-            return compiled.CompiledMiniBatch(X, y, sample_weight, alpha,
-                                              layer_sizes)
-    from ._minibatch import MiniBatchEngine
-
-    return MiniBatchEngine(X, y, sample_weight, alpha, layer_sizes)
-
-
-def _compiled_module():
-    from . import _compiled
-
-    return _compiled
-
-
-def full_batch(X, y, sample_weight, alpha, layer_sizes):
-    """The fastest objective for full-batch gradient descent on numpy data.
-
-    The numpy kernel (:class:`._kernels.FullBatchLossGradient`), or, when
-    :data:`ENGINE` allows it and numba can take the problem (float64,
-    dense, C-contiguous) and it is small (``n_samples x`` hidden units at
-    most :data:`COMPILED_MAX_WORK`), the compiled engine built on it.
-    """
-    kernel = FullBatchLossGradient(X, y, sample_weight, alpha)
-    kernel._prepare(layer_sizes)
-    if ENGINE == "numpy":
-        return kernel
-    if ENGINE == "auto" and (
-        kernel.n_samples * sum(layer_sizes[1:-1]) > COMPILED_MAX_WORK
-    ):
-        return kernel
-    compiled = _compiled_module()
-    if not compiled.supports(kernel):
-        return kernel
-    return compiled.CompiledObjective(kernel)
-
-
-def gauss_newton(X, y, sample_weight, alpha, layer_sizes, dtype, *,
-                 penalise_intercepts=False):
-    """The Gauss-Newton system of 'lm' (:class:`GaussNewtonSystem`)."""
-    return GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype,
-                             penalise_intercepts=penalise_intercepts)
-
-
-def describe(objective):
-    """One line naming the engine of an objective (``verbose`` prints it)."""
-    return f"engine: {objective.engine} ({type(objective).__name__})"
-
-
 class GaussNewtonSystem:
     r"""Gradient and Gauss-Newton curvature of :math:`J` on the whole training set.
 
@@ -272,14 +148,13 @@ class GaussNewtonSystem:
     :meth:`loss` evaluates :math:`J` alone (at trial steps).  When the data fit
     in one chunk it keeps the forward pass, which :meth:`gradient_curvature`
     reuses when asked about the same weights; otherwise the loss comes from
-    the chunked numpy kernel.  ``engine`` is ``'compiled'`` when the sums run
-    in :func:`._compiled.gauss_newton_sums` (numba installed, float64 dense
-    data, at most :data:`._compiled.MAX_GN_WEIGHTS` weights, :data:`ENGINE`
-    not ``'numpy'``), else ``'numpy'``.
+    the chunked numpy kernel.  ``engine`` is ``'compiled'`` when the plan
+    handed it the compiled sums (``compiled_sums``, a
+    :class:`._compiled.CompiledSystem`), else ``'numpy'``.
     """
 
     def __init__(self, X, y, sample_weight, alpha, layer_sizes, dtype, *,
-                 penalise_intercepts=False):
+                 penalise_intercepts=False, compiled_sums=None):
         self.X = X
         self.y = y
         self.sample_weight = sample_weight
@@ -287,7 +162,7 @@ class GaussNewtonSystem:
         self.layer_sizes = list(layer_sizes)
         self.dtype = dtype
         self.n_samples = X.shape[0]
-        self.weight_sum = weight_sum(X, sample_weight)
+        self.weight_sum = _network.weight_sum(X, sample_weight)
         self.penalised = np.concatenate(
             [np.ones(a * b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
             + [np.full(b, 1.0 if penalise_intercepts else 0.0)
@@ -302,13 +177,9 @@ class GaussNewtonSystem:
             # _penalty's, so set_alpha changes one number.
             self._kernel = FullBatchLossGradient(X, y, sample_weight, 0.0)
         self._kept = (None, None)  # (x, activations) of the last loss
-        self._compiled = None
-        if dtype == np.float64 and ENGINE != "numpy":
-            compiled = _compiled_module()
-            if compiled.supports_gauss_newton(X, y, sample_weight, n_weights):
-                self._compiled = compiled.CompiledSystem(
-                    X, y, sample_weight, layer_sizes
-                )
+        # the compiled sums (:class:`._compiled.CompiledSystem`) when the plan
+        # chose them
+        self._compiled = compiled_sums
         self.engine = "numpy" if self._compiled is None else "compiled"
 
     def set_alpha(self, alpha):
@@ -382,31 +253,3 @@ class GaussNewtonSystem:
         return grad, curvature
 
 
-class GDProgress:
-    """Where a full-batch gradient-descent run stands, in an engine's flat layout.
-
-    The engines' ``gd_epochs`` update it once per complete epoch (``done``
-    epochs, their ``losses``, the stopping rule's ``best_loss`` and
-    ``count``); ``previous`` is the weights before the last step (None
-    before the first), ``status`` None while running, else ``'converged'``
-    or ``'diverged'`` (``loss``: the offending value).
-    """
-
-    __slots__ = ("best_loss", "count", "current", "done", "grad", "loss",
-                 "losses", "previous", "spare", "status")
-
-    def __init__(self, theta, best_loss, count):
-        self.current = theta
-        self.previous = None
-        self.spare = np.empty_like(theta)
-        self.grad = np.empty_like(theta)
-        self.losses = []
-        self.done = 0
-        self.best_loss = float(best_loss)
-        self.count = int(count)
-        self.status = None
-        self.loss = float("nan")
-
-    def last_finite(self):
-        """The weights before the last step, or the start if none was taken."""
-        return self.current if self.previous is None else self.previous

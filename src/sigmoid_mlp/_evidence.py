@@ -173,7 +173,7 @@ def effective_parameters(L, penalised, alpha):
 
 
 def reestimate(gamma, e_data, e_weights, n_residuals, n_unpenalised,
-               *, e_data_floor=0.0):
+               e_data_floor=0.0):
     r"""MacKay's re-estimation of :math:`\alpha_M` and :math:`\beta`.
 
     At a minimum of :math:`\beta E_D + \alpha_M E_W`, the log evidence is

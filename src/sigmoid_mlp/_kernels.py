@@ -53,7 +53,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from ._rules import is_divergent, no_improvement_count
+from ._protocol import is_divergent, no_improvement_count
 
 __all__ = ["FullBatchLossGradient", "Layout"]
 
@@ -612,3 +612,34 @@ class FullBatchLossGradient:
     def loss(self, coefs, intercepts):
         """``J`` only (one forward pass, no backward pass)."""
         return self.evaluate(self.pack(coefs, intercepts))
+
+
+class GDProgress:
+    """Where a full-batch gradient-descent run stands, in an engine's flat layout.
+
+    The engines' ``gd_epochs`` update it once per complete epoch (``done``
+    epochs, their ``losses``, the stopping rule's ``best_loss`` and
+    ``count``); ``previous`` is the weights before the last step (None
+    before the first), ``status`` None while running, else ``'converged'``
+    or ``'diverged'`` (``loss``: the offending value).
+    """
+
+    __slots__ = ("best_loss", "count", "current", "done", "grad", "loss",
+                 "losses", "previous", "spare", "status")
+
+    def __init__(self, theta, best_loss, count):
+        self.current = theta
+        self.previous = None
+        self.spare = np.empty_like(theta)
+        self.grad = np.empty_like(theta)
+        self.losses = []
+        self.done = 0
+        self.best_loss = float(best_loss)
+        self.count = int(count)
+        self.status = None
+        self.loss = float("nan")
+
+    def last_finite(self):
+        """The weights before the last step, or the start if none was taken."""
+        return self.current if self.previous is None else self.previous
+

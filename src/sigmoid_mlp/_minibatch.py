@@ -29,7 +29,7 @@ activation by a few ulp, and the trajectory stays within ``1e-10``
 Epochs are driven by :func:`sigmoid_mlp._drivers.run_epochs` through the
 training protocol; this module only runs the batches of one epoch
 (:meth:`MiniBatchEngine.run_epoch`) and raises
-:class:`sigmoid_mlp._drivers.Diverged` as the reference loop does.
+:class:`sigmoid_mlp._protocol.Diverged` as the reference loop does.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from scipy.special import expit
 
 from . import _network
 from ._kernels import _BLAS_SINGLE_THREAD_MNK, FullBatchLossGradient
+from ._protocol import Diverged
 from ._solvers import Adam, StochasticGradientDescent
 
 __all__ = ["MiniBatchEngine"]
@@ -94,8 +95,6 @@ class MiniBatchEngine:
     engine = "numpy"
 
     def __init__(self, X, y, sample_weight, alpha, layer_sizes, *, exact=False):
-        from ._engines import weight_sum
-
         if sp.issparse(X) and X.format != "csr":
             X = sp.csr_matrix(X)
         self.X, self.y, self.sample_weight = X, y, sample_weight
@@ -110,7 +109,7 @@ class MiniBatchEngine:
                                            chunk_rows=max(16, chunk))
         self.whole._prepare(layer_sizes)
         self.n_samples = X.shape[0]
-        self.weight_sum = weight_sum(X, sample_weight)
+        self.weight_sum = _network.weight_sum(X, sample_weight)
         self.sparse = sp.issparse(X)
         self.exact = bool(exact)
         self.layer_sizes = [int(s) for s in layer_sizes]
@@ -354,10 +353,8 @@ class MiniBatchEngine:
         arrays).  ``trail`` carries ``previous`` (the weights before the last
         step) and ``last_step`` (its epoch and step size) across batches and
         epochs, as the reference loop does; a divergent batch loss or
-        non-finite weights raise :class:`sigmoid_mlp._drivers.Diverged`.
+        non-finite weights raise :class:`sigmoid_mlp._protocol.Diverged`.
         """
-        from ._drivers import Diverged
-
         n = self.n_samples
         n_layers = self.n_layers
         total = self.weight_sum

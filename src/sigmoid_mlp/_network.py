@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from ._array_api import namespace_of
+from ._array_api import host_sum, namespace_of
 
 __all__ = [
     "array_namespace",
@@ -478,3 +478,9 @@ def unpack(packed, layer_sizes):
         intercepts.append(packed[start:end])
         start = end
     return coefs, intercepts
+
+
+def weight_sum(X, sample_weight):
+    r""":math:`S = \sum_i w_i` (the number of samples without weights)."""
+    return float(X.shape[0]) if sample_weight is None else host_sum(sample_weight)
+

@@ -31,23 +31,17 @@ from ._array_api import (
     namespace_of,
     to_numpy,
 )
-from ._callbacks import HAS_CALLBACK_API, CallbackSupportMixin, with_callbacks
-from ._fitting import fit_once
-from ._small_data import (
-    EVIDENCE_ATTRIBUTES,
-    fit_restarts,
-    penalises_intercepts,
-    predict_std,
-)
-from ._state import State
-from ._training import (
-    SOLVERS,
+from ._fitting import fit_once, fit_restarts, initial_state, prepare_solver, run_call
+from ._plan import SOLVERS, penalises_intercepts
+from ._protocol import (
+    HAS_CALLBACK_API,
+    CallbackSupportMixin,
+    State,
     TrainingDivergedError,
     Validation,
-    initial_state,
-    prepare_solver,
-    run_call,
+    with_callbacks,
 )
+from ._small_data import EVIDENCE_ATTRIBUTES, predict_std
 from ._validation import (
     check_continuation,
     check_data,

@@ -38,8 +38,8 @@ from ._array_api import (
     move,
     to_numpy,
 )
+from ._plan import SOLVERS
 from ._solvers import SCHEDULES
-from ._training import SOLVERS
 
 
 def check_params(est):
