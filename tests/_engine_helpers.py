@@ -29,7 +29,7 @@ def pick(kernel):
     if _plan.ENGINE != "compiled":
         return kernel
     if not (_compiled.AVAILABLE and kernel.dtype == np.float64
-            and _plan._numba_dense(kernel.X, kernel.y, kernel.sample_weight)
+            and _plan.data_declined(kernel.X, kernel.y, kernel.sample_weight) is None
             and kernel.X.flags.c_contiguous):
         pytest.skip("the compiled engine cannot take this case (float64 dense only)")
     return _compiled.CompiledObjective(kernel)
@@ -83,6 +83,8 @@ def run_gd(kernel, coefs, intercepts, *, learning_rate, n_epochs, tol=0.0,
         n_iter_no_change=n_iter_no_change, early_stopping=False,
         check_convergence=check_convergence,
         divergence_threshold=divergence_threshold,
+        # as the plan decides: one epoch per call when something watches
+        block=1 if on_epoch is not None else n_epochs,
     )
     protocol = Protocol(state, config, None if on_epoch is None else _EpochHook(on_epoch))
     try:

@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
-from sigmoid_mlp import SigmoidMLPRegressor, _drivers, _evidence, _network
+from sigmoid_mlp import SigmoidMLPRegressor, _evidence, _network, _plan
 from sigmoid_mlp import _fitting as fitting
 from sigmoid_mlp import _regressor as regressor_module
 
@@ -211,7 +211,7 @@ def test_auto_stops_once_the_evidence_stops_rising(monkeypatch):
         return out
 
     monkeypatch.setattr(_evidence.EvidenceRegulariser, "update", spy)
-    monkeypatch.setattr(_drivers, "FUSE_LM", False)  # the loop calls update
+    monkeypatch.setattr(_plan, "FUSE_LM", False)  # the loop calls update
     est = _auto(normalize_y=True, n_iter_no_change=5).fit(X, y)
     assert len(seen) == est.n_iter_ < 1000
     # the last restart of the count, then n_iter_no_change + 1 updates that
@@ -225,7 +225,7 @@ def test_auto_stops_once_the_evidence_stops_rising(monkeypatch):
     seen.clear()
     monkeypatch.setattr(_evidence, "EVIDENCE_TOL", 1e9)
     assert _auto(normalize_y=True, n_iter_no_change=5).fit(X, y).n_iter_ == 7
-    monkeypatch.setattr(_drivers, "FUSE_LM", True)  # and the fused iterations
+    monkeypatch.setattr(_plan, "FUSE_LM", True)  # and the fused iterations
     assert _auto(normalize_y=True, n_iter_no_change=5).fit(X, y).n_iter_ == 7
 
 

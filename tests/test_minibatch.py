@@ -84,7 +84,7 @@ def _pair(rule, *, engine, alpha=1e-2, batch_size=16, shuffle=True,
           n_epochs=N_EPOCHS, **problem):
     """(reference state, engine state) after the same epochs."""
     X, y, sw, coefs, intercepts = _problem(**problem)
-    if engine == "compiled" and not (_compiled.AVAILABLE and _plan._numba_dense(X, y, sw)):
+    if engine == "compiled" and not (_compiled.AVAILABLE and _plan.data_declined(X, y, sw) is None):
         pytest.skip("the compiled engine takes float64 dense data only")
     sizes = [X.shape[1], *(c.shape[1] for c in coefs)]
     solver = RULES[rule]()

@@ -12,7 +12,6 @@ from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import sigmoid_mlp._drivers as drivers
 import sigmoid_mlp._engines as engines
 import sigmoid_mlp._plan as plan
 from sigmoid_mlp import (
@@ -201,9 +200,9 @@ def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
     monkeypatch.setattr(_compiled.lm, "run_block", counted)
     fused = _fit_lm(X, y, sw, **params)
     assert calls["n"] >= 1 and fused._engine == "compiled"
-    monkeypatch.setattr(drivers, "FUSE_LM", False)
+    monkeypatch.setattr(plan, "FUSE_LM", False)
     loop = _fit_lm(X, y, sw, **params)
-    assert calls["n"] == (fused.n_iter_ - 1) // drivers.LM_BLOCK + 1
+    assert calls["n"] == (fused.n_iter_ - 1) // plan.LM_BLOCK + 1
     assert fused.n_iter_ == loop.n_iter_
     assert_allclose(fused.loss_curve_, loop.loss_curve_, rtol=1e-10)
     for a, b in zip(fused.coefs_ + fused.intercepts_, loop.coefs_ + loop.intercepts_):
@@ -216,7 +215,7 @@ def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
 def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monkeypatch):
     X, y = scaled_data()
     whole = _fit_lm(X, y, alpha="auto", max_iter=10)
-    monkeypatch.setattr(drivers, "LM_BLOCK", 3)
+    monkeypatch.setattr(plan, "LM_BLOCK", 3)
     blocks = _fit_lm(X, y, alpha="auto", max_iter=10)
     assert whole.n_iter_ == blocks.n_iter_ == 10
     assert whole.loss_curve_ == blocks.loss_curve_
@@ -266,16 +265,29 @@ def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch):
 
 
 @needs_numba
-def test_lm_with_per_iteration_work_is_not_fused(monkeypatch):
-    """verbose output, callbacks and a validation set run between iterations."""
+def test_lm_with_per_iteration_work_runs_the_kernel_one_iteration_per_call(
+        monkeypatch, capsys):
+    """verbose output, callbacks and a validation set run between iterations:
+    the compiled kernel then takes one iteration per call (the plan's block
+    of 1), so watching never changes the code that computes the steps."""
     X, y = scaled_data()
+    original = _compiled.lm.run_block
+    sizes = []
 
-    def refuse(self, *args):
-        raise AssertionError("fused although work runs between iterations")
+    def recorded(system, x, grad, curv, penalised, fl, it, n_max):
+        sizes.append(n_max)
+        return original(system, x, grad, curv, penalised, fl, it, n_max)
 
-    monkeypatch.setattr(_compiled.lm, "run_block", refuse)
-    _fit_lm(X, y, alpha=1e-3, max_iter=3, verbose=1)
-    _fit_lm(X, y, alpha=1e-3, max_iter=3, early_stopping=True)
+    monkeypatch.setattr(_compiled.lm, "run_block", recorded)
+    for params in (dict(verbose=1), dict(early_stopping=True)):
+        sizes.clear()
+        est = _fit_lm(X, y, alpha=1e-3, max_iter=3, **params)
+        assert est._engine == "compiled"
+        assert sizes == [1] * est.n_iter_
+    capsys.readouterr()
+    sizes.clear()
+    est = _fit_lm(X, y, alpha=1e-3, max_iter=3)
+    assert sizes == [3]  # unwatched: one block of the whole budget
 
 
 def test_lm_limits_warn_and_name_the_solver():
@@ -358,7 +370,7 @@ def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched(monkeypatch, en
 
 def test_a_non_finite_trial_loss_rejects_the_step(monkeypatch):
     """A trial step whose J is not finite is rejected (more damping), not fatal."""
-    monkeypatch.setattr(drivers, "FUSE_LM", False)  # the loop calls system.loss
+    monkeypatch.setattr(plan, "FUSE_LM", False)  # the loop calls system.loss
     X, y = scaled_data()
     calls = {"n": 0}
     original = GaussNewtonSystem.loss
@@ -381,7 +393,7 @@ def test_a_non_finite_trial_loss_rejects_the_step(monkeypatch):
 
 
 def test_keyboard_interrupt_in_lm_keeps_the_last_iteration(monkeypatch):
-    monkeypatch.setattr(drivers, "FUSE_LM", False)  # the iteration-by-iteration loop
+    monkeypatch.setattr(plan, "FUSE_LM", False)  # the iteration-by-iteration loop
     X, y = scaled_data()
     calls = {"n": 0}
     original = GaussNewtonSystem.gradient_curvature

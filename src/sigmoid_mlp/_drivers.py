@@ -37,8 +37,6 @@ from ._protocol import Diverged
 from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
 __all__ = [
-    "FUSE_LM",
-    "LM_BLOCK",
     "RunResult",
     "Trail",
     "run_epochs",
@@ -46,14 +44,6 @@ __all__ = [
     "run_lbfgs",
     "run_lm",
 ]
-
-
-#: Whether :func:`run_lm` fuses its iterations on the compiled engine when
-#: nothing runs between them (tests and probes that replace a Python piece
-#: of the loop turn it off).
-FUSE_LM = True
-#: Iterations per fused 'lm' call: a KeyboardInterrupt is handled between blocks.
-LM_BLOCK = 64
 
 
 @dataclass
@@ -94,7 +84,7 @@ def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
     """
     n_layers = len(state.coefs)
     learning_rate = state.solver.learning_rate
-    per_epoch = protocol.per_epoch
+    per_epoch = config.block == 1  # the plan: something runs between epochs
     # The engine's own stopping rule: off when the protocol applies it.
     stop_after = (config.n_iter_no_change
                   if config.check_convergence and not per_epoch else math.inf)
@@ -368,11 +358,12 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     than :data:`~sigmoid_mlp._evidence.EVIDENCE_TOL` nats over
     ``n_iter_no_change`` iterations the run stops, status 'converged'.
 
-    On the compiled engine (``objective.engine == 'compiled'``: numba,
-    float64 dense data, at most 64 weights) with nothing to run between
-    iterations (no validation set, ``verbose`` or callbacks), the same
-    iterations run fused, :data:`LM_BLOCK` per compiled call
-    (:func:`_run_lm_fused`); :data:`FUSE_LM` turns that off.
+    When the plan gives the compiled engine (``config.block > 0``: numba,
+    float64 dense data, at most 64 weights), the same iterations run in the
+    compiled kernel (:func:`_run_lm_compiled`), ``config.block`` per call:
+    :data:`._plan.LM_BLOCK` when nothing runs between iterations, one
+    when something does (``verbose``, callbacks, a validation set), with the
+    same weights bit for bit.
     """
     system = objective
     n_layers = len(state.coefs)
@@ -398,10 +389,8 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
         n_fun = 1
         if _gradient_converged(grad, config.tol):
             return done("converged")
-        if (FUSE_LM and system.engine == "compiled" and dtype == np.float64
-                and not protocol.per_epoch):
-            # nothing runs between iterations: the compiled engine fuses them
-            x, loss, curvature, status = _run_lm_fused(
+        if config.block:  # the plan: the compiled iterations
+            x, loss, curvature, status = _run_lm_compiled(
                 state, system, x, loss, grad, curvature, damping, n_fun, config,
                 protocol, X.shape[0])
             return done(status)
@@ -459,68 +448,82 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
         return _whole_run(state, protocol, None, "interrupted")
 
 
-def _run_lm_fused(state, system, x, loss, grad, curvature, damping, n_fun, config,
-                  protocol, n_samples):
-    """:func:`run_lm`'s iterations, fused: blocks of up to ``LM_BLOCK``
-    iterations in one compiled call each (:func:`._compiled.lm.run_block`, the
-    same steps, stopping tests and evidence updates), each block committed
-    at once (``protocol.commit_block``).  Returns the final ``(x, J,
+def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
+                     config, protocol, n_samples):
+    """:func:`run_lm`'s iterations in the compiled kernel
+    (:func:`._compiled.lm.run_block`: the same steps, stopping tests and
+    evidence updates), ``config.block`` iterations per call.
+
+    With blocks of many iterations the kernel applies the protocol's
+    stopping rule itself and each block is committed at once
+    (``protocol.commit_block``); with blocks of one (something runs between
+    iterations) every iteration is committed through ``protocol.commit``,
+    which applies the rule (on the validation loss with ``early_stopping``),
+    and the kernel only takes the step.  Returns the final ``(x, J,
     curvature, status)``; raises ``Diverged`` as the loop does, and
-    ``KeyboardInterrupt`` between blocks leaves the last committed block.
+    ``KeyboardInterrupt`` between calls leaves the last committed iteration.
     """
     regulariser = config.regulariser
     auto = regulariser is not None
+    stepwise = config.block == 1
     n_layers = len(state.coefs)
     x = np.array(x, dtype=np.float64)
     grad = np.array(grad, dtype=np.float64)
     curvature = np.array(curvature, dtype=np.float64, order="C")
+    evidence = regulariser.kernel_state(system) if auto else (0.0, -math.inf, 0.0, 0, 0)
     fl = np.array([
         loss, damping.mu, damping.nu, system.alpha, state.best_loss, config.tol,
-        float(config.n_iter_no_change), system.weight_sum,
-        regulariser.tol if auto else 0.0,
-        regulariser._anchor if auto else -math.inf,
-        regulariser.system_floor(system) if auto else 0.0,
+        # one iteration per call: the protocol applies the rule, not the kernel
+        math.inf if stepwise else float(config.n_iter_no_change),
+        system.weight_sum, evidence[0], evidence[1], evidence[2],
         _evidence.INTERCEPT_FLOOR, math.nan, math.nan, math.nan,
     ])
     it = np.array([
-        0, 0, n_fun, state.no_improvement_count,
-        regulariser.stalled if auto else 0, int(auto),
-        int(config.check_convergence), regulariser.n_updates if auto else 0,
+        0, 0, n_fun, state.no_improvement_count, evidence[3], int(auto),
+        int(config.check_convergence and not stepwise), evidence[4],
         min(config.max_fun, np.iinfo(np.int64).max), system.y.shape[1],
     ], dtype=np.int64)
     done = 0
     while True:
-        n_max = min(LM_BLOCK, config.n_epochs - done)
+        n_max = min(config.block, config.n_epochs - done)
         if n_max <= 0:
             status = "max_iter"
             break
+        if stepwise:
+            protocol.begin(done + 1)
         updates = int(it[7])
         losses = _compiled.lm.run_block(system._compiled, x, grad, curvature,
-                                     system.penalised, fl, it, n_max)
-        if losses.size:
-            coefs, intercepts = system.weights(x)
-            protocol.commit_block([c.copy() for c in coefs],
-                                  [b.copy() for b in intercepts],
-                                  losses.tolist(), float(fl[4]), int(it[3]),
-                                  n_samples)
-            done += losses.size
+                                        system.penalised, fl, it, n_max)
         damping.mu, damping.nu = float(fl[1]), float(fl[2])
         system.set_alpha(float(fl[3]))
+        changed = False
         if auto:
-            regulariser.alpha = float(fl[3])
-            regulariser._anchor = float(fl[9])
-            regulariser.stalled = int(it[4])
-            regulariser.n_updates = int(it[7])
-            if it[7] > updates:
-                regulariser.changed = regulariser.stalled == 0
-                regulariser.log_evidence = float(fl[12])
-                regulariser.gamma, regulariser.beta = float(fl[13]), float(fl[14])
+            changed = regulariser.load_kernel_state(fl, it, updated=it[7] > updates)
         code = int(it[1])
+        reason = None
+        if losses.size:
+            coefs, intercepts = system.weights(x)
+            coefs, intercepts = [c.copy() for c in coefs], [b.copy() for b in intercepts]
+            if stepwise:
+                reason = protocol.commit(done + 1, coefs, intercepts,
+                                         float(losses[0]), n_samples=n_samples,
+                                         restart_rule=changed)
+            else:
+                protocol.commit_block(coefs, intercepts, losses.tolist(),
+                                      float(fl[4]), int(it[3]), n_samples)
+            done += losses.size
         if code == _compiled.LM_DIVERGED:
             raise Diverged(done + 1, None, np.inf,
                            [*state.coefs, *state.intercepts], n_layers)
         if code == _compiled.LM_SINGULAR:
             raise np.linalg.LinAlgError("the Gauss-Newton curvature is not finite")
+        if reason is not None:
+            status = reason
+            break
+        if (stepwise and losses.size and auto and config.check_convergence
+                and regulariser.stalled > config.n_iter_no_change):
+            status = "converged"  # the evidence stopped improving
+            break
         if code == _compiled.LM_CONVERGED:
             status = "converged"
             break

@@ -437,3 +437,23 @@ class EvidenceRegulariser:
         curvature = curvature.copy()
         curvature.flat[:: curvature.shape[0] + 1] += delta * system.penalised / S
         return loss, grad, curvature
+
+    def kernel_state(self, system):
+        """The state the compiled 'lm' iterations carry (``_compiled.lm``):
+        ``(tol, anchor, E_D floor, stalled, n_updates)``."""
+        return (self.tol, self._anchor, self.system_floor(system), self.stalled,
+                self.n_updates)
+
+    def load_kernel_state(self, fl, it, *, updated):
+        """Take over the compiled iterations' state (their ``fl``/``it``
+        arrays: alpha, anchor, stall count, updates, and, when ``updated``,
+        the last evidence, gamma and beta); return :attr:`changed`."""
+        self.alpha = float(fl[3])
+        self._anchor = float(fl[9])
+        self.stalled = int(it[4])
+        self.n_updates = int(it[7])
+        if updated:
+            self.changed = self.stalled == 0
+            self.log_evidence = float(fl[12])
+            self.gamma, self.beta = float(fl[13]), float(fl[14])
+        return bool(updated) and self.changed

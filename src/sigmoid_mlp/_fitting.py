@@ -21,7 +21,6 @@ from ._engines import GaussNewtonSystem
 from ._evidence import ALPHA_START, EvidenceRegulariser
 from ._plan import (
     SOLVERS,
-    describe,
     make_solver,
     penalises_intercepts,
     plan,
@@ -331,14 +330,16 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
         else min(200, X.shape[0]) if est.batch_size is None
         else est.batch_size
     )
-    driver, objective = plan(
-        est.solver, X, y, sample_weight, alpha, layer_sizes,
+    the_plan = plan(
+        est.solver, X, y, sample_weight, alpha, layer_sizes, n_epochs=n_epochs,
         learning_rate_schedule=est.learning_rate_schedule,
         penalise_intercepts=penalises_intercepts(est),
+        watched=validation is not None or hooks.active,
     )
-    state.engine = objective.engine
+    driver, objective = the_plan.driver, the_plan.objective
+    state.engine = the_plan.engine
     if est.verbose and est.verbose > 1:
-        print(f"{est.solver}: {describe(objective)}", flush=True)
+        print(the_plan.describe(), flush=True)
     if isinstance(y, np.ndarray):
         tiny = np.finfo(X.dtype).tiny
     else:
@@ -365,6 +366,7 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
         validation=validation,
         start_loss=start_loss,
         regulariser=regulariser,
+        block=the_plan.block,
     )
     protocol = Protocol(state, config, hooks)
     n_before = len(state.loss_curve)

@@ -30,9 +30,11 @@ from ._solvers import Adam, GradientDescent, StochasticGradientDescent
 
 __all__ = [
     "ENGINE",
+    "FUSE_LM",
+    "LM_BLOCK",
     "SOLVERS",
+    "Plan",
     "SolverSpec",
-    "describe",
     "full_batch",
     "gauss_newton",
     "make_solver",
@@ -111,32 +113,104 @@ SOLVERS = {
 }
 
 
-def plan(solver, X, y, sample_weight, alpha, layer_sizes, *,
-         learning_rate_schedule="constant", penalise_intercepts=False):
-    """Which driver and which objective run a call: the one place that decides.
+@dataclass(frozen=True)
+class Plan:
+    """The whole plan of one ``fit``/``partial_fit`` call, decided by :func:`plan`.
 
-    Returns ``(driver, objective)``; ``objective.engine`` names the engine
-    (:mod:`._engines`).  Full-batch 'gd' with a constant step size on numpy
-    or scipy.sparse data runs the fast full-batch driver on
-    :func:`._engines.full_batch`; 'lm' gets :func:`._engines.gauss_newton`;
-    'sgd', 'adam' and scheduled 'gd' run their epochs on
-    :func:`._engines.mini_batch` (the mini-batch engine on numpy data, the
-    reference batches on other libraries); 'lbfgs' the reference objective.
+    Attributes
+    ----------
+    solver : str
+    driver : callable
+        The driver of :mod:`._drivers` that walks the epochs.
+    objective : object
+        The engine's objective: what computes :math:`J` and its derivatives.
+    engine : {'compiled', 'numpy', 'reference'}
+    block : int
+        Epochs (iterations) per engine call: the whole budget when the
+        engine fuses them ('gd' full batch; 'lm' on the compiled engine:
+        :data:`LM_BLOCK`), 1 when something runs between epochs
+        (``verbose``, callbacks, a validation set), and 0 for the Python
+        loop of the driver ('lm' on numpy).  Watching a fit changes the
+        block, never the kernels: the weights are the same bit for bit.
+    dtype : numpy dtype
+        The dtype the network trains in.
+    declined : tuple of str
+        Why a faster engine did not take the problem (empty if none did not).
     """
-    numpy_data = isinstance(y, np.ndarray)
+
+    solver: str
+    driver: Callable
+    objective: object
+    engine: str
+    block: int
+    dtype: object
+    declined: tuple = ()
+
+    def describe(self):
+        """One line for ``verbose=2``: which code runs this call, and why."""
+        how = ("the driver's Python loop" if self.block == 0
+               else "1 epoch per engine call" if self.block == 1
+               else f"up to {self.block} epochs fused per engine call")
+        text = (f"plan: solver={self.solver!r}, driver {self.driver.__name__}, "
+                f"engine {self.engine!r} ({type(self.objective).__name__}), "
+                f"{how}, {np.dtype(self.dtype).name}")
+        if self.declined:
+            text += "; " + "; ".join(self.declined)
+        return text
+
+
+#: Whether 'lm' runs its iterations in the compiled kernel (:func:`._compiled.lm.run_block`)
+#: when the compiled engine has the problem (tests and probes that replace a
+#: Python piece of the iteration loop turn it off).
+FUSE_LM = True
+#: Iterations per compiled 'lm' call when nothing runs between iterations: a
+#: KeyboardInterrupt is handled between blocks.
+LM_BLOCK = 64
+
+
+def plan(solver, X, y, sample_weight, alpha, layer_sizes, *, n_epochs=1,
+         learning_rate_schedule="constant", penalise_intercepts=False,
+         watched=False):
+    """Which driver, engine and blocking run a call: the one place that decides.
+
+    Full-batch 'gd' with a constant step size on numpy or scipy.sparse data
+    runs :func:`._drivers.run_full_batch_gd` on :func:`full_batch`; 'lm'
+    runs :func:`._drivers.run_lm` on :func:`gauss_newton`; 'sgd', 'adam'
+    and scheduled 'gd' run :func:`._drivers.run_epochs` on
+    :func:`mini_batch` (the mini-batch engines on numpy data, the reference
+    batches on other libraries); 'lbfgs' runs :func:`._drivers.run_lbfgs` on
+    the reference objective.  ``watched`` (``verbose``, callbacks or a
+    validation set: something runs between epochs) makes the fused engines
+    run one epoch per call.  Returns a :class:`Plan`.
+    """
+    declined = []
+    dtype = np.dtype(X.dtype)
     if solver == "lm":
-        return _drivers.run_lm, gauss_newton(
-            X, y, sample_weight, alpha, layer_sizes, X.dtype,
-            penalise_intercepts=penalise_intercepts,
-        )
-    if solver == "gd" and learning_rate_schedule == "constant" and numpy_data:
-        return _drivers.run_full_batch_gd, full_batch(
-            X, y, sample_weight, alpha, layer_sizes
-        )
+        objective = gauss_newton(X, y, sample_weight, alpha, layer_sizes, X.dtype,
+                                 penalise_intercepts=penalise_intercepts)
+        _declined(declined, objective, "gauss_newton", X, y, sample_weight,
+                  n_weights=sum(a * b + b for a, b in
+                                zip(layer_sizes[:-1], layer_sizes[1:])))
+        block = 0
+        if objective.engine == "compiled" and dtype == np.float64 and FUSE_LM:
+            block = 1 if watched else LM_BLOCK
+        return Plan(solver, _drivers.run_lm, objective, objective.engine, block,
+                    dtype, tuple(declined))
+    if (solver == "gd" and learning_rate_schedule == "constant"
+            and isinstance(y, np.ndarray)):
+        objective = full_batch(X, y, sample_weight, alpha, layer_sizes)
+        _declined(declined, objective, "full_batch", X, y, sample_weight,
+                  work=X.shape[0] * sum(layer_sizes[1:-1]))
+        return Plan(solver, _drivers.run_full_batch_gd, objective, objective.engine,
+                    1 if watched else max(1, int(n_epochs)), dtype, tuple(declined))
     driver = SOLVERS[solver].driver or _drivers.run_epochs
     if driver is _drivers.run_epochs:
-        return driver, mini_batch(X, y, sample_weight, alpha, layer_sizes)
-    return driver, reference(X, y, sample_weight, alpha)
+        objective = mini_batch(X, y, sample_weight, alpha, layer_sizes)
+        _declined(declined, objective, "mini_batch", X, y, sample_weight)
+    else:
+        objective = reference(X, y, sample_weight, alpha)
+    return Plan(solver, driver, objective, objective.engine, 1, dtype,
+                tuple(declined))
 
 
 def solver_signature(est):
@@ -168,24 +242,56 @@ def reference_batches(X, y, sample_weight, alpha, layer_sizes):
     return ReferenceBatches(X, y, sample_weight, alpha)
 
 
+def _declined(declined, objective, job, X, y, sample_weight, **size):
+    """Record why the compiled engine of ``job`` did not take a problem that
+    another engine runs (numpy data only: other libraries take the reference)."""
+    if objective.engine == "compiled" or not isinstance(y, np.ndarray):
+        return
+    why = _why_not_compiled(job, X, y, sample_weight, **size)
+    if why is not None:
+        declined.append(f"compiled engine declined: {why}")
+
+
+def _why_not_compiled(job, X, y, sample_weight, *, work=0, n_weights=0):
+    """The compiled engines' capability table: None if the compiled engine of
+    ``job`` ('full_batch', 'mini_batch', 'gauss_newton') takes the problem,
+    else why not (for the plan's ``declined``)."""
+    if ENGINE == "numpy":
+        return "SIGMOID_MLP_ENGINE=numpy"
+    if not _compiled.AVAILABLE:
+        return "numba is not installed (pip install 'sigmoid-mlp[fast]')"
+    why = data_declined(X, y, sample_weight)
+    if why is not None:
+        return why
+    if job == "full_batch":
+        if not X.flags.c_contiguous:
+            return "X is not C-contiguous"
+        if ENGINE == "auto" and work > COMPILED_MAX_WORK:
+            return (f"n_samples x hidden units = {work} > {COMPILED_MAX_WORK}, "
+                    "where numpy's BLAS is as fast")
+    if job == "gauss_newton" and n_weights > _compiled.MAX_GN_WEIGHTS:
+        return (f"{n_weights} weights > {_compiled.MAX_GN_WEIGHTS}, where "
+                "numpy's BLAS sums the curvature faster")
+    return None
+
+
 def mini_batch(X, y, sample_weight, alpha, layer_sizes):
     """The fastest objective for mini-batch epochs ('sgd', 'adam', scheduled 'gd').
 
     On numpy data (dense or scipy.sparse) the mini-batch engine of
     :mod:`._minibatch`: ``'compiled'`` (one numba call per epoch, BLAS for
-    the products, :class:`._compiled.CompiledMiniBatch`) when :data:`ENGINE`
-    is not ``'numpy'`` and numba can take the data (float64, dense), else
-    ``'numpy'`` (:class:`._minibatch.MiniBatchEngine`); on other array
-    libraries the reference (:class:`ReferenceBatches`).  (The batch size
-    does not change the choice: the compiled epoch was faster at every size
-    measured, 1.3x at 200 x 100 units, 3.7x at 200 x 10.)
+    the products, :class:`._compiled.CompiledMiniBatch`) when the compiled
+    engine takes the data (float64, dense), else ``'numpy'``
+    (:class:`._minibatch.MiniBatchEngine`); on other array libraries the
+    reference (:class:`ReferenceBatches`).  (The batch size does not change
+    the choice: the compiled epoch was faster at every size measured, 1.3x
+    at 200 x 100 units, 3.7x at 200 x 10.)
     """
     if not isinstance(y, np.ndarray):
         return reference_batches(X, y, sample_weight, alpha, layer_sizes)
-    if ENGINE != "numpy":
-        if _compiled.AVAILABLE and _numba_dense(X, y, sample_weight):
-            return _compiled.CompiledMiniBatch(X, y, sample_weight, alpha,
-                                              layer_sizes)
+    why = _why_not_compiled("mini_batch", X, y, sample_weight)
+    if why is None:
+        return _compiled.CompiledMiniBatch(X, y, sample_weight, alpha, layer_sizes)
     return MiniBatchEngine(X, y, sample_weight, alpha, layer_sizes)
 
 
@@ -193,49 +299,49 @@ def full_batch(X, y, sample_weight, alpha, layer_sizes):
     """The fastest objective for full-batch gradient descent on numpy data.
 
     The numpy kernel (:class:`._kernels.FullBatchLossGradient`), or, when
-    :data:`ENGINE` allows it and numba can take the problem (float64,
-    dense, C-contiguous) and it is small (``n_samples x`` hidden units at
-    most :data:`COMPILED_MAX_WORK`), the compiled engine built on it.
+    the compiled engine takes the problem (float64, dense, C-contiguous) and
+    it is small (``n_samples x`` hidden units at most
+    :data:`COMPILED_MAX_WORK`, unless ``SIGMOID_MLP_ENGINE=compiled``), the
+    compiled engine built on it.
     """
     kernel = FullBatchLossGradient(X, y, sample_weight, alpha)
     kernel._prepare(layer_sizes)
-    if ENGINE == "numpy":
-        return kernel
-    if ENGINE == "auto" and (
-        kernel.n_samples * sum(layer_sizes[1:-1]) > COMPILED_MAX_WORK
-    ):
-        return kernel
-    if not (_compiled.AVAILABLE and kernel.dtype == np.float64
-            and _numba_dense(kernel.X, kernel.y, kernel.sample_weight)
-            and kernel.X.flags.c_contiguous):
-        return kernel
-    return _compiled.CompiledObjective(kernel)
+    why = _why_not_compiled(
+        "full_batch", kernel.X, kernel.y, kernel.sample_weight,
+        work=kernel.n_samples * sum(layer_sizes[1:-1]),
+    ) if kernel.dtype == np.float64 else (
+        f"the data are {np.dtype(kernel.dtype).name} (the compiled engines "
+        "take float64)")
+    if why is None:
+        return _compiled.CompiledObjective(kernel)
+    return kernel
 
 
 def gauss_newton(X, y, sample_weight, alpha, layer_sizes, dtype, *,
                  penalise_intercepts=False):
-    """The Gauss-Newton system of 'lm' (:class:`GaussNewtonSystem`)."""
+    """The Gauss-Newton system of 'lm' (:class:`GaussNewtonSystem`), its sums
+    compiled (:class:`._compiled.CompiledSystem`) when the compiled engine
+    takes the problem (float64 dense data, at most
+    :data:`._compiled.MAX_GN_WEIGHTS` weights)."""
     n_weights = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    why = _why_not_compiled("gauss_newton", X, y, sample_weight,
+                            n_weights=n_weights) if dtype == np.float64 else (
+        f"the data are {np.dtype(dtype).name} (the compiled engines take float64)")
     sums = None
-    if (dtype == np.float64 and ENGINE != "numpy" and _compiled.AVAILABLE
-            and n_weights <= _compiled.MAX_GN_WEIGHTS
-            and _numba_dense(X, y, sample_weight)):
+    if why is None:
         sums = _compiled.CompiledSystem(X, y, sample_weight, layer_sizes)
     return GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype,
                              penalise_intercepts=penalise_intercepts,
                              compiled_sums=sums)
 
 
-def describe(objective):
-    """One line naming the engine of an objective (``verbose`` prints it)."""
-    return f"engine: {objective.engine} ({type(objective).__name__})"
-
-
-def _numba_dense(X, y, sample_weight):
-    """float64 dense numpy data: what every compiled engine can take."""
-    return (
-        isinstance(X, np.ndarray)
-        and X.dtype == np.float64
-        and y.dtype == np.float64
-        and (sample_weight is None or sample_weight.dtype == np.float64)
-    )
+def data_declined(X, y, sample_weight):
+    """Why the compiled engines cannot take these data (None: they can):
+    float64 dense numpy arrays only."""
+    if not isinstance(X, np.ndarray):
+        return "the data are sparse (the compiled engines take dense arrays)"
+    dtypes = {np.dtype(a.dtype) for a in (X, y, sample_weight) if a is not None}
+    if dtypes != {np.dtype(np.float64)}:
+        names = ", ".join(sorted(d.name for d in dtypes))
+        return f"the data are {names} (the compiled engines take float64)"
+    return None

@@ -272,7 +272,8 @@ class TrainingConfig:
     weights (computed once, for the divergence threshold); ``regulariser``
     re-estimates ``alpha`` during 'lm' (``alpha='auto'``), else None; ``rule_on_training_loss`` is False for
     'lbfgs', whose convergence test is L-BFGS-B's own (the rule then runs
-    only on the validation loss, with ``early_stopping``).
+    only on the validation loss, with ``early_stopping``); ``block`` is the
+    plan's epochs per engine call (:attr:`sigmoid_mlp._plan.Plan.block`).
     """
 
     n_epochs: int
@@ -289,6 +290,7 @@ class TrainingConfig:
     validation: Validation | None = None
     start_loss: float | None = None
     regulariser: object | None = None
+    block: int = 0
 
 
 _CURVES = ("loss_curve", "validation_loss_curve", "validation_scores")
@@ -310,10 +312,6 @@ class Protocol:
         self.state = state
         self.config = config
         self.hooks = hooks
-        # Per-epoch work exists: fast engines must not fuse epochs.
-        self.per_epoch = config.validation is not None or (
-            hooks is not None and hooks.active
-        )
         self._begin = hooks.begin if hooks is not None and hooks.ctx is not None else None
         self._end = hooks.end if hooks is not None and hooks.active else None
         self.n_iter_at_call = state.n_iter
