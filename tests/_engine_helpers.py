@@ -32,7 +32,8 @@ def pick(kernel):
             and _plan.data_declined(kernel.X, kernel.y, kernel.sample_weight) is None
             and kernel.X.flags.c_contiguous):
         pytest.skip("the compiled engine cannot take this case (float64 dense only)")
-    return _compiled.CompiledObjective(kernel)
+    return _compiled.CompiledObjective(kernel.X, kernel.y, kernel.sample_weight,
+                                       kernel.alpha, kernel.layout.layer_sizes)
 
 
 def fast_call(objective, coefs, intercepts):

@@ -457,7 +457,8 @@ def test_compiled_loss_gradient_matches_numpy_and_reference(d, hidden, k, weight
     X, y, sw, coefs, intercepts = _problem(5003, d, hidden, k, weighted=weighted)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, alpha), coefs)
     theta = kernel.pack(coefs, intercepts)
-    problem = _compiled.CompiledObjective(kernel)
+    problem = _compiled.CompiledObjective(kernel.X, kernel.y, kernel.sample_weight,
+                                       kernel.alpha, kernel.layout.layer_sizes)
     assert problem.rows < 5003
     g_numpy, g_compiled = np.empty_like(theta), np.empty_like(theta)
     loss_numpy = kernel.evaluate(theta, g_numpy, -0.7)

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _compiled, _evidence, _network
-from ._array_api import all_finite
-from ._kernels import GDProgress
-from ._protocol import Diverged
+from ._network import all_finite
+from ._protocol import Diverged, GDProgress
 from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
 
 __all__ = [

@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _network
-from ._array_api import all_finite, take_rows
 from ._kernels import FullBatchLossGradient
+from ._network import all_finite, take_rows
 from ._protocol import Diverged
 
 __all__ = ["GaussNewtonSystem", "ReferenceBatches", "ReferenceObjective"]

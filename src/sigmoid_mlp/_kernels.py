@@ -53,6 +53,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from ._network import Layout, constant_prediction_loss
 from ._protocol import is_divergent, no_improvement_count
 
 __all__ = ["FullBatchLossGradient", "Layout"]
@@ -109,61 +110,6 @@ def _sigmoid_of_negated(zn):
     np.exp(zn, out=zn)
     np.add(zn, 1, out=zn)
     np.divide(1, zn, out=zn)
-
-
-class Layout:
-    """The flat layout of the fast engines: where each layer sits in ``theta``.
-
-    Layer ``l`` is the block ``V_l`` of shape ``(fan_out, fan_in + 1)``, C
-    order: ``V_l[:, :fan_in] = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``, so a
-    layer's product with ``[a; 1]`` gives ``z`` including the bias.
-    """
-
-    def __init__(self, layer_sizes):
-        self.layer_sizes = [int(s) for s in layer_sizes]
-        self.n_layers = len(layer_sizes) - 1
-        self.slices = []
-        start = 0
-        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            self.slices.append((start, start + fan_out * (fan_in + 1)))
-            start += fan_out * (fan_in + 1)
-        self.size = start
-
-    def views(self, theta):
-        """``[V_0, ..., V_{L-1}]`` as views into ``theta``."""
-        return [
-            theta[s:e].reshape(fan_out, fan_in + 1)
-            for (s, e), fan_in, fan_out in zip(
-                self.slices, self.layer_sizes[:-1], self.layer_sizes[1:]
-            )
-        ]
-
-    def pack(self, coefs, intercepts, out):
-        for V, W, b in zip(self.views(out), coefs, intercepts):
-            fan_in = W.shape[0]
-            V[:, :fan_in] = W.T
-            V[:, fan_in] = b
-        return out
-
-    def unpack(self, theta):
-        """Fresh C-contiguous ``coefs, intercepts`` in ``MLPRegressor``'s layout.
-
-        Always copies (``ascontiguousarray`` would return a view where the
-        transposed block is already contiguous, e.g. one output unit), so
-        the engines may go on updating ``theta`` in place.
-        """
-        coefs, intercepts = [], []
-        for V in self.views(theta):
-            coefs.append(np.array(V[:, :-1].T, order="C"))
-            intercepts.append(V[:, -1].copy())
-        return coefs, intercepts
-
-    def weight_mask(self, dtype):
-        """1 on every weight, 0 on every intercept (biases are not penalised)."""
-        mask = np.ones(self.size, dtype=dtype)
-        for V in self.views(mask):
-            V[:, -1] = 0
-        return mask
 
 
 class _ChunkBuffers:
@@ -526,31 +472,9 @@ class FullBatchLossGradient:
         return (0.5 * sse + penalty) / S
 
     def constant_prediction_loss(self):
-        r"""``J`` of the best constant prediction, the weighted mean of ``y``.
-
-        :math:`\frac{1}{2S}\sum_i w_i \lVert y_i - \bar y\rVert^2` (no L2
-        term), computed over chunks of rows so that, unlike the direct
-        formula, it needs no ``n``-sized temporary: a scale for ``y`` that the
-        estimator's divergence test uses.
-        """
-        y, sw, S = self.y, self.sample_weight, self.weight_sum
-        k = y.shape[1]
-        rows = max(1, min(self.n_samples, _CHUNK_ELEMENTS // k))
-        total = 0.0
-        # Overflow (huge y) gives inf, reported by the caller as divergence.
-        with np.errstate(over="ignore", invalid="ignore"):
-            mean = (y.sum(axis=0) if sw is None else sw @ y) / S
-            buf = np.empty((rows, k), dtype=np.result_type(y.dtype, mean.dtype))
-            for start in range(0, self.n_samples, rows):
-                stop = min(start + rows, self.n_samples)
-                r = buf[: stop - start]
-                np.subtract(y[start:stop], mean, out=r)
-                if sw is None:
-                    total += float(np.vdot(r, r))
-                else:
-                    np.multiply(r, r, out=r)
-                    total += float(sw[start:stop] @ r.sum(axis=1))
-        return total / (2.0 * S)
+        r"""``J`` of the best constant prediction, the weighted mean of ``y``
+        (:func:`._network.constant_prediction_loss`)."""
+        return constant_prediction_loss(self.y, self.sample_weight, self.weight_sum)
 
     def flat_loss_gradient(self, theta):
         """``(J, ∂J/∂theta)`` at a flat vector in the internal layout.
@@ -613,33 +537,4 @@ class FullBatchLossGradient:
         """``J`` only (one forward pass, no backward pass)."""
         return self.evaluate(self.pack(coefs, intercepts))
 
-
-class GDProgress:
-    """Where a full-batch gradient-descent run stands, in an engine's flat layout.
-
-    The engines' ``gd_epochs`` update it once per complete epoch (``done``
-    epochs, their ``losses``, the stopping rule's ``best_loss`` and
-    ``count``); ``previous`` is the weights before the last step (None
-    before the first), ``status`` None while running, else ``'converged'``
-    or ``'diverged'`` (``loss``: the offending value).
-    """
-
-    __slots__ = ("best_loss", "count", "current", "done", "grad", "loss",
-                 "losses", "previous", "spare", "status")
-
-    def __init__(self, theta, best_loss, count):
-        self.current = theta
-        self.previous = None
-        self.spare = np.empty_like(theta)
-        self.grad = np.empty_like(theta)
-        self.losses = []
-        self.done = 0
-        self.best_loss = float(best_loss)
-        self.count = int(count)
-        self.status = None
-        self.loss = float("nan")
-
-    def last_finite(self):
-        """The weights before the last step, or the start if none was taken."""
-        return self.current if self.previous is None else self.previous
 

@@ -42,6 +42,7 @@ from scipy.special import expit
 
 from . import _network
 from ._kernels import _BLAS_SINGLE_THREAD_MNK, FullBatchLossGradient
+from ._network import constant_prediction_loss
 from ._protocol import Diverged
 from ._solvers import Adam, StochasticGradientDescent
 
@@ -99,15 +100,7 @@ class MiniBatchEngine:
             X = sp.csr_matrix(X)
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.alpha = float(alpha)
-        # J on all data (start, end): the chunked full-batch kernel, in
-        # chunks whose products stay below OpenBLAS's threading threshold,
-        # as the batches' do: once woken, its threads spin and, on a busy
-        # 2-core machine, made the batches after them 3x slower (measured).
-        chunk = min(_BLAS_SINGLE_THREAD_MNK // ((a + 1) * b)
-                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
-        self.whole = FullBatchLossGradient(X, y, sample_weight, alpha,
-                                           chunk_rows=max(16, chunk))
-        self.whole._prepare(layer_sizes)
+        self._whole = None  # the full-batch kernel, for J on all data
         self.n_samples = X.shape[0]
         self.weight_sum = _network.weight_sum(X, sample_weight)
         self.sparse = sp.issparse(X)
@@ -134,12 +127,27 @@ class MiniBatchEngine:
         self._ones = np.ones(0, self.dtype)
 
     # ------------------------------------------------------- objective
+    def _whole_data(self):
+        """The full-batch kernel, made on first use, for :math:`J` on all data."""
+        if self._whole is None:
+            # in chunks whose products stay below OpenBLAS's threading
+            # threshold, as the batches' do: once woken, its threads spin
+            # and, on a busy 2-core machine, made the batches after them 3x
+            # slower (measured).
+            chunk = min(_BLAS_SINGLE_THREAD_MNK // ((a + 1) * b) for a, b in
+                        zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+            self._whole = FullBatchLossGradient(
+                self.X, self.y, self.sample_weight, self.alpha,
+                chunk_rows=max(16, chunk))
+            self._whole._prepare(self.layer_sizes)
+        return self._whole
+
     def loss(self, coefs, intercepts):
         """:math:`J` on all data (the numpy full-batch kernel's forward pass)."""
-        return self.whole.loss(coefs, intercepts)
+        return self._whole_data().loss(coefs, intercepts)
 
     def constant_prediction_loss(self):
-        return self.whole.constant_prediction_loss()
+        return constant_prediction_loss(self.y, self.sample_weight, self.weight_sum)
 
     # ------------------------------------------------------- buffers
     def _pack(self, params, out):

@@ -304,16 +304,12 @@ def full_batch(X, y, sample_weight, alpha, layer_sizes):
     :data:`COMPILED_MAX_WORK`, unless ``SIGMOID_MLP_ENGINE=compiled``), the
     compiled engine built on it.
     """
+    why = _why_not_compiled("full_batch", X, y, sample_weight,
+                            work=X.shape[0] * sum(layer_sizes[1:-1]))
+    if why is None:
+        return _compiled.CompiledObjective(X, y, sample_weight, alpha, layer_sizes)
     kernel = FullBatchLossGradient(X, y, sample_weight, alpha)
     kernel._prepare(layer_sizes)
-    why = _why_not_compiled(
-        "full_batch", kernel.X, kernel.y, kernel.sample_weight,
-        work=kernel.n_samples * sum(layer_sizes[1:-1]),
-    ) if kernel.dtype == np.float64 else (
-        f"the data are {np.dtype(kernel.dtype).name} (the compiled engines "
-        "take float64)")
-    if why is None:
-        return _compiled.CompiledObjective(kernel)
     return kernel
 
 

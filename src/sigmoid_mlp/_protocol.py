@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _network
-from ._array_api import all_finite, copy_arrays, host_vector, namespace_of
+from ._network import all_finite, copy_arrays, host_vector, namespace_of
 
 try:  # scikit-learn >= 1.9: the callback API (sklearn.callback)
     from sklearn.callback import CallbackSupportMixin, with_callbacks
@@ -61,6 +61,7 @@ __all__ = [
     "CallbackSupportMixin",
     "Diverged",
     "EpochEnd",
+    "GDProgress",
     "Hooks",
     "Protocol",
     "State",
@@ -418,6 +419,37 @@ class Protocol:
         committed = self.state.n_iter - self.n_iter_at_call
         for name, length in self._curve_lengths.items():
             del getattr(self.state, name)[length + committed:]
+
+
+class GDProgress:
+    """Where a full-batch gradient-descent run stands, in an engine's flat layout.
+
+    The engines' ``gd_epochs`` update it once per complete epoch (``done``
+    epochs, their ``losses``, the stopping rule's ``best_loss`` and
+    ``count``); ``previous`` is the weights before the last step (None
+    before the first), ``status`` None while running, else ``'converged'``
+    or ``'diverged'`` (``loss``: the offending value).
+    """
+
+    __slots__ = ("best_loss", "count", "current", "done", "grad", "loss",
+                 "losses", "previous", "spare", "status")
+
+    def __init__(self, theta, best_loss, count):
+        self.current = theta
+        self.previous = None
+        self.spare = np.empty_like(theta)
+        self.grad = np.empty_like(theta)
+        self.losses = []
+        self.done = 0
+        self.best_loss = float(best_loss)
+        self.count = int(count)
+        self.status = None
+        self.loss = float("nan")
+
+    def last_finite(self):
+        """The weights before the last step, or the start if none was taken."""
+        return self.current if self.previous is None else self.previous
+
 
 
 # ---- the state a call trains, and its one-update commit

@@ -22,16 +22,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _network
-from ._array_api import (
-    check_fitted_namespace,
-    device_of,
-    dispatch_enabled,
-    input_namespace,
-    move,
-    namespace_of,
-    to_numpy,
-)
+from ._array_api import move, to_numpy
 from ._fitting import fit_once, fit_restarts, initial_state, prepare_solver, run_call
+from ._network import device_of, namespace_of
 from ._plan import SOLVERS, penalises_intercepts
 from ._protocol import (
     HAS_CALLBACK_API,
@@ -45,11 +38,14 @@ from ._small_data import EVIDENCE_ATTRIBUTES, predict_std
 from ._validation import (
     check_continuation,
     check_data,
+    check_fitted_namespace,
     check_params,
     check_real,
     check_sample_weight,
     check_weights,
     check_X_predict,
+    dispatch_enabled,
+    input_namespace,
     restore_input_attributes_on_failure,
 )
 

@@ -28,18 +28,62 @@ import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._array_api import (
-    check_fitted_namespace,
-    check_same_namespace,
-    device_of,
-    dispatch_enabled,
-    host_sum,
-    input_namespace,
-    move,
-    to_numpy,
-)
+from ._array_api import describe, move, to_numpy
+from ._network import device_of, host_sum, namespace_of
 from ._plan import SOLVERS
 from ._solvers import SCHEDULES
+
+
+def dispatch_enabled():
+    """Whether scikit-learn's ``array_api_dispatch`` is on."""
+    import sklearn
+
+    return bool(sklearn.get_config().get("array_api_dispatch", False))
+
+
+def input_namespace(X):
+    """The Array API namespace ``X`` is computed in, or None for numpy.
+
+    Another library's namespace only with ``array_api_dispatch`` enabled and
+    an array of that library; numpy arrays, sparse matrices, lists and data
+    frames take the numpy path (and its fast kernels), as without dispatch.
+    """
+    if not dispatch_enabled() or isinstance(X, np.ndarray) or sp.issparse(X):
+        return None
+    if not hasattr(X, "shape"):
+        return None
+    try:
+        return namespace_of(X)
+    except (TypeError, ImportError):
+        return None
+
+
+
+def check_same_namespace(X, xp, device, method, what="X"):
+    """Raise when ``X`` is not an array of ``xp`` on ``device``."""
+    x_xp = input_namespace(X)
+    x_device = None if x_xp is None else device_of(X)
+    if x_xp is xp and (xp is None or x_device == device):
+        return
+    off = "" if dispatch_enabled() else (
+        " (array_api_dispatch is off, so input is converted to numpy)"
+    )
+    raise ValueError(
+        f"SigmoidMLPRegressor.{method}(): {what} and the fitted weights must use "
+        f"the same namespace (array library) and device: the weights are "
+        f"{describe(xp, device)} arrays, {what} is {describe(x_xp, x_device)}"
+        f"{off}. Pass {what} in the library the model was fitted on (with "
+        "sklearn.config_context(array_api_dispatch=True) for non-numpy arrays), "
+        "or refit the model on this library."
+    )
+
+
+def check_fitted_namespace(est, X, method):
+    """The input of a fitted model must be in the fitted weights' library."""
+    W = est.coefs_[0]
+    xp = namespace_of(W)
+    check_same_namespace(X, xp, None if xp is None else device_of(W), method)
+
 
 
 def check_params(est):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import _is_divergent, _loss, _no_improvement_count, jit
+from .._network import Layout, constant_prediction_loss, weight_sum
+from .core import _carry_back, _is_divergent, _no_improvement_count, _sigmoid_row, jit
 
 # Epochs per compiled call: a KeyboardInterrupt is handled between blocks.
 BLOCK_EPOCHS = 64
@@ -19,6 +20,106 @@ BLOCK_EPOCHS = 64
 
 # Values per row block of the widest layer (fits the L1/L2 cache).
 _BLOCK_ELEMENTS = 1 << 13
+
+
+def _evaluate(X, y, sw, has_sw, theta, grad, want_grad, table, acts, zout,
+              d0, d1, kbuf, rows):
+    """Σ wᵢ‖ŷᵢ - yᵢ‖²; with ``want_grad`` also ``grad := Σ ∂/∂θ`` (unscaled)."""
+    n, d = X.shape
+    k = y.shape[1]
+    n_layers = table.shape[0]
+    sse = 0.0
+    if want_grad:
+        grad[:] = 0.0
+    for start in range(0, n, rows):
+        c = min(rows, n - start)
+        # [Xᵀ; 1] of this block (the rows of ones are set once by the caller).
+        for m in range(d):
+            for i in range(c):
+                acts[m, i] = X[start + i, m]
+        # ---- forward
+        for layer in range(n_layers):
+            off, in_row, fan_in, fan_out = table[layer]
+            last = layer == n_layers - 1
+            out_row = 0 if last else table[layer + 1, 1]
+            for j in range(fan_out):
+                z = zout[j] if last else acts[out_row + j]
+                base = off + j * (fan_in + 1)
+                b = theta[base + fan_in]
+                for i in range(c):
+                    z[i] = b
+                for m in range(fan_in):
+                    w = theta[base + m]
+                    a = acts[in_row + m]
+                    for i in range(c):
+                        z[i] += w * a[i]
+                if not last:
+                    _sigmoid_row(z, kbuf, c)
+        # ---- loss: r = ŷ - y, δ = w r
+        for q in range(k):
+            zq = zout[q]
+            dq = d0[q]
+            if has_sw:
+                for i in range(c):
+                    r = zq[i] - y[start + i, q]
+                    wr = sw[start + i] * r
+                    sse += wr * r
+                    dq[i] = wr
+            else:
+                for i in range(c):
+                    r = zq[i] - y[start + i, q]
+                    sse += r * r
+                    dq[i] = r
+        if not want_grad:
+            continue
+        # ---- backward
+        delta, other = d0, d1
+        for layer in range(n_layers - 1, -1, -1):
+            off, in_row, fan_in, fan_out = table[layer]
+            for j in range(fan_out):
+                dj = delta[j]
+                base = off + j * (fan_in + 1)
+                for m in range(fan_in + 1):
+                    a = acts[in_row + m]
+                    s = 0.0
+                    for i in range(c):
+                        s += dj[i] * a[i]
+                    grad[base + m] += s
+            if layer > 0:
+                _carry_back(theta, off, 1, fan_in + 1, fan_in, fan_out, delta,
+                            other, acts, in_row, c)
+                delta, other = other, delta
+    return sse
+
+
+def _finish(theta, grad, want_grad, sse, alpha_mask, has_alpha, S, scale):
+    """Add the L2 term, scale the gradient by ``scale / S``; return ``J``."""
+    penalty = 0.0
+    if has_alpha:
+        for p in range(theta.shape[0]):
+            t = alpha_mask[p] * theta[p]
+            penalty += t * theta[p]
+            if want_grad:
+                grad[p] += t
+    if want_grad:
+        f = scale / S
+        for p in range(grad.shape[0]):
+            grad[p] *= f
+    return (0.5 * sse + 0.5 * penalty) / S
+
+
+def _loss(X, y, sw, has_sw, theta, grad, want_grad, table, acts, zout, d0, d1,
+          kbuf, rows, alpha_mask, has_alpha, S, scale):
+    sse = _evaluate(X, y, sw, has_sw, theta, grad, want_grad, table, acts, zout,
+                    d0, d1, kbuf, rows)
+    return _finish(theta, grad, want_grad, sse, alpha_mask, has_alpha, S, scale)
+
+
+_evaluate = jit(_evaluate)
+_finish = jit(_finish)
+_loss = jit(_loss)
+
+
 
 
 def _gd_block(X, y, sw, has_sw, current, previous, grad, table, acts, zout, d0,
@@ -66,24 +167,24 @@ _gd_block = jit(_gd_block)
 
 
 class CompiledObjective:
-    """The compiled full-batch engine: the kernel's problem, epochs fused.
+    """The compiled full-batch engine: full-batch J and gradient, epochs fused.
 
-    Same interface as :class:`._kernels.FullBatchLossGradient` (which it
-    wraps, and whose flat layout, ``pack``/``unpack`` and start-up it uses):
-    ``evaluate`` and ``gd_epochs`` run compiled.
+    Same interface and flat layout (:class:`._network.Layout`) as the numpy
+    engine :class:`._kernels.FullBatchLossGradient`; ``evaluate`` and
+    ``gd_epochs`` run compiled.
     """
 
     engine = "compiled"
 
-    def __init__(self, kernel):
-        layer_sizes = kernel.layout.layer_sizes
-        self.kernel = kernel
-        self.layout = kernel.layout
-        self.n_samples = kernel.n_samples
-        self.weight_sum = kernel.weight_sum
-        self.X, self.y = kernel.X, kernel.y
-        self.has_sw = kernel.sample_weight is not None
-        self.sw = kernel.sample_weight if self.has_sw else np.ones(1)
+    def __init__(self, X, y, sample_weight, alpha, layer_sizes):
+        layer_sizes = [int(s) for s in layer_sizes]
+        self.layout = Layout(layer_sizes)
+        self.n_samples = X.shape[0]
+        self.weight_sum = weight_sum(X, sample_weight)
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.alpha = float(alpha)
+        self.has_sw = sample_weight is not None
+        self.sw = sample_weight if self.has_sw else np.ones(1)
         # table rows: (theta offset, first row of the layer's input in
         # ``acts``, fan_in, fan_out); input rows are [a; 1].
         table, off, row = [], 0, 0
@@ -93,7 +194,7 @@ class CompiledObjective:
             row += fan_in + 1
         self.table = np.asarray(table, dtype=np.int64)
         width = max(layer_sizes)
-        self.rows = int(max(16, min(kernel.n_samples,
+        self.rows = int(max(16, min(self.n_samples,
                                     _BLOCK_ELEMENTS // (width + 1))))
         self.acts = np.empty((row, self.rows))
         for _, in_row, fan_in, _ in table:
@@ -102,10 +203,10 @@ class CompiledObjective:
         self.d0 = np.empty((width, self.rows))
         self.d1 = np.empty((width, self.rows))
         self.kbuf = np.empty(self.rows, dtype=np.int64)
-        self.has_alpha = kernel.alpha != 0
-        self.alpha_mask = (kernel.layout.weight_mask(np.float64) * kernel.alpha
+        self.has_alpha = self.alpha != 0
+        self.alpha_mask = (self.layout.weight_mask(np.float64) * self.alpha
                            if self.has_alpha else np.zeros(1))
-        self.S = float(kernel.weight_sum)
+        self.S = float(self.weight_sum)
         self.work_nbytes = sum(a.nbytes for a in (self.acts, self.zout, self.d0,
                                                   self.d1, self.kbuf))
         self._block = np.empty(BLOCK_EPOCHS, dtype=np.float64)
@@ -113,16 +214,20 @@ class CompiledObjective:
         self._previous = None
 
     def pack(self, coefs, intercepts, out=None):
-        return self.kernel.pack(coefs, intercepts, out)
+        """Weights in the flat layout (:class:`._network.Layout`)."""
+        if out is None:
+            out = np.empty(self.layout.size)
+        return self.layout.pack(coefs, intercepts, out)
 
     def unpack(self, theta):
-        return self.kernel.unpack(theta)
+        """Fresh ``coefs, intercepts`` from the flat layout."""
+        return self.layout.unpack(theta)
 
     def loss(self, coefs, intercepts):
         return self.evaluate(self.pack(coefs, intercepts))
 
     def constant_prediction_loss(self):
-        return self.kernel.constant_prediction_loss()
+        return constant_prediction_loss(self.y, self.sample_weight, self.weight_sum)
 
     def _args(self):
         return (self.X, self.y, self.sw, self.has_sw)

@@ -200,10 +200,25 @@ def _mb_epoch(X, y, sw, has_sw, order, use_order, batch_size, thetas, cur, prev,
 
 
 
+def _mb_loss(X, y, sw, has_sw, theta, sizes, coef_off, int_off, act_off, acts,
+             kbuf, xb, delta, rows):
+    """Σ wᵢ‖ŷᵢ - yᵢ‖² over all rows, ``rows`` at a time (the batches' forward pass)."""
+    n = X.shape[0]
+    no_order = np.zeros(1, dtype=np.int64)
+    sse = 0.0
+    for start in range(0, n, rows):
+        c = min(rows, n - start)
+        _mb_rows(X, no_order, False, start, c, xb)
+        sse += _mb_forward(y, sw, has_sw, no_order, False, start, c, theta, sizes,
+                           coef_off, int_off, act_off, acts, kbuf, xb, delta)
+    return sse
+
+
 _mb_rows = jit(_mb_rows)
 _mb_forward = jit(_mb_forward)
 _mb_backward = jit(_mb_backward)
 _mb_epoch = jit(_mb_epoch)
+_mb_loss = jit(_mb_loss)
 
 
 class CompiledMiniBatch(MiniBatchEngine):
@@ -245,6 +260,18 @@ class CompiledMiniBatch(MiniBatchEngine):
         self._d1 = np.empty(width)
         self._xb = np.empty((rows, self.layer_sizes[0]))
         self._rows = rows
+
+    def loss(self, coefs, intercepts):
+        """:math:`J` on all data, by the batches' compiled forward pass."""
+        rows = min(self.n_samples, 256)
+        self._work_for(rows)
+        theta = self._pack([*coefs, *intercepts], self._block[2])
+        sse = _mb_loss(self.X, self.y, self._sw, self.sample_weight is not None,
+                       theta, self.sizes, self.coef_off, self.int_off,
+                       self._act_off, self._acts, self._kbuf, self._xb, self._d0,
+                       rows)
+        penalty = sum(float(np.vdot(W, W)) for W in coefs)
+        return (0.5 * sse + 0.5 * self.alpha * penalty) / self.weight_sum
 
     def run_epoch(self, params, solver, order, batch_size, epoch, protocol, trail):
         """:meth:`._minibatch.MiniBatchEngine.run_epoch`, in one compiled call."""
