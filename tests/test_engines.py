@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from _helpers import scaled_data
 from sklearn.exceptions import ConvergenceWarning
 
-from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _drivers, _engines
+from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _drivers, _engines, _lm
 from sigmoid_mlp import _plan as plan_module
 
 COMPILED = "compiled" if _compiled.AVAILABLE else "numpy"
@@ -46,7 +46,7 @@ def _plan(solver, X, y, hidden=3, **kw):
         ("adam", 5000, dict(hidden=100), _drivers.run_epochs, COMPILED),
         ("sgd", 5000, {}, _drivers.run_epochs, COMPILED),
         ("lbfgs", 200, {}, _drivers.run_lbfgs, "reference"),
-        ("lm", 200, {}, _drivers.run_lm, COMPILED),
+        ("lm", 200, {}, _lm.run_lm, COMPILED),
     ],
 )
 def test_plan_picks_driver_and_engine(solver, n, kw, driver, engine):
@@ -108,7 +108,7 @@ PLAN_TABLE = [
     ("sgd", 200, {}, _drivers.run_epochs, COMPILED, 1, 1),
     ("adam", 200, {}, _drivers.run_epochs, COMPILED, 1, 1),
     ("lbfgs", 200, {}, _drivers.run_lbfgs, "reference", 1, 1),
-    ("lm", 200, {}, _drivers.run_lm, COMPILED,
+    ("lm", 200, {}, _lm.run_lm, COMPILED,
      plan_module.LM_BLOCK if _compiled.AVAILABLE else 0,
      1 if _compiled.AVAILABLE else 0),
 ]

@@ -12,7 +12,7 @@ from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import sigmoid_mlp._engines as engines
+import sigmoid_mlp._lm as lm_module
 import sigmoid_mlp._plan as plan
 from sigmoid_mlp import (
     SigmoidMLPRegressor,
@@ -20,7 +20,7 @@ from sigmoid_mlp import (
     _compiled,
     _network,
 )
-from sigmoid_mlp._engines import GaussNewtonSystem
+from sigmoid_mlp._lm import GaussNewtonSystem
 
 needs_numba = pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba not installed")
 
@@ -80,7 +80,7 @@ def test_system_chunks_add_up(monkeypatch):
     sw = rng.uniform(0, 2, 500)
     x = _network.pack(*_network.init_weights(sizes, rng))
     whole = _system(X, y, sw, 0.1, sizes, "numpy")
-    monkeypatch.setattr(engines, "_GN_CHUNK_ELEMENTS", 37 * 2 * 26)
+    monkeypatch.setattr(lm_module, "_GN_CHUNK_ELEMENTS", 37 * 2 * 26)
     chunked = _system(X, y, sw, 0.1, sizes, "numpy")
     assert chunked.chunk_rows == 37 and not chunked._one_chunk
     assert_allclose(chunked.loss(x), whole.loss(x), rtol=1e-12)
@@ -421,7 +421,7 @@ def test_system_memory_does_not_grow_with_n(monkeypatch):
     """The chunked sums keep the extra memory bounded, whatever the number of rows."""
     import tracemalloc
 
-    monkeypatch.setattr(engines, "_GN_CHUNK_ELEMENTS", 1 << 14)
+    monkeypatch.setattr(lm_module, "_GN_CHUNK_ELEMENTS", 1 << 14)
     sizes = [5, 3, 1]
     peaks = {}
     for n in (20_000, 80_000):

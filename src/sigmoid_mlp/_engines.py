@@ -1,17 +1,14 @@
-r"""The numpy objectives of the reference and of 'lm'.
+r"""The reference objectives: :mod:`._network` itself, in any array library.
 
 * :class:`ReferenceObjective` -- :math:`J` and its gradient by
   :mod:`._network` itself, on lists of arrays of any Array API library:
   'lbfgs', and (per mini-batch, :class:`ReferenceBatches`) every step
   solver on torch/CuPy/... arrays.  Keeps ``MLPRegressor``'s arithmetic bit
   for bit.
-* :class:`GaussNewtonSystem` -- the gradient and Gauss-Newton curvature of
-  'lm' on the whole training set, summed by the chunked numpy code of
-  :func:`._network.gauss_newton_sums` or by the compiled sums it is given.
 
 The other engines live one job per module: :mod:`._kernels` (full-batch
-gradient descent, numpy), :mod:`._minibatch` (mini-batch epochs, numpy) and
-:mod:`._compiled` (numba).  Which one runs a fit is decided by
+gradient descent, numpy), :mod:`._minibatch` (mini-batch epochs, numpy),
+:mod:`._lm` (the Gauss-Newton system of 'lm') and :mod:`._compiled` (numba).  Which one runs a fit is decided by
 :func:`sigmoid_mlp._plan.plan` alone.  Every objective has ``engine`` (its
 name), ``n_samples``, ``weight_sum`` (:math:`S = \sum_i w_i`), ``loss`` and
 ``constant_prediction_loss`` (:math:`J` of predicting the weighted mean, the
@@ -23,15 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _network
-from ._kernels import FullBatchLossGradient
 from ._network import all_finite, take_rows
 from ._protocol import Diverged
 
-__all__ = ["GaussNewtonSystem", "ReferenceBatches", "ReferenceObjective"]
-
-# The per-sample Jacobian of one chunk of rows holds at most this many numbers
-# (2 MiB in float64), whatever the number of samples.
-_GN_CHUNK_ELEMENTS = 1 << 18
+__all__ = ["ReferenceBatches", "ReferenceObjective"]
 
 
 class ReferenceObjective:
@@ -127,129 +119,5 @@ class ReferenceBatches(ReferenceObjective):
             trail.last_step = (epoch, learning_rate)
             accumulated += loss * weight
         return params, accumulated
-
-
-class GaussNewtonSystem:
-    r"""Gradient and Gauss-Newton curvature of :math:`J` on the whole training set.
-
-    With :math:`s, u, M` the sums of :func:`sigmoid_mlp._network.gauss_newton_sums`
-    over all rows (computed in chunks whose Jacobian has at most ``2**18``
-    entries, so memory stays bounded) and :math:`P` the 0/1 diagonal
-    selecting the penalised weights (the ``coefs``, and the intercepts too
-    with ``penalise_intercepts``):
-
-    .. math:: \nabla J = \frac{u + \alpha P w}{S}, \qquad
-              H = \frac{M + \alpha P}{S}.
-
-    :math:`H` is the Hessian of :math:`J` without the terms with second
-    derivatives of the network: symmetric and positive semi-definite.  The
-    weights are flat in :func:`._network.pack`'s order.
-
-    :meth:`loss` evaluates :math:`J` alone (at trial steps).  When the data fit
-    in one chunk it keeps the forward pass, which :meth:`gradient_curvature`
-    reuses when asked about the same weights; otherwise the loss comes from
-    the chunked numpy kernel.  ``engine`` is ``'compiled'`` when the plan
-    handed it the compiled sums (``compiled_sums``, a
-    :class:`._compiled.CompiledSystem`), else ``'numpy'``.
-    """
-
-    def __init__(self, X, y, sample_weight, alpha, layer_sizes, dtype, *,
-                 penalise_intercepts=False, compiled_sums=None):
-        self.X = X
-        self.y = y
-        self.sample_weight = sample_weight
-        self.alpha = float(alpha)
-        self.layer_sizes = list(layer_sizes)
-        self.dtype = dtype
-        self.n_samples = X.shape[0]
-        self.weight_sum = _network.weight_sum(X, sample_weight)
-        self.penalised = np.concatenate(
-            [np.ones(a * b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-            + [np.full(b, 1.0 if penalise_intercepts else 0.0)
-               for b in layer_sizes[1:]]
-        )
-        n_weights = self.penalised.size
-        self.chunk_rows = max(1, _GN_CHUNK_ELEMENTS // (y.shape[1] * n_weights))
-        self._one_chunk = X.shape[0] <= self.chunk_rows
-        self._kernel = None
-        if not self._one_chunk:
-            # The kernel evaluates the squared error only; the L2 term is
-            # _penalty's, so set_alpha changes one number.
-            self._kernel = FullBatchLossGradient(X, y, sample_weight, 0.0)
-        self._kept = (None, None)  # (x, activations) of the last loss
-        # the compiled sums (:class:`._compiled.CompiledSystem`) when the plan
-        # chose them
-        self._compiled = compiled_sums
-        self.engine = "numpy" if self._compiled is None else "compiled"
-
-    def set_alpha(self, alpha):
-        """Change the L2 strength :math:`\alpha` (``alpha='auto'`` re-estimates it)."""
-        self.alpha = float(alpha)
-
-    def weights(self, x):
-        """``(coefs, intercepts)`` in the data's dtype from the packed float64 ``x``."""
-        return _network.unpack(x.astype(self.dtype, copy=False), self.layer_sizes)
-
-    def _penalty(self, x):
-        if not self.alpha:
-            return 0.0
-        return 0.5 * self.alpha * float((self.penalised * x) @ x) / self.weight_sum
-
-    def loss(self, x):
-        """:math:`J` at the packed weights ``x`` (a forward pass only)."""
-        if self._compiled is not None:
-            s, _, _ = self._compiled.sums(x, want=False)
-            return s / (2.0 * self.weight_sum) + self._penalty(x)
-        coefs, intercepts = self.weights(x)
-        if not self._one_chunk:
-            return float(self._kernel.loss(coefs, intercepts)) + self._penalty(x)
-        # Overflow gives a non-finite J, which run_lm handles (a rejected
-        # trial, or divergence at the start); numpy's warning would be noise.
-        with np.errstate(over="ignore", invalid="ignore"):
-            activations = _network.forward(self.X, coefs, intercepts)
-        self._kept = (x, activations)
-        loss = _network.squared_error(self.y, activations[-1], self.sample_weight)
-        return loss + self._penalty(x)
-
-    def constant_prediction_loss(self):
-        r"""Squared error of predicting the (weighted) mean of ``y``."""
-        return ReferenceObjective(
-            self.X, self.y, self.sample_weight, 0.0
-        ).constant_prediction_loss()
-
-    def gradient_curvature(self, x):
-        """``(grad, curvature)`` at the packed weights ``x``, in float64."""
-        if self._compiled is not None:
-            _, u, M = self._compiled.sums(x)
-            return self._finish(x, u, M)
-        coefs, intercepts = self.weights(x)
-        u = 0.0
-        M = 0.0
-        n_samples = self.X.shape[0]
-        for start in range(0, n_samples, self.chunk_rows):
-            rows = slice(start, min(start + self.chunk_rows, n_samples))
-            sw = None if self.sample_weight is None else self.sample_weight[rows]
-            with np.errstate(over="ignore", invalid="ignore"):  # see loss()
-                if self._one_chunk and self._kept[0] is x:
-                    activations = self._kept[1]
-                else:
-                    activations = _network.forward(self.X[rows], coefs, intercepts)
-                _, u_rows, M_rows = _network.gauss_newton_sums(
-                    activations, self.y[rows], coefs, sw
-                )
-            u = u + u_rows
-            M = M + M_rows
-        return self._finish(x, u, M)
-
-    def _finish(self, x, u, M):
-        """Scale the sums by :math:`1/S` and add the L2 term."""
-        grad = np.array(u, dtype=np.float64)
-        curvature = np.array(M, dtype=np.float64)
-        if self.alpha:
-            grad += self.alpha * self.penalised * x
-            curvature.flat[:: curvature.shape[0] + 1] += self.alpha * self.penalised
-        grad /= self.weight_sum
-        curvature /= self.weight_sum
-        return grad, curvature
 
 

@@ -2,7 +2,7 @@ r"""MacKay's evidence framework for the network: automatic L2 strength and error
 
 Pure numpy, no scikit-learn.  The functions work on the quantities the
 Levenberg-Marquardt solver already builds
-(:class:`sigmoid_mlp._engines.GaussNewtonSystem`,
+(:class:`sigmoid_mlp._lm.GaussNewtonSystem`,
 :func:`sigmoid_mlp._network.gauss_newton_sums`); ``docs/evidence.rst``
 derives every formula below in the deck's notation.
 

@@ -16,8 +16,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from . import _network
-from ._engines import GaussNewtonSystem
 from ._evidence import ALPHA_START, EvidenceRegulariser
+from ._lm import GaussNewtonSystem
 from ._network import copy_arrays, device_of, namespace_of
 from ._plan import (
     SOLVERS,

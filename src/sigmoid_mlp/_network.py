@@ -510,7 +510,7 @@ def gauss_newton_sums(activations, y, coefs, sample_weight=None):
     is :math:`(u + \alpha P w)/S` (what :func:`backward` computes) and its
     Gauss-Newton curvature :math:`(M + \alpha P)/S`, with :math:`P` selecting
     the penalised weights (the ``coefs``; the intercepts too under
-    ``penalize_intercepts``, see ``_engines.GaussNewtonSystem``).
+    ``penalize_intercepts``, see ``_lm.GaussNewtonSystem``).
 
     Parameters
     ----------

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _compiled, _drivers
-from ._engines import GaussNewtonSystem, ReferenceBatches, ReferenceObjective
+from . import _compiled, _drivers, _lm
+from ._engines import ReferenceBatches, ReferenceObjective
 from ._kernels import FullBatchLossGradient
 from ._minibatch import MiniBatchEngine
 from ._solvers import Adam, GradientDescent, StochasticGradientDescent
@@ -109,7 +109,7 @@ SOLVERS = {
     "adam": SolverSpec(_make_adam, ("learning_rate", "beta_1", "beta_2", "epsilon"),
                        _drivers.run_epochs, False, True, "Adam"),
     "lbfgs": SolverSpec(None, (), _drivers.run_lbfgs, True, False, "L-BFGS"),
-    "lm": SolverSpec(None, (), _drivers.run_lm, True, False, "Levenberg-Marquardt"),
+    "lm": SolverSpec(None, (), _lm.run_lm, True, False, "Levenberg-Marquardt"),
 }
 
 
@@ -175,7 +175,7 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *, n_epochs=1,
 
     Full-batch 'gd' with a constant step size on numpy or scipy.sparse data
     runs :func:`._drivers.run_full_batch_gd` on :func:`full_batch`; 'lm'
-    runs :func:`._drivers.run_lm` on :func:`gauss_newton`; 'sgd', 'adam'
+    runs :func:`._lm.run_lm` on :func:`gauss_newton`; 'sgd', 'adam'
     and scheduled 'gd' run :func:`._drivers.run_epochs` on
     :func:`mini_batch` (the mini-batch engines on numpy data, the reference
     batches on other libraries); 'lbfgs' runs :func:`._drivers.run_lbfgs` on
@@ -194,7 +194,7 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *, n_epochs=1,
         block = 0
         if objective.engine == "compiled" and dtype == np.float64 and FUSE_LM:
             block = 1 if watched else LM_BLOCK
-        return Plan(solver, _drivers.run_lm, objective, objective.engine, block,
+        return Plan(solver, _lm.run_lm, objective, objective.engine, block,
                     dtype, tuple(declined))
     if (solver == "gd" and learning_rate_schedule == "constant"
             and isinstance(y, np.ndarray)):
@@ -326,7 +326,7 @@ def gauss_newton(X, y, sample_weight, alpha, layer_sizes, dtype, *,
     sums = None
     if why is None:
         sums = _compiled.CompiledSystem(X, y, sample_weight, layer_sizes)
-    return GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype,
+    return _lm.GaussNewtonSystem(X, y, sample_weight, alpha, layer_sizes, dtype,
                              penalise_intercepts=penalise_intercepts,
                              compiled_sums=sums)
 

@@ -64,12 +64,14 @@ __all__ = [
     "GDProgress",
     "Hooks",
     "Protocol",
+    "RunResult",
     "State",
     "TrainingConfig",
     "TrainingDivergedError",
     "Validation",
     "is_divergent",
     "no_improvement_count",
+    "whole_run",
     "with_callbacks",
 ]
 
@@ -449,6 +451,40 @@ class GDProgress:
     def last_finite(self):
         """The weights before the last step, or the start if none was taken."""
         return self.current if self.previous is None else self.previous
+
+
+
+@dataclass
+class RunResult:
+    """How a driver ended.
+
+    Attributes
+    ----------
+    status : {'converged', 'max_iter', 'max_fun', 'abnormal', 'interrupted',
+              'callback'}
+    previous : list of ndarray
+        The weights before the last step (the last finite weights, should the
+        final weights turn out to diverge).
+    last_step : tuple
+        ``(epoch, learning_rate)`` of the last step taken.
+    final_loss : float or None
+        :math:`J` at the final weights when known without another pass.
+    message : str
+        The optimiser's own message (L-BFGS), else empty.
+    """
+
+    status: str
+    previous: list
+    last_step: tuple
+    final_loss: float | None = None
+    message: str = ""
+
+
+def whole_run(state, protocol, final_loss, status, message=""):
+    """The result of a driver that chooses its own steps (L-BFGS, LM)."""
+    return RunResult(status, [*state.coefs, *state.intercepts],
+                     (state.n_iter - protocol.n_iter_at_call, None), final_loss,
+                     message)
 
 
 

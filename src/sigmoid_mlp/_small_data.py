@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _engines, _evidence, _network
+from . import _evidence, _lm, _network
 from ._plan import gauss_newton, penalises_intercepts
 
 __all__ = [
@@ -133,7 +133,7 @@ def predict_std(est, X):
     out = np.empty((X.shape[0], coefs[-1].shape[1]))
     n_weights = est._posterior_factor.shape[0]
     # the test rows' Jacobian in chunks as bounded as the training system's
-    chunk = max(1, _engines._GN_CHUNK_ELEMENTS // (n_weights * out.shape[1]))
+    chunk = max(1, _lm._GN_CHUNK_ELEMENTS // (n_weights * out.shape[1]))
     for start in range(0, X.shape[0], chunk):
         rows = slice(start, start + chunk)
         activations = _network.forward(X[rows], coefs, intercepts)

@@ -36,7 +36,6 @@ import copy
 
 import numpy as np
 import scipy.optimize
-from scipy.linalg.lapack import dposv as _dposv
 
 from ._network import array_namespace
 
@@ -45,7 +44,6 @@ __all__ = [
     "Adam",
     "GradientDescent",
     "LBFGSStop",
-    "LevenbergMarquardt",
     "StochasticGradientDescent",
     "lm_damping_after_accept",
     "minimize_lbfgs",
@@ -309,72 +307,3 @@ def lm_damping_after_accept(mu, rho):
     return mu * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
 
 
-class LevenbergMarquardt:
-    r"""Levenberg-Marquardt steps: Gauss-Newton, damped by :math:`\mu`.
-
-    At weights :math:`w` with gradient :math:`g = \nabla J` and Gauss-Newton
-    curvature :math:`H` (:func:`sigmoid_mlp._network.gauss_newton_sums`), the
-    step :math:`h` solves
-
-    .. math:: (H + \mu I)\, h = -g .
-
-    A large :math:`\mu` gives a short step along :math:`-g` (gradient
-    descent with step size :math:`1/\mu`), a small one the Gauss-Newton step
-    of the quadratic model
-    :math:`q(h) = J + g^\top h + \tfrac12 h^\top H h`.  After evaluating
-    :math:`J(w + h)`, the gain ratio
-
-    .. math:: \rho = \frac{J(w) - J(w + h)}{q(0) - q(h)}, \qquad
-              q(0) - q(h) = \tfrac12 h^\top(\mu h - g),
-
-    decides: for :math:`\rho > 0` the step is taken and
-    :math:`\mu \leftarrow \mu \max(\tfrac13, 1 - (2\rho - 1)^3)`,
-    :math:`\nu \leftarrow 2`; otherwise the step is rejected and
-    :math:`\mu \leftarrow \nu\mu`, :math:`\nu \leftarrow 2\nu`.  The start
-    is :math:`\mu_0 = \tau \max_j H_{jj}`, :math:`\tau = 10^{-3}`.  This is
-    Algorithm 3.16 of K. Madsen, H. B. Nielsen and O. Tingleff, *Methods for
-    non-linear least squares problems* (2nd ed., DTU, 2004), with
-    H. B. Nielsen's update of :math:`\mu` (1999).
-
-    Parameters
-    ----------
-    curvature : ndarray of shape (n_weights, n_weights)
-        :math:`H` at the starting weights, to scale :math:`\mu_0`.
-    """
-
-    tau = 1e-3
-
-    def __init__(self, curvature):
-        scale = float(np.max(np.diag(curvature))) if curvature.size else 0.0
-        self.mu = self.tau * scale if np.isfinite(scale) and scale > 0 else self.tau
-        self.nu = 2.0
-
-    def step(self, grad, curvature):
-        r"""The damped step :math:`h`, or None when the system cannot be solved.
-
-        :math:`H + \mu I` is symmetric positive definite in exact arithmetic;
-        it is solved by its Cholesky factorisation (LAPACK ``dposv``), and a
-        factorisation that fails (rounding, or non-finite entries) returns
-        None, upon which the caller damps more.
-        """
-        damped = curvature.copy()
-        damped.flat[:: damped.shape[0] + 1] += self.mu
-        _, step, info = _dposv(damped, -grad)
-        if info != 0 or not np.isfinite(step).all():
-            return None
-        return step
-
-    def gain_ratio(self, step, grad, decrease):
-        r""":math:`\rho`: actual decrease of :math:`J` over the model's."""
-        predicted = 0.5 * float(step @ (self.mu * step - grad))
-        return decrease / predicted if predicted > 0 else -np.inf
-
-    def accept(self, rho):
-        """The step was taken: trust the quadratic model more."""
-        self.mu = lm_damping_after_accept(self.mu, rho)
-        self.nu = 2.0
-
-    def reject(self):
-        """The step was not taken: damp more, increasingly fast."""
-        self.mu *= self.nu
-        self.nu *= 2.0

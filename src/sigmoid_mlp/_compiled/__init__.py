@@ -7,9 +7,8 @@
   descent with blocks of epochs in one call;
 * :mod:`.mini_batch` -- :class:`CompiledMiniBatch`, one call per epoch of
   'sgd', 'adam' or scheduled 'gd';
-* :mod:`.gauss_newton` -- :class:`CompiledSystem`, the Gauss-Newton sums of 'lm';
-* :mod:`.lm` -- Levenberg-Marquardt iterations in one call
-  (:func:`.lm.run_block`).
+* :mod:`.lm` -- :class:`CompiledSystem`, the Gauss-Newton sums of 'lm', and
+  whole Levenberg-Marquardt iterations per call (:func:`.lm.run_block`).
 
 Whether a problem runs here is decided by :func:`sigmoid_mlp._plan.plan`
 alone; every engine is tested equal to :mod:`sigmoid_mlp._network`.  Without
@@ -19,13 +18,14 @@ in CI, at small sizes).
 
 from .core import AVAILABLE
 from .full_batch import BLOCK_EPOCHS, CompiledObjective
-from .gauss_newton import MAX_GN_WEIGHTS, CompiledSystem
 from .lm import (
     LM_CONVERGED,
     LM_DIVERGED,
     LM_MAX_FUN,
     LM_RUNNING,
     LM_SINGULAR,
+    MAX_GN_WEIGHTS,
+    CompiledSystem,
     run_block,
 )
 from .mini_batch import CompiledMiniBatch
