@@ -114,6 +114,11 @@ class MiniBatchEngine:
         self.size = n_coef + sum(sizes[1:])
         # three weight vectors (current, before the last step, next) and
         # their views, made once
+        # where each array of ``params`` (every coefs, then every intercepts)
+        # sits in a flat vector: _network.pack's layout
+        shapes = [*zip(sizes[:-1], sizes[1:]), *((b,) for b in sizes[1:])]
+        ends = np.cumsum([int(np.prod(s)) for s in shapes]).tolist()
+        self._slices = list(zip([0, *ends[:-1]], ends, shapes))
         self._thetas = [np.empty(self.size, self.dtype) for _ in range(3)]
         self._views = [_network.unpack(t, sizes) for t in self._thetas]
         self._neg = np.empty(self.size, self.dtype)
@@ -161,8 +166,8 @@ class MiniBatchEngine:
 
     def _unpack(self, theta):
         """Fresh arrays (one copy of ``theta``) in the order of ``params``."""
-        coefs, intercepts = _network.unpack(theta.copy(), self.layer_sizes)
-        return [*coefs, *intercepts]
+        theta = theta.copy()
+        return [theta[start:end].reshape(shape) for start, end, shape in self._slices]
 
     def _batch_buffers(self, c, gather):
         key = (c, gather)

@@ -11,7 +11,7 @@
 * :func:`split_validation` -- the ``early_stopping`` hold-out split;
   :func:`check_continuation` -- warm starts and ``partial_fit`` must continue
   the same network.
-* :func:`check_sample_weight`, :func:`check_weights` (``from_weights``) and
+* :func:`check_sample_weight` and
   the scalar checks :func:`check_real`, :func:`check_int`,
   :func:`check_option`.
 
@@ -472,56 +472,6 @@ def check_int(name, value, *, low, allow_inf=False):
         raise TypeError(f"{name} must be an integer >= {low}; got {value!r}.")
     if value < low:
         raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-
-
-def check_weights(coefs, intercepts):
-    """Validate user-given weights for :meth:`SigmoidMLPRegressor.from_weights`."""
-    if isinstance(coefs, np.ndarray) or isinstance(intercepts, np.ndarray):
-        raise TypeError(
-            "coefs and intercepts must be lists of arrays, one per layer "
-            "(coefs_[l] of shape (fan_in, fan_out), intercepts_[l] of shape "
-            "(fan_out,))."
-        )
-    try:
-        coefs, intercepts = list(coefs), list(intercepts)
-    except TypeError:
-        raise TypeError(
-            "coefs and intercepts must be lists of arrays, one per layer; got "
-            f"{type(coefs).__name__} and {type(intercepts).__name__}."
-        ) from None
-    if len(coefs) < 2 or len(coefs) != len(intercepts):
-        raise ValueError(
-            f"Got {len(coefs)} coefficient matrices and {len(intercepts)} intercept "
-            "vectors; pass one of each per layer, and at least two layers (the "
-            "network has at least one hidden layer)."
-        )
-    arrays = [np.asarray(a) for a in coefs + intercepts]
-    if any(a.dtype.kind not in "fiu" for a in arrays):
-        raise TypeError("Weights must be real numbers (float or integer arrays).")
-    dtype = np.result_type(np.float32, *[a.dtype for a in arrays])
-    if dtype not in (np.float32, np.float64):
-        dtype = np.float64
-    coefs = [np.array(c, dtype=dtype) for c in coefs]
-    intercepts = [np.array(b, dtype=dtype) for b in intercepts]
-    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-        if W.ndim != 2 or 0 in W.shape:
-            raise ValueError(
-                f"coefs[{layer}] must be a non-empty 2-D array of shape "
-                f"(fan_in, fan_out); got shape {W.shape}."
-            )
-        if b.shape != (W.shape[1],):
-            raise ValueError(
-                f"intercepts[{layer}] must have shape ({W.shape[1]},) to match "
-                f"coefs[{layer}] of shape {W.shape}; got shape {b.shape}."
-            )
-        if layer > 0 and W.shape[0] != coefs[layer - 1].shape[1]:
-            raise ValueError(
-                f"coefs[{layer}] has {W.shape[0]} rows but layer {layer - 1} has "
-                f"{coefs[layer - 1].shape[1]} units; consecutive layers must chain."
-            )
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ValueError(f"Weights of layer {layer} contain NaN or infinity.")
-    return coefs, intercepts
 
 
 def check_option(name, value, options):

@@ -306,8 +306,8 @@ class CompiledMiniBatch(MiniBatchEngine):
         if done:
             trail.last_step = (epoch, learning_rate)
         if kind == 2 and done:
-            solver.t = int(info[6])
-            solver.learning_rate = solver.step_size()
+            # Adam.step_size of the last step, as the kernel computed it
+            solver.t, solver.learning_rate = int(info[6]), float(info[7])
         if status == 1:
             raise Diverged(*trail.last_step, float(info[2]),
                            self._unpack(block[prev]), self.n_layers)
