@@ -19,7 +19,6 @@ they are, for every engine.
 
 from __future__ import annotations
 
-import math
 import os
 
 import numpy as np
@@ -39,7 +38,12 @@ AVAILABLE = njit is not None
 
 def jit(function):
     """``function`` compiled by numba (sums may be reassociated, nothing else
-    of IEEE arithmetic relaxed), or ``function`` itself without numba."""
+    of IEEE arithmetic relaxed), or ``function`` itself without numba.
+
+    Compiled, overflow and NaN are silent IEEE arithmetic; as plain Python
+    (``NUMBA_DISABLE_JIT=1``) numpy scalars would warn, so the callers run the
+    kernels under ``np.errstate(over="ignore", invalid="ignore")`` and the
+    two behave alike (the results are checked, not the warnings)."""
     if not AVAILABLE:
         return function
     return njit(cache=True, fastmath={"reassoc", "contract"})(function)
@@ -66,7 +70,9 @@ def _sigmoid_row(z, kbuf, c):
             x = 709.0
         if x < -708.0:
             x = -708.0
-        k = math.floor(x * _LOG2E + 0.5)
+        # np.floor (a float) rather than math.floor: NaN stays NaN as plain
+        # Python too (NUMBA_DISABLE_JIT), where math.floor(nan) raises
+        k = np.floor(x * _LOG2E + 0.5)
         r = (x - k * _LN2_HI) - k * _LN2_LO
         p = 1.0 / 6227020800.0
         p = p * r + 1.0 / 479001600.0

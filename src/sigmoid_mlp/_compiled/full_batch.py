@@ -241,8 +241,10 @@ class CompiledObjective:
         want = grad is not None
         if not want:
             grad = np.empty(1)
-        return float(_loss(*self._args(), theta, grad, want, *self._work(),
-                           self.alpha_mask, self.has_alpha, self.S, grad_scale))
+        with np.errstate(over="ignore", invalid="ignore"):  # see core.jit
+            return float(_loss(*self._args(), theta, grad, want, *self._work(),
+                               self.alpha_mask, self.has_alpha, self.S,
+                               grad_scale))
 
     def gd_epochs(self, progress, learning_rate, n_epochs, threshold, tol,
                   stop_after):
@@ -261,11 +263,12 @@ class CompiledObjective:
             size = min(BLOCK_EPOCHS, remaining)
             info[0] = -1
             try:
-                _gd_block(*self._args(), p.current, self._previous, p.grad,
-                          *self._work(), self.alpha_mask, self.has_alpha, self.S,
-                          float(learning_rate), int(size), self._block,
-                          float(threshold), float(tol), float(p.best_loss),
-                          int(p.count), float(stop_after), info)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    _gd_block(*self._args(), p.current, self._previous, p.grad,
+                              *self._work(), self.alpha_mask, self.has_alpha, self.S,
+                              float(learning_rate), int(size), self._block,
+                              float(threshold), float(tol), float(p.best_loss),
+                              int(p.count), float(stop_after), info)
                 new = self._take(p)
             except KeyboardInterrupt:
                 self._take(p)

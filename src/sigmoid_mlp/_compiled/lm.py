@@ -469,11 +469,12 @@ class CompiledSystem:
 
         ``u`` and ``M`` are the module's work arrays, overwritten by the next call.
         """
-        s = _gauss_newton_sums(self.X, self.y, self.sw, self.has_sw,
-                  np.ascontiguousarray(theta, dtype=np.float64), self.sizes,
-                  self.coef_off, self.intercept_off, self.act_off, want, self.acts,
-                  self.kbuf, self.d_cur, self.d_next, self.jac, self.res, self.wj,
-                  self.u, self.M)
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = _gauss_newton_sums(self.X, self.y, self.sw, self.has_sw,
+                      np.ascontiguousarray(theta, dtype=np.float64), self.sizes,
+                      self.coef_off, self.intercept_off, self.act_off, want, self.acts,
+                      self.kbuf, self.d_cur, self.d_next, self.jac, self.res, self.wj,
+                      self.u, self.M)
         return (float(s), self.u, self.M) if want else (float(s), None, None)
 
 
@@ -489,8 +490,11 @@ def run_block(system, x, grad, curv, penalised, fl, it, n_max):
     s = system
     new_x, new_grad, new_curv, step, A, L, inv = s.lm_work
     losses = np.empty(n_max)
-    _lm_block(s.X, s.y, s.sw, s.has_sw, s.sizes, s.coef_off, s.intercept_off,
-              s.act_off, s.acts, s.kbuf, s.d_cur, s.d_next, s.jac, s.res, s.wj,
-              s.u, s.M, x, grad, curv, new_x, new_grad, new_curv, step, A, L,
-              inv, penalised, fl, it, losses)
+    # Overflow at a trial step only rejects it (compiled, IEEE arithmetic is
+    # silent; as plain Python, NUMBA_DISABLE_JIT, numpy scalars would warn)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _lm_block(s.X, s.y, s.sw, s.has_sw, s.sizes, s.coef_off, s.intercept_off,
+                  s.act_off, s.acts, s.kbuf, s.d_cur, s.d_next, s.jac, s.res, s.wj,
+                  s.u, s.M, x, grad, curv, new_x, new_grad, new_curv, step, A, L,
+                  inv, penalised, fl, it, losses)
     return losses[: int(it[0])]

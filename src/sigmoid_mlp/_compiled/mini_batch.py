@@ -266,10 +266,11 @@ class CompiledMiniBatch(MiniBatchEngine):
         rows = min(self.n_samples, 256)
         self._work_for(rows)
         theta = self._pack([*coefs, *intercepts], self._block[2])
-        sse = _mb_loss(self.X, self.y, self._sw, self.sample_weight is not None,
-                       theta, self.sizes, self.coef_off, self.int_off,
-                       self._act_off, self._acts, self._kbuf, self._xb, self._d0,
-                       rows)
+        with np.errstate(over="ignore", invalid="ignore"):
+            sse = _mb_loss(self.X, self.y, self._sw, self.sample_weight is not None,
+                           theta, self.sizes, self.coef_off, self.int_off,
+                           self._act_off, self._acts, self._kbuf, self._xb, self._d0,
+                           rows)
         penalty = sum(float(np.vdot(W, W)) for W in coefs)
         return (0.5 * sse + 0.5 * self.alpha * penalty) / self.weight_sum
 
@@ -293,14 +294,15 @@ class CompiledMiniBatch(MiniBatchEngine):
             hyper = (learning_rate, 0.0, False, 0.0, 0.0, 0.0)
         use_order = order is not None
         info = self._info
-        _mb_epoch(self.X, self.y, self._sw, self.sample_weight is not None,
-                  order if use_order else self._no_order, use_order,
-                  int(batch_size), block, 0, 1, 2, self._grad, self._state[0],
-                  self._state[1], kind, *hyper, int(t), self.alpha, self.n_coef,
-                  float(self.weight_sum),
-                  float(protocol.config.divergence_threshold), self.sizes,
-                  self.coef_off, self.int_off, self._act_off, self._acts,
-                  self._kbuf, self._xb, self._d0, self._d1, info)
+        with np.errstate(over="ignore", invalid="ignore"):
+            _mb_epoch(self.X, self.y, self._sw, self.sample_weight is not None,
+                      order if use_order else self._no_order, use_order,
+                      int(batch_size), block, 0, 1, 2, self._grad, self._state[0],
+                      self._state[1], kind, *hyper, int(t), self.alpha, self.n_coef,
+                      float(self.weight_sum),
+                      float(protocol.config.divergence_threshold), self.sizes,
+                      self.coef_off, self.int_off, self._act_off, self._acts,
+                      self._kbuf, self._xb, self._d0, self._d1, info)
         done, status = int(info[0]), int(info[1])
         cur, prev = int(info[4]), int(info[5])
         if done:
