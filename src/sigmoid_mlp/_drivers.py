@@ -2,7 +2,7 @@ r"""The solvers' drivers: how each one walks through its epochs.
 
 Every driver has the signature ``driver(state, objective, X, y,
 sample_weight, config, protocol) -> RunResult`` and reports every epoch
-(iteration) through the :class:`~sigmoid_mlp._training.Protocol`, which
+(iteration) through the :class:`~sigmoid_mlp._protocol.Protocol`, which
 checks divergence, applies the stopping rule and commits the epoch:
 
 * :func:`run_full_batch_gd` -- 'gd' with a constant step size on numpy

@@ -1,10 +1,11 @@
 """One ``fit`` call of the estimator, from raw data to the committed model.
 
 :func:`fit_once` is what ``SigmoidMLPRegressor.fit`` runs for each start
-(``n_init`` starts go through :func:`sigmoid_mlp._small_data.fit_restarts`):
+(``n_init`` starts go through :func:`fit_restarts`):
 the data checks of :mod:`._validation`, ``normalize_y``'s target scaling,
 the training state (fresh weights or a warm start), the validation set, and
-then :func:`sigmoid_mlp._training.run_call`, which trains and commits.
+then :func:`run_call`, which trains and commits (:func:`train`: the plan,
+the divergence threshold, the driver, the final checks).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@
 computes (tested equal to relative ``1e-12``) on flat weight vectors in the
 layout of :class:`Layout`, and runs epochs of plain
 full-batch gradient descent (:meth:`~FullBatchLossGradient.gd_epochs`).
-:func:`sigmoid_mlp._engines.full_batch` chooses it (or the compiled engine
-built on it); the training protocol of :mod:`sigmoid_mlp._training` drives it.
+:func:`sigmoid_mlp._plan.full_batch` chooses it (or the compiled engine
+built on it); the training protocol of :mod:`sigmoid_mlp._protocol` drives it.
 
 How the speed is obtained (each point measured, see ``benchmarks/``):
 
@@ -492,14 +492,14 @@ class FullBatchLossGradient:
                   stop_after):
         """Up to ``n_epochs`` epochs of ``theta := theta - learning_rate ∂J/∂theta``.
 
-        ``progress`` (an :class:`sigmoid_mlp._engines.GDProgress`) holds the
+        ``progress`` (an :class:`sigmoid_mlp._protocol.GDProgress`) holds the
         flat weights and the stopping-rule state and is updated once per
         complete epoch, in one statement: a KeyboardInterrupt leaves it at
         the end of the last complete epoch (``losses`` may hold one entry
         more, which the caller trims to ``done``).  Each epoch computes
         ``J`` and the step at the current weights; a divergent ``J``
-        (:func:`sigmoid_mlp._rules.is_divergent`) ends with status
-        ``'diverged'`` before the step; :func:`~sigmoid_mlp._rules.no_improvement_count`
+        (:func:`sigmoid_mlp._protocol.is_divergent`) ends with status
+        ``'diverged'`` before the step; :func:`~sigmoid_mlp._protocol.no_improvement_count`
         above ``stop_after`` ends with ``'converged'``.
 
         Three buffers (current, previous, next) are rotated, each step is one

@@ -243,7 +243,7 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     counters) solves :math:`(H + \mu I) h = -\nabla J` and evaluates
     :math:`J(w + h)`; a step that does not decrease :math:`J` enough is
     rejected, :math:`\mu` raised and the system solved again, within the
-    same iteration (:class:`~sigmoid_mlp._solvers.LevenbergMarquardt`).  So
+    same iteration (:class:`LevenbergMarquardt`).  So
     every iteration decreases :math:`J`, and ``loss_curve_`` (:math:`J`
     before the iteration, as for L-BFGS) falls strictly.
 

@@ -86,7 +86,7 @@ class MiniBatchEngine:
         :func:`scipy.special.expit` instead of the SIMD sigmoid: the
         reference's arithmetic bit for bit (for the tests).
 
-    Besides :meth:`run_epoch`, it has what :func:`sigmoid_mlp._training.train`
+    Besides :meth:`run_epoch`, it has what :func:`sigmoid_mlp._fitting.train`
     asks of every objective (``engine``, ``n_samples``, ``weight_sum``,
     ``loss``, ``constant_prediction_loss``; the whole-data values come from
     :class:`._kernels.FullBatchLossGradient`, chunked, with no ``n``-sized

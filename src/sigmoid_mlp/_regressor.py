@@ -3,8 +3,8 @@
 Parameters, docstring, ``fit``/``partial_fit``/``predict``/``score`` and the
 deck's inspection methods (``from_weights``, ``forward_pass``,
 ``loss_gradient``).  The checks live in :mod:`sigmoid_mlp._validation`, the
-training in :mod:`sigmoid_mlp._training` (which picks the engine of
-:mod:`sigmoid_mlp._engines` and the driver of :mod:`sigmoid_mlp._drivers`),
+training in :mod:`sigmoid_mlp._fitting` (whose plan, :mod:`sigmoid_mlp._plan`,
+picks the driver and the engine),
 the mathematics in :mod:`sigmoid_mlp._network`: forward pass -> backward
 pass -> step, repeated, as the deck describes.
 """

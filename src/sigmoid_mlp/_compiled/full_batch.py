@@ -133,7 +133,7 @@ def _gd_block(X, y, sw, has_sw, current, previous, grad, table, acts, zout, d0,
     each completed epoch ``previous`` holds the weights before its step.  The
     outcome is written to an array (not returned) so that the caller can
     recover it when a KeyboardInterrupt arrives as the call returns.  The
-    stopping and divergence rules are :mod:`._rules`' own functions, compiled.
+    stopping and divergence rules are :mod:`._protocol`'s own functions, compiled.
     """
     done = 0
     status = 0

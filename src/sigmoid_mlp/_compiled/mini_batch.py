@@ -226,7 +226,7 @@ class CompiledMiniBatch(MiniBatchEngine):
 
     Same interface, flat layout, solver-state handling and whole-data loss
     as :class:`._minibatch.MiniBatchEngine`; the batches' forward and
-    backward passes, the loss check (:func:`._rules.is_divergent` against the
+    backward passes, the loss check (:func:`._protocol.is_divergent` against the
     protocol's threshold, compiled) and the step rules run in one call per
     epoch, the shuffled rows read in place through the permutation.
     """
