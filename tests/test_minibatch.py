@@ -182,14 +182,15 @@ def test_fast_engines_follow_the_reference_on_every_kind_of_data(
 def test_a_wrong_update_is_caught(rule, monkeypatch):
     # The comparisons above can fail: a step size off by one part in 10^6
     # moves the trajectory far beyond their tolerances.
-    original = MiniBatchEngine._step
+    rule_class = type(RULES[rule]())
+    original = rule_class.flat_step
 
-    def off(self, solver, p, g, out):
-        original(self, solver, p, g, out)
-        np.subtract(out, p, out=self._work[1])
-        out += 1e-6 * self._work[1]
+    def off(self, p, g, out, state, work):
+        original(self, p, g, out, state, work)
+        np.subtract(out, p, out=work[1])
+        out += 1e-6 * work[1]
 
-    monkeypatch.setattr(MiniBatchEngine, "_step", off)
+    monkeypatch.setattr(rule_class, "flat_step", off)
     reference, engine = _pair(rule, engine="exact")
     with pytest.raises(AssertionError):
         _assert_close(reference, engine, 1e-10)

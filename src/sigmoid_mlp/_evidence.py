@@ -290,9 +290,9 @@ def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
     n_penalised = float(penalised.sum())
     n_unpenalised = penalised.size - n_penalised
     e_weights = 0.5 * float((penalised * x) @ x)
-    if beta is None:
-        dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
-        beta = dof / (2.0 * max(e_data, e_data_floor, _TINY))
+    if beta is None:  # MacKay's re-estimate, as during training
+        _, _, beta = reestimate(gamma, e_data, e_weights, n_residuals,
+                                n_unpenalised, e_data_floor)
     evidence = log_evidence(e_data, e_weights, alpha, beta, log_det,
                             n_residuals, n_penalised, n_unpenalised)
     factor = _triangular_inverse(L).T / math.sqrt(beta)

@@ -100,7 +100,7 @@ def _rows_product(n_features, n_units):
             and n_features >= _ROWS_PRODUCT_MIN_FEATURES)
 
 
-def _sigmoid_of_negated(zn):
+def sigmoid_of_negated(zn):
     """``zn := 1 / (1 + exp(zn))``: the sigmoid of ``-zn``, in place.
 
     The caller computes the negated pre-activation directly (with negated
@@ -403,7 +403,7 @@ class FullBatchLossGradient:
                 np.add(z, b, out=z)
             for layer in range(1, n_hidden + 1):
                 if neg:
-                    _sigmoid_of_negated(z)
+                    sigmoid_of_negated(z)
                 else:
                     expit(z, out=z)
                 z = acts[layer + 1][:-1] if layer < n_hidden else out

@@ -41,10 +41,9 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from . import _network
-from ._kernels import _BLAS_SINGLE_THREAD_MNK, FullBatchLossGradient
+from ._kernels import _BLAS_SINGLE_THREAD_MNK, FullBatchLossGradient, sigmoid_of_negated
 from ._network import constant_prediction_loss
 from ._protocol import Diverged
-from ._solvers import Adam, StochasticGradientDescent
 
 __all__ = ["MiniBatchEngine"]
 
@@ -211,10 +210,8 @@ class MiniBatchEngine:
             if layer != last:
                 if exact:
                     expit(z, out=z)
-                else:  # z holds -z: 1 / (1 + exp(-z))
-                    np.exp(z, out=z)
-                    np.add(z, 1, out=z)
-                    np.divide(1, z, out=z)
+                else:  # z holds -z: the numpy engines' one fast sigmoid
+                    sigmoid_of_negated(z)
             acts.append(z)
             a = z
         # ---- loss: _network.squared_error and l2_penalty
@@ -295,68 +292,12 @@ class MiniBatchEngine:
     # ------------------------------------------------------- solver state
     def _load_solver(self, solver):
         """The solver's state arrays into the flat state vectors."""
-        if isinstance(solver, Adam):
-            if solver.ms is None:
-                for s in self._state:
-                    s.fill(0)
-            else:
-                self._pack(solver.ms, self._state[0])
-                self._pack(solver.vs, self._state[1])
-        elif isinstance(solver, StochasticGradientDescent):
-            if solver.velocities is None:
-                self._state[0].fill(0)
-            else:
-                self._pack(solver.velocities, self._state[0])
+        solver.load_flat_state(self._state, self._pack)
 
     def _store_solver(self, solver):
         """The flat state vectors back into the solver (fresh arrays)."""
-        if isinstance(solver, Adam):
-            solver.ms = self._unpack(self._state[0])
-            solver.vs = self._unpack(self._state[1])
-        elif isinstance(solver, StochasticGradientDescent):
-            solver.velocities = self._unpack(self._state[0])
+        solver.store_flat_state(self._state, self._unpack)
 
-    def _step(self, solver, p, g, out):
-        """``out := p + update``: the solver's rule, in place, in its order."""
-        tmp, upd = self._work
-        if isinstance(solver, Adam):
-            # Adam.step: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2;
-            # w = w + (-lr m) / (sqrt(v) + eps)
-            m, v = self._state
-            b1, b2 = solver.beta_1, solver.beta_2
-            solver.t += 1
-            np.multiply(m, b1, out=m)
-            np.multiply(g, 1 - b1, out=tmp)
-            np.add(m, tmp, out=m)
-            np.multiply(g, g, out=tmp)
-            np.multiply(tmp, 1 - b2, out=tmp)
-            np.multiply(v, b2, out=v)
-            np.add(v, tmp, out=v)
-            solver.learning_rate = lr = solver.step_size()
-            np.sqrt(v, out=tmp)
-            np.add(tmp, solver.epsilon, out=tmp)
-            np.multiply(m, -lr, out=upd)
-            np.divide(upd, tmp, out=upd)
-            np.add(p, upd, out=out)
-        elif isinstance(solver, StochasticGradientDescent):
-            # StochasticGradientDescent.step: v = mu v - lr g; w = w + v, or
-            # with Nesterov w = w + (mu v - lr g)
-            (v, _), mu = self._state, solver.momentum
-            np.multiply(g, solver.learning_rate, out=tmp)
-            np.multiply(v, mu, out=v)
-            np.subtract(v, tmp, out=v)
-            if solver.nesterov:
-                np.multiply(v, mu, out=upd)
-                np.subtract(upd, tmp, out=upd)
-                np.add(p, upd, out=out)
-            else:
-                np.add(p, v, out=out)
-        else:
-            # GradientDescent.step: w = w - lr g
-            np.multiply(g, solver.learning_rate, out=tmp)
-            np.subtract(p, tmp, out=out)
-
-    # ------------------------------------------------------- one epoch
     def run_epoch(self, params, solver, order, batch_size, epoch, protocol, trail):
         """One epoch of ``solver``'s steps; ``(params, Σ_B S_B J_B)`` after it.
 
@@ -401,7 +342,8 @@ class MiniBatchEngine:
                 if check(loss, weight / total):
                     raise Diverged(*trail.last_step, loss,
                                    self._unpack(thetas[prev]), n_layers)
-                self._step(solver, thetas[cur], self._grad, thetas[spare])
+                solver.flat_step(thetas[cur], self._grad, thetas[spare], self._state,
+                                 self._work)
                 new = thetas[spare]
                 if not isfinite(float(np.add.reduce(new))) and not np.isfinite(
                         new).all():

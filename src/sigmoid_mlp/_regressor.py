@@ -974,8 +974,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         if alpha and penalises_intercepts(self):
             # the intercepts' share of the L2 term (penalize_intercepts)
             S = X.shape[0] if sample_weight is None else sample_weight.sum()
-            loss = loss + 0.5 * float(alpha) * sum(
-                (b * b).sum() for b in self.intercepts_) / S
+            loss = loss + _network.l2_penalty(self.intercepts_, float(alpha), S)
             intercept_grads = [g + float(alpha) * b / S
                                for g, b in zip(intercept_grads, self.intercepts_)]
         return LossGradient(loss, coef_grads, intercept_grads)

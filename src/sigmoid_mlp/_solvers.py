@@ -112,6 +112,28 @@ class GradientDescent:
         lr = self.learning_rate
         return [p - lr * g for p, g in zip(params, grads)]
 
+    # ---- the fast forms: one flat vector, in place (the mini-batch engines)
+    #: The rule's code in the compiled mini-batch epoch (0 gd, 1 sgd, 2 adam).
+    kernel_kind = 0
+
+    def load_flat_state(self, state, pack):
+        """The rule's state arrays into the flat vectors ``state`` (zeros if none)."""
+
+    def store_flat_state(self, state, unpack):
+        """The flat vectors ``state`` back into the rule's arrays (fresh arrays)."""
+
+    def flat_step(self, p, g, out, state, work):
+        """``out := p + update``: :meth:`step` on flat vectors, in place, in
+        its order of operations (``work``: two scratch vectors)."""
+        tmp = work[0]
+        np.multiply(g, self.learning_rate, out=tmp)
+        np.subtract(p, tmp, out=out)
+
+    def kernel_hyperparameters(self):
+        """``(t, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon)``
+        for the compiled epoch."""
+        return 0, self.learning_rate, 0.0, False, 0.0, 0.0, 0.0
+
     def epoch_ends(self, samples_seen):
         """Move the schedule on after an epoch (``samples_seen``: :math:`t`)."""
         if self.schedule == "invscaling":
@@ -194,6 +216,34 @@ class StochasticGradientDescent(GradientDescent):
             updates = [mu * v - lr * g for v, g in zip(self.velocities, grads)]
         return [p + u for p, u in zip(params, updates)]
 
+    kernel_kind = 1
+
+    def load_flat_state(self, state, pack):
+        if self.velocities is None:
+            state[0].fill(0)
+        else:
+            pack(self.velocities, state[0])
+
+    def store_flat_state(self, state, unpack):
+        self.velocities = unpack(state[0])
+
+    def flat_step(self, p, g, out, state, work):
+        # step: v = mu v - lr g; w = w + v, or with Nesterov w = w + (mu v - lr g)
+        tmp, upd = work
+        v, mu = state[0], self.momentum
+        np.multiply(g, self.learning_rate, out=tmp)
+        np.multiply(v, mu, out=v)
+        np.subtract(v, tmp, out=v)
+        if self.nesterov:
+            np.multiply(v, mu, out=upd)
+            np.subtract(upd, tmp, out=upd)
+            np.add(p, upd, out=out)
+        else:
+            np.add(p, v, out=out)
+
+    def kernel_hyperparameters(self):
+        return 0, self.learning_rate, self.momentum, self.nesterov, 0.0, 0.0, 0.0
+
 
 class Adam:
     r"""Adam (Kingma & Ba), ``MLPRegressor``'s 'adam'.
@@ -241,6 +291,46 @@ class Adam:
         self.learning_rate = lr = self.step_size()
         updates = [-lr * m / (_sqrt(v) + self.epsilon) for m, v in zip(self.ms, self.vs)]
         return [p + u for p, u in zip(params, updates)]
+
+    kernel_kind = 2
+
+    def load_flat_state(self, state, pack):
+        if self.ms is None:
+            for vector in state:
+                vector.fill(0)
+        else:
+            pack(self.ms, state[0])
+            pack(self.vs, state[1])
+
+    def store_flat_state(self, state, unpack):
+        self.ms = unpack(state[0])
+        self.vs = unpack(state[1])
+
+    def flat_step(self, p, g, out, state, work):
+        # step: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2;
+        # w = w + (-lr m) / (sqrt(v) + eps)
+        tmp, upd = work
+        m, v = state
+        b1, b2 = self.beta_1, self.beta_2
+        self.t += 1
+        np.multiply(m, b1, out=m)
+        np.multiply(g, 1 - b1, out=tmp)
+        np.add(m, tmp, out=m)
+        np.multiply(g, g, out=tmp)
+        np.multiply(tmp, 1 - b2, out=tmp)
+        np.multiply(v, b2, out=v)
+        np.add(v, tmp, out=v)
+        self.learning_rate = lr = self.step_size()
+        np.sqrt(v, out=tmp)
+        np.add(tmp, self.epsilon, out=tmp)
+        np.multiply(m, -lr, out=upd)
+        np.divide(upd, tmp, out=upd)
+        np.add(p, upd, out=out)
+
+    def kernel_hyperparameters(self):
+        # the compiled epoch computes the bias-corrected step size itself
+        return (self.t, self.learning_rate_init, 0.0, False, self.beta_1,
+                self.beta_2, self.epsilon)
 
     def step_size(self):
         r""":math:`\eta_t` of step ``t``, with the bias correction (a Python float,

@@ -14,7 +14,6 @@ import numpy as np
 
 from .._minibatch import MiniBatchEngine
 from .._protocol import Diverged
-from .._solvers import Adam, StochasticGradientDescent
 from .core import _is_divergent, _sigmoid_row, jit
 
 
@@ -282,16 +281,8 @@ class CompiledMiniBatch(MiniBatchEngine):
         self._pack(trail.previous, block[1])
         self._load_solver(solver)
         learning_rate = solver.learning_rate
-        if isinstance(solver, Adam):
-            kind, t = 2, solver.t
-            hyper = (solver.learning_rate_init, 0.0, False, solver.beta_1,
-                     solver.beta_2, solver.epsilon)
-        elif isinstance(solver, StochasticGradientDescent):
-            kind, t = 1, 0
-            hyper = (learning_rate, solver.momentum, solver.nesterov, 0.0, 0.0, 0.0)
-        else:
-            kind, t = 0, 0
-            hyper = (learning_rate, 0.0, False, 0.0, 0.0, 0.0)
+        kind = solver.kernel_kind
+        t, *hyper = solver.kernel_hyperparameters()
         use_order = order is not None
         info = self._info
         with np.errstate(over="ignore", invalid="ignore"):
