@@ -164,7 +164,8 @@ def run_epochs(state, objective, X, y, sample_weight, config, protocol):
     try:
         for epoch in range(1, config.n_epochs + 1):
             n_iter_at_start = state.n_iter
-            protocol.begin(epoch)
+            if protocol.has_begin:
+                protocol.begin(epoch)
             solver = state.solver.copy()
             learning_rate = solver.learning_rate
             order = None

@@ -292,11 +292,11 @@ class MiniBatchEngine:
     # ------------------------------------------------------- solver state
     def _load_solver(self, solver):
         """The solver's state arrays into the flat state vectors."""
-        solver.load_flat_state(self._state, self._pack)
+        solver.load_flat_state(self._state)
 
     def _store_solver(self, solver):
         """The flat state vectors back into the solver (fresh arrays)."""
-        solver.store_flat_state(self._state, self._unpack)
+        solver.store_flat_state(self._state, self._slices)
 
     def run_epoch(self, params, solver, order, batch_size, epoch, protocol, trail):
         """One epoch of ``solver``'s steps; ``(params, Σ_B S_B J_B)`` after it.

@@ -317,6 +317,9 @@ class Protocol:
         self.hooks = hooks
         self._begin = hooks.begin if hooks is not None and hooks.ctx is not None else None
         self._end = hooks.end if hooks is not None and hooks.active else None
+        # whether begin does anything (callbacks): the mini-batch loop skips
+        # the call otherwise
+        self.has_begin = self._begin is not None
         self.n_iter_at_call = state.n_iter
         self._curve_lengths = {
             name: len(getattr(state, name))

@@ -70,6 +70,17 @@ def _sqrt(v):
 _ADAPTIVE_MIN_LEARNING_RATE = 1e-6
 
 
+def _flatten(arrays, out):
+    """``arrays`` one after another into the flat vector ``out``."""
+    np.concatenate([a.reshape(-1) for a in arrays], out=out)
+
+
+def _unflatten(vector, slices):
+    """Fresh arrays (one copy of ``vector``) at ``slices`` (start, end, shape)."""
+    vector = vector.copy()
+    return [vector[start:end].reshape(shape) for start, end, shape in slices]
+
+
 class GradientDescent:
     r"""The deck's gradient-descent step, with a step-size schedule.
 
@@ -116,11 +127,12 @@ class GradientDescent:
     #: The rule's code in the compiled mini-batch epoch (0 gd, 1 sgd, 2 adam).
     kernel_kind = 0
 
-    def load_flat_state(self, state, pack):
+    def load_flat_state(self, state):
         """The rule's state arrays into the flat vectors ``state`` (zeros if none)."""
 
-    def store_flat_state(self, state, unpack):
-        """The flat vectors ``state`` back into the rule's arrays (fresh arrays)."""
+    def store_flat_state(self, state, slices):
+        """The flat vectors ``state`` back into the rule's arrays (fresh
+        arrays; ``slices``: ``(start, end, shape)`` of each array)."""
 
     def flat_step(self, p, g, out, state, work):
         """``out := p + update``: :meth:`step` on flat vectors, in place, in
@@ -218,14 +230,14 @@ class StochasticGradientDescent(GradientDescent):
 
     kernel_kind = 1
 
-    def load_flat_state(self, state, pack):
+    def load_flat_state(self, state):
         if self.velocities is None:
             state[0].fill(0)
         else:
-            pack(self.velocities, state[0])
+            _flatten(self.velocities, state[0])
 
-    def store_flat_state(self, state, unpack):
-        self.velocities = unpack(state[0])
+    def store_flat_state(self, state, slices):
+        self.velocities = _unflatten(state[0], slices)
 
     def flat_step(self, p, g, out, state, work):
         # step: v = mu v - lr g; w = w + v, or with Nesterov w = w + (mu v - lr g)
@@ -294,17 +306,17 @@ class Adam:
 
     kernel_kind = 2
 
-    def load_flat_state(self, state, pack):
+    def load_flat_state(self, state):
         if self.ms is None:
             for vector in state:
                 vector.fill(0)
         else:
-            pack(self.ms, state[0])
-            pack(self.vs, state[1])
+            _flatten(self.ms, state[0])
+            _flatten(self.vs, state[1])
 
-    def store_flat_state(self, state, unpack):
-        self.ms = unpack(state[0])
-        self.vs = unpack(state[1])
+    def store_flat_state(self, state, slices):
+        self.ms = _unflatten(state[0], slices)
+        self.vs = _unflatten(state[1], slices)
 
     def flat_step(self, p, g, out, state, work):
         # step: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2;

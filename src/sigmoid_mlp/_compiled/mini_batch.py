@@ -279,7 +279,7 @@ class CompiledMiniBatch(MiniBatchEngine):
         block = self._block
         self._pack(params, block[0])
         self._pack(trail.previous, block[1])
-        self._load_solver(solver)
+        solver.load_flat_state(self._state)
         learning_rate = solver.learning_rate
         kind = solver.kernel_kind
         t, *hyper = solver.kernel_hyperparameters()
@@ -307,7 +307,7 @@ class CompiledMiniBatch(MiniBatchEngine):
         if status == 2:
             raise Diverged(epoch, learning_rate, np.inf, self._unpack(block[cur]),
                            self.n_layers)
+        solver.store_flat_state(self._state, self._slices)
         trail.previous = self._unpack(block[prev])
-        self._store_solver(solver)
         return self._unpack(block[cur]), float(info[3])
 
