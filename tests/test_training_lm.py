@@ -252,9 +252,9 @@ def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch):
     before = [w.copy() for w in est.coefs_ + est.intercepts_]
     original = _compiled.lm.run_block
 
-    def diverging(self, x, grad, curv, penalised, fl, it, n_max):
-        losses = original(self, x, grad, curv, penalised, fl, it, min(n_max, 2))
-        it[1] = _compiled.LM_DIVERGED
+    def diverging(self, x, grad, curv, penalised, state, n_max):
+        losses = original(self, x, grad, curv, penalised, state, min(n_max, 2))
+        state.code = _compiled.LM_DIVERGED
         return losses
 
     monkeypatch.setattr(_compiled.lm, "run_block", diverging)
@@ -274,9 +274,9 @@ def test_lm_with_per_iteration_work_runs_the_kernel_one_iteration_per_call(
     original = _compiled.lm.run_block
     sizes = []
 
-    def recorded(system, x, grad, curv, penalised, fl, it, n_max):
+    def recorded(system, x, grad, curv, penalised, state, n_max):
         sizes.append(n_max)
-        return original(system, x, grad, curv, penalised, fl, it, n_max)
+        return original(system, x, grad, curv, penalised, state, n_max)
 
     monkeypatch.setattr(_compiled.lm, "run_block", recorded)
     for params in (dict(verbose=1), dict(early_stopping=True)):

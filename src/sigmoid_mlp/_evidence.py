@@ -439,21 +439,22 @@ class EvidenceRegulariser:
         return loss, grad, curvature
 
     def kernel_state(self, system):
-        """The state the compiled 'lm' iterations carry (``_compiled.lm``):
-        ``(tol, anchor, E_D floor, stalled, n_updates)``."""
-        return (self.tol, self._anchor, self.system_floor(system), self.stalled,
-                self.n_updates)
+        """The regulariser's slots of the compiled 'lm' iterations' state
+        (:class:`sigmoid_mlp._compiled.lm.LMState`), by name."""
+        return dict(evidence_tol=self.tol, anchor=self._anchor,
+                    data_floor=self.system_floor(system), stalled=self.stalled,
+                    n_updates=self.n_updates)
 
-    def load_kernel_state(self, fl, it, *, updated):
-        """Take over the compiled iterations' state (their ``fl``/``it``
-        arrays: alpha, anchor, stall count, updates, and, when ``updated``,
-        the last evidence, gamma and beta); return :attr:`changed`."""
-        self.alpha = float(fl[3])
-        self._anchor = float(fl[9])
-        self.stalled = int(it[4])
-        self.n_updates = int(it[7])
+    def load_kernel_state(self, kernel, *, updated):
+        """Take over the compiled iterations' state (an ``LMState``: alpha,
+        anchor, stall count, updates, and, when ``updated``, the last
+        evidence, gamma and beta); return :attr:`changed`."""
+        self.alpha = kernel.alpha
+        self._anchor = kernel.anchor
+        self.stalled = kernel.stalled
+        self.n_updates = kernel.n_updates
         if updated:
             self.changed = self.stalled == 0
-            self.log_evidence = float(fl[12])
-            self.gamma, self.beta = float(fl[13]), float(fl[14])
+            self.log_evidence = kernel.log_evidence
+            self.gamma, self.beta = kernel.gamma, kernel.beta
         return bool(updated) and self.changed

@@ -376,19 +376,19 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
     x = np.array(x, dtype=np.float64)
     grad = np.array(grad, dtype=np.float64)
     curvature = np.array(curvature, dtype=np.float64, order="C")
-    evidence = regulariser.kernel_state(system) if auto else (0.0, -math.inf, 0.0, 0, 0)
-    fl = np.array([
-        loss, damping.mu, damping.nu, system.alpha, state.best_loss, config.tol,
+    kernel = _compiled.lm.LMState(
+        loss=loss, mu=damping.mu, nu=damping.nu, alpha=system.alpha,
+        best_loss=state.best_loss, tol=config.tol,
         # one iteration per call: the protocol applies the rule, not the kernel
-        math.inf if stepwise else float(config.n_iter_no_change),
-        system.weight_sum, evidence[0], evidence[1], evidence[2],
-        _evidence.INTERCEPT_FLOOR, math.nan, math.nan, math.nan,
-    ])
-    it = np.array([
-        0, 0, n_fun, state.no_improvement_count, evidence[3], int(auto),
-        int(config.check_convergence and not stepwise), evidence[4],
-        min(config.max_fun, np.iinfo(np.int64).max), system.y.shape[1],
-    ], dtype=np.int64)
+        patience=math.inf if stepwise else float(config.n_iter_no_change),
+        weight_sum=system.weight_sum, intercept_floor=_evidence.INTERCEPT_FLOOR,
+        n_fun=n_fun, count=state.no_improvement_count, auto=int(auto),
+        check=int(config.check_convergence and not stepwise),
+        max_fun=min(config.max_fun, np.iinfo(np.int64).max),
+        n_outputs=system.y.shape[1],
+        **(regulariser.kernel_state(system) if auto else
+           dict(evidence_tol=0.0, anchor=-math.inf, data_floor=0.0)),
+    )
     done = 0
     while True:
         n_max = min(config.block, config.n_epochs - done)
@@ -397,15 +397,16 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
             break
         if stepwise:
             protocol.begin(done + 1)
-        updates = int(it[7])
+        updates = kernel.n_updates
         losses = _compiled.lm.run_block(system._compiled, x, grad, curvature,
-                                        system.penalised, fl, it, n_max)
-        damping.mu, damping.nu = float(fl[1]), float(fl[2])
-        system.set_alpha(float(fl[3]))
+                                        system.penalised, kernel, n_max)
+        damping.mu, damping.nu = kernel.mu, kernel.nu
+        system.set_alpha(kernel.alpha)
         changed = False
         if auto:
-            changed = regulariser.load_kernel_state(fl, it, updated=it[7] > updates)
-        code = int(it[1])
+            changed = regulariser.load_kernel_state(
+                kernel, updated=kernel.n_updates > updates)
+        code = kernel.code
         reason = None
         if losses.size:
             coefs, intercepts = system.weights(x)
@@ -416,7 +417,7 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
                                          restart_rule=changed)
             else:
                 protocol.commit_block(coefs, intercepts, losses.tolist(),
-                                      float(fl[4]), int(it[3]), n_samples)
+                                      kernel.best_loss, kernel.count, n_samples)
             done += losses.size
         if code == _compiled.LM_DIVERGED:
             raise Diverged(done + 1, None, np.inf,
@@ -436,5 +437,5 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
         if code == _compiled.LM_MAX_FUN:
             status = "max_fun"
             break
-    return x, float(fl[0]), curvature, status
+    return x, kernel.loss, curvature, status
 

@@ -145,6 +145,60 @@ _EPS = float(np.finfo(np.float64).eps)
 
 
 # ----------------------------------------------------------------- 'lm', fused
+class LMState:
+    """The state compiled 'lm' iterations carry between calls, by name.
+
+    numba takes arrays, so the state lives in two: ``fl`` (float64) and
+    ``it`` (int64), whose slots are named by :attr:`FLOATS` and :attr:`INTS`
+    (and, inside the kernel, by the constants ``F_*`` and ``I_*``).  Read and
+    write them as attributes: ``state.mu``, ``state.code``.
+
+    Floats: J, the damping mu and its factor nu, alpha, the best J, tol,
+    n_iter_no_change, S, the evidence's tolerance and anchor, E_D's floor,
+    the intercepts' curvature floor, and (out) the last log evidence, gamma
+    and beta.  Integers: (out) iterations done and the outcome code, the
+    evaluations of J, the stopping rule's count, the evidence's stall count,
+    whether alpha is re-estimated, whether the tests may stop the run, the
+    number of evidence updates, the ``max_fun`` budget, the number of outputs.
+    """
+
+    FLOATS = ("loss", "mu", "nu", "alpha", "best_loss", "tol", "patience",
+              "weight_sum", "evidence_tol", "anchor", "data_floor",
+              "intercept_floor", "log_evidence", "gamma", "beta")
+    INTS = ("done", "code", "n_fun", "count", "stalled", "auto", "check",
+            "n_updates", "max_fun", "n_outputs")
+
+    def __init__(self, **values):
+        fl = np.full(len(self.FLOATS), math.nan)
+        it = np.zeros(len(self.INTS), dtype=np.int64)
+        object.__setattr__(self, "fl", fl)
+        object.__setattr__(self, "it", it)
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def __getattr__(self, name):
+        if name in self.FLOATS:
+            return float(self.fl[self.FLOATS.index(name)])
+        if name in self.INTS:
+            return int(self.it[self.INTS.index(name)])
+        raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        if name in self.FLOATS:
+            self.fl[self.FLOATS.index(name)] = value
+        elif name in self.INTS:
+            self.it[self.INTS.index(name)] = value
+        else:
+            raise AttributeError(f"LMState has no slot {name!r}")
+
+
+# the slots' indices, compile-time constants of the kernel
+(F_LOSS, F_MU, F_NU, F_ALPHA, F_BEST, F_TOL, F_PATIENCE, F_S, F_EV_TOL, F_ANCHOR,
+ F_FLOOR, F_INTERCEPT_FLOOR, F_EVIDENCE, F_GAMMA, F_BETA) = range(len(LMState.FLOATS))
+(I_DONE, I_CODE, I_N_FUN, I_COUNT, I_STALLED, I_AUTO, I_CHECK, I_N_UPDATES,
+ I_MAX_FUN, I_N_OUTPUTS) = range(len(LMState.INTS))
+
+
 # Codes of _lm_block's it[1] (the outcome of a block of iterations).
 LM_RUNNING = 0      # the block's iterations are done; more may follow
 
@@ -268,20 +322,17 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
     after every accepted step, in one call.
 
     ``x``, ``grad``, ``curv`` (J's gradient and curvature, L2 term included)
-    are the current point and are updated in place.  ``fl``: J, mu, nu,
-    alpha, the best J, tol, n_iter_no_change, S, the evidence's tolerance,
-    its anchor, E_D's floor, the intercept floor, then (out) the last log
-    evidence, gamma and beta.  ``it``: (out) iterations done and the code,
-    then the evaluations of J, the rule's count, the evidence's stall count,
-    whether alpha is re-estimated, whether the tests may stop the run, the
-    number of evidence updates, the max_fun budget, the number of outputs.
+    are the current point and are updated in place; ``fl`` and ``it`` are
+    an :class:`LMState`'s arrays, read and written by their named slots.
     """
     p = x.shape[0]
-    loss, mu, nu, alpha = fl[0], fl[1], fl[2], fl[3]
-    best, tol, patience, S = fl[4], fl[5], fl[6], fl[7]
-    ev_tol, anchor, floor, c = fl[8], fl[9], fl[10], fl[11]
-    n_fun, count, stalled = it[2], it[3], it[4]
-    auto, check, n_updates, max_fun, n_out = it[5] == 1, it[6] == 1, it[7], it[8], it[9]
+    loss, mu, nu, alpha = fl[F_LOSS], fl[F_MU], fl[F_NU], fl[F_ALPHA]
+    best, tol, patience, S = fl[F_BEST], fl[F_TOL], fl[F_PATIENCE], fl[F_S]
+    ev_tol, anchor = fl[F_EV_TOL], fl[F_ANCHOR]
+    floor, c = fl[F_FLOOR], fl[F_INTERCEPT_FLOOR]
+    n_fun, count, stalled = it[I_N_FUN], it[I_COUNT], it[I_STALLED]
+    auto, check = it[I_AUTO] == 1, it[I_CHECK] == 1
+    n_updates, max_fun, n_out = it[I_N_UPDATES], it[I_MAX_FUN], it[I_N_OUTPUTS]
     n_pen = 0.0
     for a in range(p):
         n_pen += pen[a]
@@ -376,7 +427,7 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
             evidence = _log_evidence(max(e_data, floor), e_weights, alpha, beta,
                                      log_det, n_res, n_pen, n_unpen)
             n_updates += 1
-            fl[12], fl[13], fl[14] = evidence, gamma, beta
+            fl[F_EVIDENCE], fl[F_GAMMA], fl[F_BETA] = evidence, gamma, beta
             changed = evidence > anchor + ev_tol
             if changed:
                 anchor = evidence
@@ -415,8 +466,10 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
         if largest <= tol:
             code = LM_CONVERGED
             break
-    fl[0], fl[1], fl[2], fl[3], fl[4], fl[9] = loss, mu, nu, alpha, best, anchor
-    it[0], it[1], it[2], it[3], it[4], it[7] = done, code, n_fun, count, stalled, n_updates
+    fl[F_LOSS], fl[F_MU], fl[F_NU], fl[F_ALPHA] = loss, mu, nu, alpha
+    fl[F_BEST], fl[F_ANCHOR] = best, anchor
+    it[I_DONE], it[I_CODE], it[I_N_FUN] = done, code, n_fun
+    it[I_COUNT], it[I_STALLED], it[I_N_UPDATES] = count, stalled, n_updates
 
 
 
@@ -479,12 +532,12 @@ class CompiledSystem:
 
 
 
-def run_block(system, x, grad, curv, penalised, fl, it, n_max):
+def run_block(system, x, grad, curv, penalised, state, n_max):
     """Up to ``n_max`` fused Levenberg-Marquardt iterations (:func:`_lm_block`)
     on a :class:`~.gauss_newton.CompiledSystem`'s data and work arrays.
 
     ``x``, ``grad``, ``curv`` (float64, C order) are updated in place,
-    ``fl`` and ``it`` carry the run's state between blocks; returns
+    ``state`` (an :class:`LMState`) carries the run between blocks; returns
     ``J`` before each iteration done (``loss_curve_``'s entries).
     """
     s = system
@@ -496,5 +549,5 @@ def run_block(system, x, grad, curv, penalised, fl, it, n_max):
         _lm_block(s.X, s.y, s.sw, s.has_sw, s.sizes, s.coef_off, s.intercept_off,
                   s.act_off, s.acts, s.kbuf, s.d_cur, s.d_next, s.jac, s.res, s.wj,
                   s.u, s.M, x, grad, curv, new_x, new_grad, new_curv, step, A, L,
-                  inv, penalised, fl, it, losses)
-    return losses[: int(it[0])]
+                  inv, penalised, state.fl, state.it, losses)
+    return losses[: state.done]
