@@ -69,11 +69,8 @@ class GaussNewtonSystem:
         self.dtype = dtype
         self.n_samples = X.shape[0]
         self.weight_sum = _network.weight_sum(X, sample_weight)
-        self.penalised = np.concatenate(
-            [np.ones(a * b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-            + [np.full(b, 1.0 if penalise_intercepts else 0.0)
-               for b in layer_sizes[1:]]
-        )
+        self.penalised = _network.FlatLayout(layer_sizes).penalty_mask(
+            intercepts=penalise_intercepts)
         n_weights = self.penalised.size
         self.chunk_rows = max(1, _GN_CHUNK_ELEMENTS // (y.shape[1] * n_weights))
         self._one_chunk = X.shape[0] <= self.chunk_rows

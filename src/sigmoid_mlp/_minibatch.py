@@ -108,16 +108,14 @@ class MiniBatchEngine:
         self.n_layers = len(self.layer_sizes) - 1
         self.dtype = np.dtype(X.dtype)
         sizes = self.layer_sizes
-        n_coef = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        self.n_coef = n_coef
-        self.size = n_coef + sum(sizes[1:])
+        layout = _network.FlatLayout(sizes)
+        self.n_coef, self.size = layout.n_coef, layout.size
+        # where each array of ``params`` (every coefs, then every intercepts)
+        # sits in a flat vector
+        self._slices = layout.slices
+        self._layout = layout
         # three weight vectors (current, before the last step, next) and
         # their views, made once
-        # where each array of ``params`` (every coefs, then every intercepts)
-        # sits in a flat vector: _network.pack's layout
-        shapes = [*zip(sizes[:-1], sizes[1:]), *((b,) for b in sizes[1:])]
-        ends = np.cumsum([int(np.prod(s)) for s in shapes]).tolist()
-        self._slices = list(zip([0, *ends[:-1]], ends, shapes))
         self._thetas = [np.empty(self.size, self.dtype) for _ in range(3)]
         self._views = [_network.unpack(t, sizes) for t in self._thetas]
         self._neg = np.empty(self.size, self.dtype)

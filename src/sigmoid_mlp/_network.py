@@ -596,6 +596,42 @@ def constant_prediction_loss(y, sample_weight, weight_sum):
     return total / (2.0 * S)
 
 
+class FlatLayout:
+    """``MLPRegressor``'s flat order of the weights, the one description of it.
+
+    Every ``coefs[l]`` (C order, shape ``(fan_in, fan_out)``), then every
+    ``intercepts[l]``: the order of :func:`pack` and :func:`unpack`, of
+    L-BFGS, of 'lm' and of the mini-batch engines.  ``coef_off`` and
+    ``int_off`` (int64 arrays, for the compiled kernels) are where each
+    layer's block starts; ``slices`` are ``(start, end, shape)`` of every
+    array in ``[*coefs, *intercepts]`` order.
+    """
+
+    def __init__(self, layer_sizes):
+        sizes = [int(s) for s in layer_sizes]
+        self.layer_sizes = sizes
+        self.sizes = np.asarray(sizes, dtype=np.int64)
+        coef_sizes = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
+        self.n_coef = sum(coef_sizes)
+        self.size = self.n_coef + sum(sizes[1:])
+        shapes = [*zip(sizes[:-1], sizes[1:]), *((b,) for b in sizes[1:])]
+        ends = np.cumsum([*coef_sizes, *sizes[1:]]).tolist()
+        starts = [0, *ends[:-1]]
+        self.slices = list(zip(starts, ends, shapes))
+        n_layers = len(sizes) - 1
+        self.coef_off = np.asarray(starts[:n_layers], dtype=np.int64)
+        self.int_off = np.asarray(starts[n_layers:], dtype=np.int64)
+
+    def penalty_mask(self, intercepts=False):
+        """1.0 on the weights the L2 term covers (the coefs; the intercepts
+        too with ``intercepts``), 0.0 elsewhere."""
+        mask = np.zeros(self.size)
+        mask[: self.n_coef] = 1.0
+        if intercepts:
+            mask[self.n_coef:] = 1.0
+        return mask
+
+
 class Layout:
     """The flat layout of the fast engines: where each layer sits in ``theta``.
 

@@ -26,6 +26,7 @@ from . import _compiled, _drivers, _lm
 from ._engines import ReferenceBatches, ReferenceObjective
 from ._kernels import FullBatchLossGradient
 from ._minibatch import MiniBatchEngine
+from ._network import FlatLayout
 from ._solvers import Adam, GradientDescent, StochasticGradientDescent
 
 __all__ = [
@@ -189,8 +190,7 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *, n_epochs=1,
         objective = gauss_newton(X, y, sample_weight, alpha, layer_sizes, X.dtype,
                                  penalise_intercepts=penalise_intercepts)
         _declined(declined, objective, "gauss_newton", X, y, sample_weight,
-                  n_weights=sum(a * b + b for a, b in
-                                zip(layer_sizes[:-1], layer_sizes[1:])))
+                  n_weights=FlatLayout(layer_sizes).size)
         block = 0
         if objective.engine == "compiled" and dtype == np.float64 and FUSE_LM:
             block = 1 if watched else LM_BLOCK
@@ -319,7 +319,7 @@ def gauss_newton(X, y, sample_weight, alpha, layer_sizes, dtype, *,
     compiled (:class:`._compiled.CompiledSystem`) when the compiled engine
     takes the problem (float64 dense data, at most
     :data:`._compiled.MAX_GN_WEIGHTS` weights)."""
-    n_weights = sum(a * b + b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    n_weights = FlatLayout(layer_sizes).size
     why = _why_not_compiled("gauss_newton", X, y, sample_weight,
                             n_weights=n_weights) if dtype == np.float64 else (
         f"the data are {np.dtype(dtype).name} (the compiled engines take float64)")

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .._evidence import log_evidence, reestimate
+from .._network import FlatLayout
 from .._solvers import lm_damping_after_accept
 from .core import _carry_back, _no_improvement_count, _sigmoid_row, jit
 
@@ -487,13 +488,10 @@ class CompiledSystem:
     """Work arrays of the compiled sums for one data set and architecture."""
 
     def __init__(self, X, y, sample_weight, layer_sizes):
-        sizes = np.asarray(layer_sizes, dtype=np.int64)
-        n_coef = sizes[:-1] * sizes[1:]
-        self.n_weights = int(n_coef.sum() + sizes[1:].sum())
-        self.coef_off = np.concatenate([[0], np.cumsum(n_coef)[:-1]]).astype(np.int64)
-        self.intercept_off = (
-            n_coef.sum() + np.concatenate([[0], np.cumsum(sizes[1:])[:-1]])
-        ).astype(np.int64)
+        layout = FlatLayout(layer_sizes)
+        sizes = layout.sizes
+        self.n_weights = layout.size
+        self.coef_off, self.intercept_off = layout.coef_off, layout.int_off
         self.act_off = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self.sizes = sizes
         self.X = X

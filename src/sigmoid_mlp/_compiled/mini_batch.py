@@ -234,12 +234,8 @@ class CompiledMiniBatch(MiniBatchEngine):
 
     def __init__(self, X, y, sample_weight, alpha, layer_sizes):
         super().__init__(X, y, sample_weight, alpha, layer_sizes)
-        sizes = np.asarray(self.layer_sizes, dtype=np.int64)
-        n_coef = sizes[:-1] * sizes[1:]
-        self.sizes = sizes
-        self.coef_off = np.concatenate([[0], np.cumsum(n_coef)[:-1]]).astype(np.int64)
-        self.int_off = (n_coef.sum() + np.concatenate(
-            [[0], np.cumsum(sizes[1:])[:-1]])).astype(np.int64)
+        self.sizes = self._layout.sizes
+        self.coef_off, self.int_off = self._layout.coef_off, self._layout.int_off
         self._block = np.empty((3, self.size))
         self._rows = 0
         self._info = np.zeros(8)
