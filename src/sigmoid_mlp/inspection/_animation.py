@@ -9,6 +9,8 @@ one frame.
 
 from __future__ import annotations
 
+import copy
+import re
 import warnings
 from pathlib import Path
 
@@ -27,6 +29,22 @@ from ._common import (
 )
 
 __all__ = ["TrainingAnimation"]
+
+# matplotlib's HTML player draws its buttons with Font Awesome icons from a
+# CDN; offline, text symbols take their place and nothing is fetched.
+_ICONS = {
+    "fa fa-minus": "−", "fa fa-fast-backward": "⏮", "fa fa-step-backward": "|◀",
+    "fa fa-play fa-flip-horizontal": "◀", "fa fa-pause": "❚❚",
+    "fa fa-play": "▶", "fa fa-step-forward": "▶|", "fa fa-fast-forward": "⏭",
+    "fa fa-plus": "+",
+}
+
+
+def _offline(html):
+    """matplotlib's ``to_jshtml`` output without its one network resource."""
+    html = re.sub(r"<link[^>]*https?://[^>]*>", "", html)
+    return re.sub(r'<i class="([^"]*)"></i>',
+                  lambda m: _ICONS.get(m.group(1), "·"), html)
 
 
 def _positive_int(caller, name, value, low=1):
@@ -70,6 +88,8 @@ class TrainingAnimation:
 
     Attributes
     ----------
+    estimator_ : estimator
+        The trained copy (set by :meth:`from_estimator`).
     figure_ : matplotlib Figure
     axes_ : ndarray of three matplotlib Axes
         Prediction, contributions, loss.
@@ -124,9 +144,12 @@ class TrainingAnimation:
         fitted ``n_frames`` times with ``warm_start=True`` and
         ``max_iter=every``, each fit continuing from the last (for 'gd',
         'sgd' and 'adam' the solver's state carries over, so the frames are
-        those of one long fit).  Recording stops early when a chunk stops
-        before ``every`` epochs (the stopping rule was met).  The estimator
-        itself is not changed.
+        those of one long fit).  A fitted network whose ``warm_start`` is
+        already True (e.g. ``SigmoidMLPRegressor.from_weights(...,
+        warm_start=True)``, the deck's given or random starting weights) is
+        copied instead, and training continues from its weights.  Recording
+        stops early when a chunk stops before ``every`` epochs (the stopping
+        rule was met).  The estimator itself is not changed.
 
         Parameters
         ----------
@@ -157,7 +180,11 @@ class TrainingAnimation:
         every = _positive_int(caller, "every", every)
         n_frames = _positive_int(caller, "n_frames", n_frames)
         interval = _positive_int(caller, "interval", interval)
-        model = clone(estimator)
+        given = (estimator.steps[-1][1] if isinstance(estimator, Pipeline)
+                 else estimator)
+        continue_ = (getattr(given, "warm_start", False) is True
+                     and hasattr(given, "coefs_"))
+        model = copy.deepcopy(estimator) if continue_ else clone(estimator)
         network = model.steps[-1][1] if isinstance(model, Pipeline) else model
         if not hasattr(network, "forward_pass"):
             raise TypeError(
@@ -175,15 +202,8 @@ class TrainingAnimation:
         inputs, grid_in = _as_input(x, X), _as_input(grid, X)
         epochs, predictions, contributions, bias, coefs, intercepts = \
             [], [], [], [], [], []
-        for _ in range(n_frames):
-            before = getattr(network, "n_iter_", 0)
-            with warnings.catch_warnings():
-                # every chunk but the last ends at max_iter on purpose
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(inputs, y, **fit_params)
-            if network.n_outputs_ != 1:
-                raise ValueError(f"{caller}: y must have one output; the curve "
-                                 "shows one.")
+
+        def record():
             forward = network.forward_pass(
                 model[:-1].transform(grid_in) if model is not network else grid_in)
             w_out = np.asarray(network.coefs_[-1][:, 0], dtype=np.float64)
@@ -194,6 +214,16 @@ class TrainingAnimation:
             coefs.append([np.array(W, dtype=np.float64) for W in network.coefs_])
             intercepts.append([np.array(b, dtype=np.float64)
                                for b in network.intercepts_])
+
+        if continue_ and model is network:
+            record()  # the starting weights, epoch n_iter_ (0 for from_weights)
+        for _ in range(n_frames):
+            before = getattr(network, "n_iter_", 0)
+            with warnings.catch_warnings():
+                # every chunk but the last ends at max_iter on purpose
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(inputs, y, **fit_params)
+            record()
             if network.n_iter_ - before < every:
                 break
         anim = cls(x=x, y=y, grid=grid, epochs=np.array(epochs),
@@ -202,7 +232,7 @@ class TrainingAnimation:
                    output_intercepts=np.array(bias),
                    loss_curve=np.asarray(network.loss_curve_, dtype=np.float64),
                    coefs=coefs, intercepts=intercepts, interval=interval)
-        anim.estimator_ = model
+        anim.estimator_ = model  # the trained copy
         return anim.plot()
 
     def plot(self):
@@ -341,12 +371,15 @@ class TrainingAnimation:
     def to_jshtml(self):
         """The animation as one self-contained HTML player (frames embedded as PNG).
 
+        matplotlib's ``Animation.to_jshtml``, with the player's button icons
+        drawn as text instead of loaded from a CDN: the HTML fetches nothing.
+
         Returns
         -------
         str
             HTML with JavaScript controls, for notebooks and web pages.
         """
-        return self._animation().to_jshtml()
+        return _offline(self._animation().to_jshtml())
 
     def _repr_html_(self):
         return self.to_jshtml()
