@@ -185,12 +185,12 @@ def explain_gradient(estimator, X, y, *, sample_weight=None, learning_rate=None,
     ... )
     >>> X, y = np.array([[-1.0], [0.5], [2.0]]), np.array([-0.8, 0.5, 0.9])
     >>> grad = explain_gradient(model, X, y)
-    >>> print("\n".join(grad.lines[9:14]))
+    >>> print("\n".join(grad.lines[10:15]))
     Layer 2 (hidden → output), the deck's "Zweiter Layer":
       ∂J/∂w_10^(2) = -(1/n) Σ_i (y_i − ŷ_i)
-                   = -(1/3)·(-2.711) = 0.9037
+                   = -(1/3)·(-1.853) = 0.6175
       ∂J/∂w_11^(2) = -(1/n) Σ_i (y_i − ŷ_i)·g(z_1^(1))
-                   = -(1/3)·(-2.065) = 0.6884
+                   = -(1/3)·(-1.389) = 0.4629
     >>> bool(np.allclose(grad.coef_grads[1], model.loss_gradient(X, y).coef_grads[1]))
     True
     """
