@@ -334,14 +334,16 @@ def check_playground(driver, url, label):
     n_weights = sum(W.size + b.size for W, b in zip(model.coefs_, model.intercepts_))
     if sliders != n_weights:
         problems.append(f"{label}: {sliders} sliders for {n_weights} weights")
-    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    # (the browser's own request for /favicon.ico is not the page's)
+    errors = [e["message"] for e in driver.get_log("browser")
+              if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]]
     problems += [f"{label}: console error: {e}" for e in errors]
     urls, _, failed = network_events(driver)
     here = urllib.parse.urlsplit(url)
     for rid, req_url in urls.items():
         parts = urllib.parse.urlsplit(req_url)
-        if parts.scheme in ("data", "blob", "chrome", "about"):
-            continue
+        if parts.scheme not in ("http", "https", "ws", "wss", "file"):
+            continue  # data:, blob:, and the browser's own chrome:// pages
         if parts.netloc == here.netloc and parts.path == "/favicon.ico":
             continue
         if (parts.scheme, parts.netloc, parts.path) != (here.scheme, here.netloc,

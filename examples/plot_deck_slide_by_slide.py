@@ -80,10 +80,8 @@ NetworkDisplay.from_estimator(model)
 # of the hidden units; step 2: their activations :math:`g(z_j^{(1)})`;
 # step 3: the activations times the output weights; step 4: their sum plus
 # the bias :math:`w_{10}^{(2)}`; step 5: the prediction :math:`\hat y`.
-fig, axes = plt.subplots(5, 1, figsize=(9, 30))
-for step, ax in enumerate(axes, start=1):
-    NetworkDisplay.from_estimator(model, 2.0, step=step, ax=ax)
-fig.subplots_adjust(hspace=0.5)
+for step in range(1, 6):
+    NetworkDisplay.from_estimator(model, 2.0, step=step)
 
 # %%
 # The same five steps as text:
@@ -171,10 +169,10 @@ GradientDisplay.from_estimator(start, X, y, learning_rate=0.3)
 # ----------------------------------
 # Forward pass and backward pass, repeated many times: a copy of the
 # starting network trains (full-batch gradient descent, the deck's
-# algorithm), recorded every 400 epochs -- the prediction curve over the
+# algorithm), recorded every 500 epochs -- the prediction curve over the
 # data, the weighted activations and the loss with the current epoch.
-animation = TrainingAnimation.from_estimator(start, X, y, every=400, n_frames=25,
-                                             grid_resolution=100, interval=150)
+animation = TrainingAnimation.from_estimator(start, X, y, every=500, n_frames=16,
+                                             grid_resolution=100, interval=250)
 animation
 
 # %%

@@ -248,3 +248,31 @@ def test_a_slider_changes_its_weight_and_redraws_the_curve(browser, tmp_path):
     assert_allclose(stepped["intercepts"][1][0],
                     model.intercepts_[1][0] - 0.1 * grad.intercept_grads[1][0],
                     rtol=1e-9)
+
+
+def test_the_text_and_page_tools_do_not_import_matplotlib(tmp_path):
+    """matplotlib stays optional: importing and using the non-figure tools needs none."""
+    import os
+    import subprocess
+    import sys
+
+    import sigmoid_mlp
+
+    src = str(Path(sigmoid_mlp.__file__).resolve().parents[1])
+    code = (
+        "import sys, numpy as np\n"
+        "from sigmoid_mlp import SigmoidMLPRegressor\n"
+        "from sigmoid_mlp.inspection import explain_gradient, export_playground\n"
+        "m = SigmoidMLPRegressor.from_weights([[[1.0, -1.0]], [[2.0], [0.5]]],"
+        " [[0.0, 1.0], [0.1]])\n"
+        "X = np.linspace(-2, 2, 9)[:, None]; y = np.sin(X).ravel()\n"
+        "explain_gradient(m, X, y)\n"
+        f"export_playground(m, X, y, {str(tmp_path / 'p.html')!r})\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [src, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    assert out.strip() == "False"
+    assert (tmp_path / "p.html").is_file()

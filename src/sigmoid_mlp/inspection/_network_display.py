@@ -397,7 +397,7 @@ class NetworkDisplay:
         ax.autoscale_view()
         ax.margins(0.06)
         ax.set_axis_off()
-        title = "Network with its weights"
+        title = "The architecture" if self.compact else "Network with its weights"
         if self.x is not None:
             title = "Prediction for x = " + ", ".join(_num(v, p) for v in self.x)
         ax.set_title(title)
