@@ -6,8 +6,10 @@ differences; the text against the numbers it shows.  GradientDisplay's bars
 are read back from the artists (skipped without matplotlib).
 """
 
+import os
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -279,6 +281,11 @@ def test_gradient_display_bars_are_the_derivatives_and_the_steps():
         assert_allclose(again.gradients, disp.gradients)
         with pytest.raises(TypeError, match="explain_gradient"):
             GradientDisplay.from_explanation(grad)
+        keep = os.environ.get("SIGMOID_MLP_TEST_FIGURES")
+        if keep:  # SIGMOID_MLP_TEST_FIGURES=<dir> keeps the figure drawn
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            disp.figure_.savefig(Path(keep) / "test_gradient_display.png",
+                                 bbox_inches="tight")
         _, one_ax = plt.subplots()
         with pytest.raises(ValueError, match="two Axes"):
             disp.plot(ax=one_ax)

@@ -5,8 +5,10 @@ with models rebuilt from the recorded weights; the artists with the frames.
 Skipped when matplotlib (the optional ``plot`` extra) is not installed.
 """
 
+import os
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,8 +28,16 @@ from sigmoid_mlp.inspection import TrainingAnimation  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def close_figures():
+def close_figures(request):
     yield
+    # SIGMOID_MLP_TEST_FIGURES=<dir> keeps the figures the tests drew
+    keep = os.environ.get("SIGMOID_MLP_TEST_FIGURES")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        for num in plt.get_fignums():
+            plt.figure(num).savefig(Path(keep) / f"{name}_{num}.png",
+                                    bbox_inches="tight")
     plt.close("all")
 
 
