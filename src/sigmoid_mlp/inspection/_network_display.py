@@ -234,10 +234,12 @@ class NetworkDisplay:
     def _positions(self):
         sizes = [self.coefs[0].shape[0], *(W.shape[1] for W in self.coefs)]
         spacing = 1.0 if self.compact else 1.6
+        # wider layers, longer edges: room for their labels
+        self._gap = gap = 3.2 if self.compact or max(sizes) <= 3 else 4.6
         top = (max(sizes) - 1) / 2 * spacing
-        units = [[(3.2 * layer, ((size - 1) / 2 - i) * spacing) for i in range(size)]
+        units = [[(gap * layer, ((size - 1) / 2 - i) * spacing) for i in range(size)]
                  for layer, size in enumerate(sizes)]
-        bias = [(3.2 * layer - 0.9, top + spacing) for layer in range(len(sizes) - 1)]
+        bias = [(gap * layer - 0.9, top + spacing) for layer in range(len(sizes) - 1)]
         return sizes, units, bias
 
     def _highlight_keys(self):
@@ -319,7 +321,7 @@ class NetworkDisplay:
         sizes, units, bias = self._positions()
         L, p = len(self.coefs), self.precision
         if ax is None:
-            _, ax = plt.subplots(figsize=(3.3 * L + 2.5, 2.5 + max(sizes)
+            _, ax = plt.subplots(figsize=(self._gap * L + 2.5, 2.5 + max(sizes)
                                           * (0.5 if self.compact else 1.1)))
         keys = self._highlight_keys()
         faded = 0.25 if keys else 1.0
@@ -346,9 +348,14 @@ class NetworkDisplay:
                     self.edge_lines_[(layer, j + 1, k)] = line
                     if self.compact:
                         continue
-                    # labels midway; bias edges' nearer their (left) source,
-                    # so the labels of converging edges do not collide
-                    t = 0.3 if k == 0 and layer < L else 0.5
+                    # Labels where the edges are far apart: near the targets
+                    # when few sources fan out to more units, else staggered
+                    # by target unit (bias edges' nearer their source).
+                    if W.shape[0] + 1 <= W.shape[1]:
+                        t = 0.45 + 0.2 * k / W.shape[0]
+                    else:
+                        frac = j / (W.shape[1] - 1) if W.shape[1] > 1 else 0.5
+                        t = (0.22 + 0.3 * frac) if k == 0 else (0.3 + 0.4 * frac)
                     self.edge_labels_[(layer, j + 1, k)] = ax.text(
                         start[0] + t * (end[0] - start[0]),
                         start[1] + t * (end[1] - start[1]),
@@ -384,7 +391,7 @@ class NetworkDisplay:
             self.bias_patches_.append(patch)
         for layer, name in enumerate(["inputs", *(["hidden (sigmoid)"] * (L - 1)),
                                       "output (linear)"]):
-            ax.text(3.2 * layer, min(c[1] for col in units for c in col)
+            ax.text(self._gap * layer, min(c[1] for col in units for c in col)
                     - radius - 0.3, name, ha="center", va="top", fontsize=9,
                     color="dimgray")
         self.highlighted_ = keys
