@@ -248,6 +248,18 @@ def test_a_slider_changes_its_weight_and_redraws_the_curve(browser, tmp_path):
     assert_allclose(stepped["intercepts"][1][0],
                     model.intercepts_[1][0] - 0.1 * grad.intercept_grads[1][0],
                     rtol=1e-9)
+    # the run button repeats the step (in animation frames) and plots the loss
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_script("document.getElementById('pg-nsteps').value = '40';"
+                           "document.getElementById('pg-run').click();")
+    WebDriverWait(browser, 60).until(
+        lambda d: len(d.execute_script("return window.playground.lossHistory();"))
+        == 41)
+    history = js(browser, "lossHistory()")
+    assert history[-1] < history[1]
+    assert browser.execute_script(
+        "return document.getElementById('pg-loss-line') !== null")
 
 
 def test_the_text_and_page_tools_do_not_import_matplotlib(tmp_path):
