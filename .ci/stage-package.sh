@@ -45,7 +45,8 @@ import zipfile
 sdist, wheel = sys.argv[1:]
 with zipfile.ZipFile(wheel) as zf:
     names = zf.namelist()
-required = ["sigmoid_mlp/__init__.py", "sigmoid_mlp/py.typed"]
+required = ["sigmoid_mlp/__init__.py", "sigmoid_mlp/py.typed",
+            "sigmoid_mlp/inspection/playground.html"]
 missing = [n for n in required if n not in names]
 if missing:
     sys.exit(f"wheel lacks {missing}")
