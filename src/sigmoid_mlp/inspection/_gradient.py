@@ -9,13 +9,12 @@ the derivative and the gradient-descent step :math:`-\alpha\,\partial J/\partial
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._common import _idx, _num, _require_matplotlib, _split_network
+from ._common import _idx, _num, _require_matplotlib, _split_network, _step_size
 
 __all__ = ["GradientDisplay", "GradientExplanation", "explain_gradient"]
 
@@ -200,12 +199,7 @@ def explain_gradient(estimator, X, y, *, sample_weight=None, learning_rate=None,
                              ("max_samples", max_samples, 1),
                              ("max_units", max_units, 1)):
         _check_int(caller, name, value, low)
-    if learning_rate is None:
-        learning_rate = network.learning_rate
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
-            or not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"{caller}: learning_rate must be a positive number (the "
-                         f"deck's step size α); got {learning_rate!r}.")
+    learning_rate = _step_size(learning_rate, network, caller)
     Xt = preprocess(X) if preprocess is not None else X
     # The estimator validates X, y and sample_weight (shapes, finiteness,
     # non-negative weights) with its own messages.

@@ -11,13 +11,12 @@ network, no CDN, and it works from ``file://``.
 from __future__ import annotations
 
 import json
-import numbers
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from ._common import _split_network
+from ._common import _split_network, _step_size
 
 __all__ = ["export_playground"]
 
@@ -66,12 +65,7 @@ def playground_data(estimator, X, y, *, sample_weight=None, learning_rate=None,
             f"sample at each step and takes at most {MAX_SAMPLES}. Pass a subsample, "
             "e.g. X[:500], y[:500].")
     y = np.asarray(y, dtype=np.float64).ravel()
-    if learning_rate is None:
-        learning_rate = network.learning_rate
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
-            or not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"{caller}: learning_rate must be a positive number (the "
-                         f"deck's step size α); got {learning_rate!r}.")
+    learning_rate = _step_size(learning_rate, network, caller)
     alpha = network.alpha
     auto = isinstance(alpha, str) and alpha == "auto"
     if auto:
