@@ -22,10 +22,22 @@ network -- and checks on each page:
   (``overflow-x: auto`` with a scroll bar); content clipped by an ancestor
   with ``overflow: hidden`` or running past the window's right edge fails.
 
+Then the playground pages (``export_playground``): the one the docs embed
+(``playground/deck.html``, served like the docs) and one written here from
+a freshly fitted deeper network with sample weights and an L2 term, opened
+from ``file://``.  On each, the page's own JavaScript model is driven
+through ``window.playground`` and compared with the estimator rebuilt from
+the page's weights (``SigmoidMLPRegressor.from_weights``): ``predict`` and
+``lossGradient()`` must equal ``predict`` and ``loss_gradient`` to 1e-9,
+``step(lr)`` must move the weights by ``-lr * gradient``, ``setWeights``
+must take new weights; no request may leave the page's own file or origin,
+and the console must have no error.  A missing page is a failure.
+
 ``--self-test`` first runs the same checks on a deliberately broken copy of
 one page (raw TeX, a missing image, a broken link, a CDN script, a wide
-block clipped by its container and one running off the page) and fails
-unless each defect is reported: the check can fail.
+block clipped by its container and one running off the page) and of a
+playground (a sigmoid off by 1e-7) and fails unless each defect is
+reported: the check can fail.
 
 Exit status 0 when every check passes; 1 with a list of failures otherwise.
 """
@@ -54,11 +66,17 @@ PAGES = [
     "user_guide.html",
     "gradients.html",
     "deploy.html",
+    "pictures.html",
+    "playground.html",
     "auto_examples/plot_onnx_export.html",
+    "auto_examples/plot_deck_slide_by_slide.html",
 ]
 
 #: the reader's window: a laptop screen (the viewport of headless Chromium)
 WINDOW_WIDTH = 1280
+
+# export_playground pages of the built docs (written by docs/conf.py)
+PLAYGROUNDS = ["playground/deck.html"]
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -186,7 +204,7 @@ def make_driver(chromium, chromedriver, profile):
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(chromedriver))
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(60)
@@ -299,6 +317,169 @@ def check_site(root, pages, chromium, chromedriver):
     return results
 
 
+def _compare(name, got, want, problems, rtol=1e-9, atol=1e-12):
+    import numpy as np
+
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    if got.shape != want.shape:
+        problems.append(f"{name}: shape {got.shape}, the estimator's {want.shape}")
+    elif not np.allclose(got, want, rtol=rtol, atol=atol):
+        worst = float(np.max(np.abs(got - want)))
+        problems.append(f"{name} differs from the estimator's by up to {worst:.3g}")
+
+
+def _check_model(driver, problems, label):
+    """The page's predict/lossGradient against the estimator with its weights."""
+    import numpy as np
+
+    from sigmoid_mlp import SigmoidMLPRegressor
+
+    weights = driver.execute_script("return window.playground.weights();")
+    data = driver.execute_script("return window.playground.data();")
+    model = SigmoidMLPRegressor.from_weights(
+        weights["coefs"], weights["intercepts"], alpha=data["alpha"],
+        **({"solver": "lm", "penalize_intercepts": True}
+           if data["penalize_intercepts"] else {}))
+    X = np.asarray(data["X"], dtype=float).reshape(-1, 1)
+    y = np.asarray(data["y"], dtype=float)
+    sw = None if data["sample_weight"] is None else np.asarray(data["sample_weight"])
+    xs = np.linspace(X.min() - 1, X.max() + 1, 23)
+    _compare(f"{label}: predict(x)", driver.execute_script(
+        "return window.playground.predict(arguments[0]);", xs.tolist()),
+        model.predict(xs[:, None]), problems)
+    page = driver.execute_script("return window.playground.lossGradient();")
+    ref = model.loss_gradient(X, y, sw)
+    _compare(f"{label}: lossGradient().loss", page["loss"], ref.loss, problems)
+    for i, (got, want) in enumerate(zip(page["coef_grads"], ref.coef_grads)):
+        _compare(f"{label}: coef_grads[{i}]", got, want, problems)
+    for i, (got, want) in enumerate(zip(page["intercept_grads"], ref.intercept_grads)):
+        _compare(f"{label}: intercept_grads[{i}]", got, want, problems)
+    return model, ref
+
+
+def check_playground(driver, url, label):
+    """Drive one playground page through window.playground; a list of problems."""
+    import numpy as np
+
+    problems = []
+    driver.get(url)
+    kind = driver.execute_script("return typeof window.playground;")
+    if kind != "object":
+        return [f"{label}: window.playground is {kind}, not the page's model"]
+    model, grad = _check_model(driver, problems, label)
+    lr = 0.05
+    driver.execute_script("window.playground.step(arguments[0]);", lr)
+    after = driver.execute_script("return window.playground.weights();")
+    for i in range(len(model.coefs_)):
+        _compare(f"{label}: step: coefs[{i}]", after["coefs"][i],
+                 model.coefs_[i] - lr * grad.coef_grads[i], problems)
+        _compare(f"{label}: step: intercepts[{i}]", after["intercepts"][i],
+                 model.intercepts_[i] - lr * grad.intercept_grads[i], problems)
+    _check_model(driver, problems, f"{label} after a step")
+    rng = np.random.RandomState(0)
+    new = {"coefs": [rng.randn(*W.shape).tolist() for W in model.coefs_],
+           "intercepts": [rng.randn(*b.shape).tolist() for b in model.intercepts_]}
+    driver.execute_script("window.playground.setWeights(arguments[0]);", new)
+    got = driver.execute_script("return window.playground.weights();")
+    if got != new:
+        problems.append(f"{label}: setWeights did not set the weights")
+    _check_model(driver, problems, f"{label} after setWeights")
+    sliders = driver.execute_script(
+        "return document.querySelectorAll('#pg-weights input[type=range]').length;")
+    n_weights = sum(W.size + b.size for W, b in zip(model.coefs_, model.intercepts_))
+    if sliders != n_weights:
+        problems.append(f"{label}: {sliders} sliders for {n_weights} weights")
+    # (the browser's own request for /favicon.ico is not the page's)
+    errors = [e["message"] for e in driver.get_log("browser")
+              if e["level"] == "SEVERE" and "/favicon.ico" not in e["message"]]
+    problems += [f"{label}: console error: {e}" for e in errors]
+    urls, _, failed = network_events(driver)
+    here = urllib.parse.urlsplit(url)
+    for rid, req_url in urls.items():
+        parts = urllib.parse.urlsplit(req_url)
+        if parts.scheme not in ("http", "https", "ws", "wss", "file"):
+            continue  # data:, blob:, and the browser's own chrome:// pages
+        if parts.netloc == here.netloc and parts.path == "/favicon.ico":
+            continue
+        if (parts.scheme, parts.netloc, parts.path) != (here.scheme, here.netloc,
+                                                        here.path):
+            problems.append(f"{label}: the page requested {req_url}")
+        elif rid in failed:
+            problems.append(f"{label}: failed to load {req_url}: {failed[rid]}")
+    return problems
+
+
+def fresh_playground(directory):
+    """A playground of a fitted 1-4-3-1 network, with sample weights and L2."""
+    import warnings
+
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sigmoid_mlp import SigmoidMLPRegressor
+    from sigmoid_mlp.inspection import export_playground
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-3, 3, size=(60, 1))
+    y = np.sin(X).ravel() + 0.1 * rng.randn(60)
+    sw = rng.uniform(0.5, 2.0, 60)
+    model = SigmoidMLPRegressor((4, 3), alpha=0.1, max_iter=200, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=sw)
+    return export_playground(model, X, y, Path(directory) / "fresh.html",
+                             sample_weight=sw)
+
+
+def check_playgrounds(root, playgrounds, chromium, chromedriver, extra_files=()):
+    """{label: problems} for the docs' playgrounds (over http) and files (file://)."""
+    server, base = serve(root)
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    driver = make_driver(chromium, chromedriver, profile)
+    results = {}
+    try:
+        targets = [(page, urllib.parse.urljoin(base, page), root / page)
+                   for page in playgrounds]
+        targets += [(f"file://{path}", Path(path).resolve().as_uri(), Path(path))
+                    for path in extra_files]
+        for label, url, path in targets:
+            if not path.is_file():
+                results[label] = [f"{path} does not exist"]
+                continue
+            try:
+                results[label] = check_playground(driver, url, label)
+            except Exception as exc:  # a page that breaks the driver fails
+                results[label] = [f"{label}: {type(exc).__name__}: {exc}"]
+    finally:
+        driver.quit()
+        server.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+    return results
+
+
+def self_test_playground(chromium, chromedriver):
+    """A playground whose sigmoid is off by 1e-7 is reported."""
+    with tempfile.TemporaryDirectory() as tmp:
+        page = fresh_playground(tmp)
+        html = page.read_text(encoding="utf-8")
+        broken = html.replace("return 1 / (1 + Math.exp(-z));",
+                              "return 1 / (1 + Math.exp(-z * (1 + 1e-7)));")
+        if broken == html:
+            print("self-test FAILED: the playground's sigmoid was not found")
+            return False
+        page.write_text(broken, encoding="utf-8")
+        problems = check_playgrounds(Path(tmp), [], chromium, chromedriver,
+                                     [page])[f"file://{page}"]
+    print(f"self-test: the broken playground gave {len(problems)} problem(s)")
+    for p in problems[:5]:
+        print(f"    {p}")
+    if not any("predict(x) differs" in p for p in problems):
+        print("self-test FAILED: the wrong sigmoid was not detected")
+        return False
+    print("self-test passed: the playground's wrong numbers were reported")
+    return True
+
+
 def self_test(root, chromium, chromedriver):
     """The checks report each defect planted in a broken copy of a page."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -356,8 +537,15 @@ def main(argv=None):
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     parser.add_argument("--self-test", action="store_true")
+    parser.add_argument("--playground", dest="playgrounds", action="append",
+                        default=None, help="playground page of the built docs to "
+                        f"check (repeatable; default {PLAYGROUNDS})")
+    parser.add_argument("--no-fresh-playground", action="store_true",
+                        help="skip the playground written from a fresh fit")
     parser.add_argument("pages", nargs="*", default=PAGES)
     args = parser.parse_args(argv)
+    if args.playgrounds is None:
+        args.playgrounds = list(PLAYGROUNDS)
     root = args.html.resolve()
     if not (root / "index.html").is_file():
         sys.exit(f"{root} has no index.html: build the docs first")
@@ -365,6 +553,7 @@ def main(argv=None):
     ok = True
     if args.self_test:
         ok = self_test(root, args.chromium, args.chromedriver)
+        ok = self_test_playground(args.chromium, args.chromedriver) and ok
     results = check_site(root, args.pages, args.chromium, args.chromedriver)
     for page, (problems, summary) in results.items():
         status = "ok  " if not problems else "FAIL"
@@ -372,10 +561,21 @@ def main(argv=None):
         for p in problems:
             print(f"       {p}")
         ok = ok and not problems
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = [] if args.no_fresh_playground else [fresh_playground(tmp)]
+        played = check_playgrounds(root, args.playgrounds, args.chromium,
+                                   args.chromedriver, fresh)
+    for label, problems in played.items():
+        status = "ok  " if not problems else "FAIL"
+        print(f"{status} playground {label}: the page's numbers "
+              + ("equal the estimator's" if not problems else "are wrong"))
+        for p in problems:
+            print(f"       {p}")
+        ok = ok and not problems
     if not ok:
         print("browser check FAILED")
         return 1
-    print(f"browser check passed: {len(results)} pages")
+    print(f"browser check passed: {len(results)} pages, {len(played)} playgrounds")
     return 0
 
 

@@ -9,8 +9,13 @@
 #   5. the browser check: the system's Chromium (installed with apt-get when
 #      missing) opens pages of the built HTML headless, with no network but
 #      localhost, and checks that the math rendered, images loaded and
-#      internal links resolve (.ci/check_docs_browser.py; its --self-test
-#      first proves it reports planted defects).
+#      internal links resolve, and drives the playground pages
+#      (export_playground: the docs' playground/deck.html and one written from
+#      a fresh fit, opened from file://) through window.playground, whose
+#      predict/lossGradient/step must equal the estimator's to 1e-9
+#      (.ci/check_docs_browser.py; its --self-test first proves it reports
+#      planted defects, a wrong playground included).  Nothing here is
+#      skipped: a missing page, browser or driver fails the stage.
 # Needs .venv-ci-new (created by .ci/run with the project and the [test] extra);
 # adds the [docs] and [browser] extras.  About 2-3 minutes on 2 cores (apt
 # adds about a minute when Chromium is not installed yet).

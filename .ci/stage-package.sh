@@ -5,7 +5,7 @@
 #    editable install, no project sources on sys.path), where the README
 #    quickstart -- the ```python block between <!-- quickstart-start --> and
 #    <!-- quickstart-end --> in README.md -- is extracted and run;
-# 3. `ruff check .` over the repository.
+# 3. `lint-imports` (the import contracts of pyproject.toml) and `ruff check .`.
 # Needs: python3 with venv, PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +21,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 echo "--- build sdist and wheel"
 "$PY" -m venv "$WORK/tools"
-"$WORK/tools/bin/python" -m pip install -q build twine "$RUFF_SPEC"
+"$WORK/tools/bin/python" -m pip install -q build twine "$RUFF_SPEC" "import-linter>=2.1"
 "$WORK/tools/bin/python" -m build --outdir "$WORK/dist" "$ROOT"
 shopt -s nullglob
 sdists=("$WORK"/dist/*.tar.gz)
@@ -45,7 +45,8 @@ import zipfile
 sdist, wheel = sys.argv[1:]
 with zipfile.ZipFile(wheel) as zf:
     names = zf.namelist()
-required = ["sigmoid_mlp/__init__.py", "sigmoid_mlp/py.typed"]
+required = ["sigmoid_mlp/__init__.py", "sigmoid_mlp/py.typed",
+            "sigmoid_mlp/inspection/playground.html"]
 missing = [n for n in required if n not in names]
 if missing:
     sys.exit(f"wheel lacks {missing}")
@@ -104,6 +105,10 @@ PYEOF
     "$WORK/user/bin/python" "$WORK/quickstart.py"
 )
 echo "quickstart ran"
+
+echo "--- lint-imports: the layers of docs/architecture.rst ([tool.importlinter])"
+# the sources, not an installed copy: the contracts are about this tree
+PYTHONPATH="$ROOT/src" "$WORK/tools/bin/lint-imports" --config "$ROOT/pyproject.toml"
 
 echo "--- ruff check ."
 "$WORK/tools/bin/ruff" --version

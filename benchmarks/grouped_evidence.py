@@ -55,7 +55,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import RepeatedKFold
 
-from sigmoid_mlp import SigmoidMLPRegressor, _drivers, _evidence, _network, _solvers
+from sigmoid_mlp import (
+    SigmoidMLPRegressor,
+    _evidence,
+    _network,
+    _plan,
+    _solvers,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
 import small_data
@@ -236,7 +242,7 @@ def main(argv=None):
         single_update() if args.groups == "single" else grouped_update(args.groups))
     # the replaced update runs in run_lm's Python loop, not in the fused
     # iterations of the compiled engine
-    _drivers.FUSE_LM = False
+    _plan.FUSE_LM = False
     if args.valley:
         for normalize_y in (False, True):
             valley(normalize_y)

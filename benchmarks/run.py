@@ -64,7 +64,7 @@ from sklearn.preprocessing import StandardScaler
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))  # benchmark this checkout, not an install
 
-from sigmoid_mlp import SigmoidMLPRegressor, _engines  # noqa: E402
+from sigmoid_mlp import SigmoidMLPRegressor, _plan  # noqa: E402
 
 try:  # the optional compiled path
     from sigmoid_mlp import _compiled
@@ -155,7 +155,7 @@ def bench_epochs(quick):
             mlp_gd(h, lr, 2, n).fit(X, y)
             # Does 'auto' pick the compiled loop here?  Then also time the
             # numpy reference path, to show what the compiled loop buys.
-            probe = _engines.full_batch(X, y.reshape(-1, 1), None, 0.0, [d, h, 1])
+            probe = _plan.full_batch(X, y.reshape(-1, 1), None, 0.0, [d, h, 1])
             compiled = probe.engine == "compiled"
             t_ours, t_mlp, t_floor, c_ours, c_mlp, t_np = [], [], [], [], [], []
             for _ in range(repeats):
@@ -164,11 +164,11 @@ def bench_epochs(quick):
                 t_ours.append(t / epochs)
                 c_ours.append(c / epochs)
                 if compiled:
-                    _engines.ENGINE = "numpy"
+                    _plan.ENGINE = "numpy"
                     try:
                         t_np.append(_time_fit(ours_gd(h, lr, epochs), X, y)[0] / epochs)
                     finally:
-                        _engines.ENGINE = "auto"
+                        _plan.ENGINE = "auto"
                 t, c, est = _time_fit(mlp_gd(h, lr, epochs, n), X, y)
                 assert est.n_iter_ == epochs
                 t_mlp.append(t / epochs)
@@ -330,14 +330,14 @@ def bench_time_to_quality(quick):
         # with MLPRegressor's best: what users without the 'fast' extra get.
         times = {"numpy": [], "mlp": []}
         for _ in range(repeats):
-            _engines.ENGINE = "numpy"
+            _plan.ENGINE = "numpy"
             try:
                 model = _make("ours", best["config"], best["epochs"])
                 start = time.perf_counter()
                 model.fit(X, y)
                 times["numpy"].append(time.perf_counter() - start)
             finally:
-                _engines.ENGINE = "auto"
+                _plan.ENGINE = "auto"
             model = _make("mlp", summary["mlp"]["config"], summary["mlp"]["epochs"])
             start = time.perf_counter()
             model.fit(X, y)

@@ -1,7 +1,7 @@
 """Would a second core pay for a mini-batch epoch?  A stand-alone probe.
 
 Not the engine: a simplified compiled epoch of plain SGD for one hidden layer
-and one output (the shape of ``_compiled._mb_epoch``: BLAS products from
+and one output (the shape of ``_compiled.mini_batch._mb_epoch``: BLAS products from
 numba into buffers, fused sigmoid and chain rule), once serial and once with
 every 200-row batch split into two halves that run on two threads
 (``prange``), each half with its own gradient buffers, the halves' gradients

@@ -110,6 +110,35 @@ def _escape_shape_names(app, what, name, obj, options, lines):
     lines[:] = [_SHAPE.sub(escape, line) for line in lines]
 
 
+def _write_playground(app, exception):
+    """Write the playground page that docs/playground.rst embeds.
+
+    ``playground/deck.html`` of the built HTML: the deck's network with the
+    given weights of examples/plot_deck_end_to_end.py and the deck's data,
+    written by :func:`sigmoid_mlp.inspection.export_playground` at every
+    build (the browser check of .ci/stage-docs.sh drives it).
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    import numpy as np
+
+    from sigmoid_mlp import SigmoidMLPRegressor
+    from sigmoid_mlp.inspection import export_playground
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-3, 3, size=(200, 1))
+    y = np.sin(X).ravel() + 0.1 * rng.randn(200)
+    model = SigmoidMLPRegressor.from_weights(
+        coefs=[[[-1.22, 1.02, -1.06]], [[3.99], [-4.76], [-5.13]]],
+        intercepts=[[-3.56, -3.03, 0.07], [2.75]],
+    )
+    out = os.path.join(app.outdir, "playground")
+    os.makedirs(out, exist_ok=True)
+    export_playground(model, X, y, os.path.join(out, "deck.html"),
+                      title="The deck's network: a playground")
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_request_methods)
     app.connect("autodoc-process-docstring", _escape_shape_names)
+    app.connect("build-finished", _write_playground)

@@ -1,10 +1,10 @@
 """Test-only drivers of the engines: the fast GD loop as a plain function.
 
 ``run_gd`` runs :func:`sigmoid_mlp._drivers.run_full_batch_gd` (the real
-driver, through a real :class:`~sigmoid_mlp._training.Protocol`) on given
+driver, through a real :class:`~sigmoid_mlp._protocol.Protocol`) on given
 weights and reports what it did as a :class:`GDResult`; ``fast_call`` is the
 list-of-arrays interface over an engine's flat vectors.  ``pick`` gives the
-engine :data:`sigmoid_mlp._engines.ENGINE` names for a numpy kernel, and
+engine :data:`sigmoid_mlp._plan.ENGINE` names for a numpy kernel, and
 skips the test when that engine cannot take the case.
 """
 
@@ -13,20 +13,27 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from sigmoid_mlp import _compiled, _drivers, _engines
-from sigmoid_mlp._rules import is_divergent
+from sigmoid_mlp import _compiled, _drivers, _plan
+from sigmoid_mlp._protocol import (
+    Diverged,
+    Protocol,
+    State,
+    TrainingConfig,
+    is_divergent,
+)
 from sigmoid_mlp._solvers import GradientDescent
-from sigmoid_mlp._state import State
-from sigmoid_mlp._training import Diverged, Protocol, TrainingConfig
 
 
 def pick(kernel):
-    """The engine ``_engines.ENGINE`` asks for, built on ``kernel``."""
-    if _engines.ENGINE != "compiled":
+    """The engine ``_plan.ENGINE`` asks for, built on ``kernel``."""
+    if _plan.ENGINE != "compiled":
         return kernel
-    if not _compiled.supports(kernel):
+    if not (_compiled.AVAILABLE and kernel.dtype == np.float64
+            and _plan.data_declined(kernel.X, kernel.y, kernel.sample_weight) is None
+            and kernel.X.flags.c_contiguous):
         pytest.skip("the compiled engine cannot take this case (float64 dense only)")
-    return _compiled.CompiledObjective(kernel)
+    return _compiled.CompiledObjective(kernel.X, kernel.y, kernel.sample_weight,
+                                       kernel.alpha, kernel.layout.layer_sizes)
 
 
 def fast_call(objective, coefs, intercepts):
@@ -77,6 +84,8 @@ def run_gd(kernel, coefs, intercepts, *, learning_rate, n_epochs, tol=0.0,
         n_iter_no_change=n_iter_no_change, early_stopping=False,
         check_convergence=check_convergence,
         divergence_threshold=divergence_threshold,
+        # as the plan decides: one epoch per call when something watches
+        block=1 if on_epoch is not None else n_epochs,
     )
     protocol = Protocol(state, config, None if on_epoch is None else _EpochHook(on_epoch))
     try:
@@ -104,9 +113,9 @@ def run_batches(objective, coefs, intercepts, solver, *, n_epochs, batch_size,
     """``n_epochs`` mini-batch epochs of ``solver`` by the real driver.
 
     :func:`sigmoid_mlp._drivers.run_epochs` through a real
-    :class:`~sigmoid_mlp._training.Protocol`, on a mini-batch objective
+    :class:`~sigmoid_mlp._protocol.Protocol`, on a mini-batch objective
     (the engine of :mod:`sigmoid_mlp._minibatch` or the reference batches);
-    returns the final :class:`~sigmoid_mlp._state.State` (``solver`` is
+    returns the final :class:`~sigmoid_mlp._protocol.State` (``solver`` is
     copied first, so one rule object can start several runs).
     """
     state = State([c.copy() for c in coefs], [b.copy() for b in intercepts],

@@ -26,19 +26,19 @@ import pytest  # noqa: E402
 def mini_batch_engine(request, monkeypatch):
     """Run the test on every mini-batch objective: the engines and their oracle.
 
-    ``'numpy'`` and ``'compiled'`` are the engines ``_training.plan`` picks
+    ``'numpy'`` and ``'compiled'`` are the engines ``_plan.plan`` picks
     for numpy data (:mod:`sigmoid_mlp._minibatch`,
     :class:`sigmoid_mlp._compiled.CompiledMiniBatch`; the latter skipped
     without numba); ``'reference'`` swaps in the reference batches
     (:class:`sigmoid_mlp._engines.ReferenceBatches`, the path of other array
     libraries), so every behaviour is checked on each.
     """
-    from sigmoid_mlp import _compiled, _engines
+    from sigmoid_mlp import _compiled, _plan
 
     if request.param == "reference":
-        monkeypatch.setattr(_engines, "mini_batch", _engines.reference_batches)
+        monkeypatch.setattr(_plan, "mini_batch", _plan.reference_batches)
     else:
         if request.param == "compiled" and not _compiled.AVAILABLE:
             pytest.skip("numba is not installed")
-        monkeypatch.setattr(_engines, "ENGINE", request.param)
+        monkeypatch.setattr(_plan, "ENGINE", request.param)
     return request.param

@@ -13,9 +13,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
-from sigmoid_mlp import SigmoidMLPRegressor, _drivers, _evidence, _network
+from sigmoid_mlp import SigmoidMLPRegressor, _evidence, _network, _plan
+from sigmoid_mlp import _fitting as fitting
 from sigmoid_mlp import _regressor as regressor_module
-from sigmoid_mlp import _small_data as small_data
 
 
 def _problem(n=80, n_outputs=1, seed=0):
@@ -211,7 +211,7 @@ def test_auto_stops_once_the_evidence_stops_rising(monkeypatch):
         return out
 
     monkeypatch.setattr(_evidence.EvidenceRegulariser, "update", spy)
-    monkeypatch.setattr(_drivers, "FUSE_LM", False)  # the loop calls update
+    monkeypatch.setattr(_plan, "FUSE_LM", False)  # the loop calls update
     est = _auto(normalize_y=True, n_iter_no_change=5).fit(X, y)
     assert len(seen) == est.n_iter_ < 1000
     # the last restart of the count, then n_iter_no_change + 1 updates that
@@ -225,7 +225,7 @@ def test_auto_stops_once_the_evidence_stops_rising(monkeypatch):
     seen.clear()
     monkeypatch.setattr(_evidence, "EVIDENCE_TOL", 1e9)
     assert _auto(normalize_y=True, n_iter_no_change=5).fit(X, y).n_iter_ == 7
-    monkeypatch.setattr(_drivers, "FUSE_LM", True)  # and the fused iterations
+    monkeypatch.setattr(_plan, "FUSE_LM", True)  # and the fused iterations
     assert _auto(normalize_y=True, n_iter_no_change=5).fit(X, y).n_iter_ == 7
 
 
@@ -500,7 +500,7 @@ def test_normalize_y_warm_start_keeps_its_scaling():
 # -------------------------------------------------------- lm's size and budget
 def test_lm_warns_about_large_systems(monkeypatch):
     X, y = _problem(n=30)
-    monkeypatch.setattr(small_data, "LM_WARN_WEIGHTS", 20)
+    monkeypatch.setattr(fitting, "LM_WARN_WEIGHTS", 20)
     est = SigmoidMLPRegressor((5,), solver="lm", max_iter=2, random_state=0)
     with pytest.warns(UserWarning, match=r"solver='lm' with 21 weights.*'lbfgs'"):
         with warnings.catch_warnings():
@@ -515,11 +515,11 @@ def test_lm_warns_about_large_systems(monkeypatch):
 
 def test_lm_auto_budget(monkeypatch):
     X, y = _problem(n=30)
-    monkeypatch.setattr(small_data, "LM_AUTO_MAX_ITER", 3)
+    monkeypatch.setattr(fitting, "LM_AUTO_MAX_ITER", 3)
     est = SigmoidMLPRegressor((4,), solver="lm", tol=0, n_iter_no_change=np.inf,
                               random_state=0)
     with pytest.warns(ConvergenceWarning, match="max_iter='auto', i.e. 3"):
         est.fit(X, y)
     assert est.n_iter_ == 3
-    assert small_data.iteration_budget(SigmoidMLPRegressor()) == 50000
-    assert small_data.iteration_budget(SigmoidMLPRegressor(solver="lm", max_iter=7)) == 7
+    assert fitting.iteration_budget(SigmoidMLPRegressor()) == 50000
+    assert fitting.iteration_budget(SigmoidMLPRegressor(solver="lm", max_iter=7)) == 7

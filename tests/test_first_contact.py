@@ -27,7 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sigmoid_mlp import PoorFitWarning, SigmoidMLPRegressor, _callbacks, _small_data
+from sigmoid_mlp import PoorFitWarning, SigmoidMLPRegressor, _fitting, _protocol
 from sigmoid_mlp import _diagnostics as diagnostics
 
 HAS_CALLBACKS = tuple(int(p) for p in sklearn.__version__.split(".")[:2]) >= (1, 9)
@@ -122,7 +122,7 @@ def test_warnings_through_a_pipeline_point_at_the_caller(callbacks):
 @pytest.mark.parametrize("callbacks", CALLBACKS)
 def test_lm_size_warning_points_at_the_caller(monkeypatch, callbacks):
     X, y = deck_data(30)
-    monkeypatch.setattr(_small_data, "LM_WARN_WEIGHTS", 5)
+    monkeypatch.setattr(_fitting, "LM_WARN_WEIGHTS", 5)
     est = with_callbacks(SigmoidMLPRegressor(solver="lm", max_iter=2,
                                              random_state=0), callbacks)
     call = lambda: est.fit(X, y)  # noqa: E731
@@ -157,7 +157,7 @@ def test_poor_fit_warning_of_partial_fit_points_at_the_caller(callbacks):
 def test_interrupt_warning_points_at_the_caller(monkeypatch, callbacks, capsys):
     X, y = deck_data(40)
     calls = {"n": 0}
-    end = _callbacks.Hooks.end
+    end = _protocol.Hooks.end
 
     def interrupting_end(self, info):
         calls["n"] += 1
@@ -165,7 +165,7 @@ def test_interrupt_warning_points_at_the_caller(monkeypatch, callbacks, capsys):
             raise KeyboardInterrupt
         return end(self, info)
 
-    monkeypatch.setattr(_callbacks.Hooks, "end", interrupting_end)
+    monkeypatch.setattr(_protocol.Hooks, "end", interrupting_end)
     # verbose: the hooks run after every epoch
     est = with_callbacks(SigmoidMLPRegressor(verbose=1, random_state=0),
                          callbacks)

@@ -19,7 +19,13 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
-from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _engines, _kernels, _network
+from sigmoid_mlp import (
+    SigmoidMLPRegressor,
+    _compiled,
+    _kernels,
+    _network,
+    _plan,
+)
 from sigmoid_mlp._kernels import FullBatchLossGradient
 
 RTOL = 1e-12
@@ -36,7 +42,7 @@ def engine(request, monkeypatch):
     Tests take the engine through ``pick``, which skips the case when the
     engine cannot take it (the compiled engine: float64 dense data only).
     """
-    monkeypatch.setattr(_engines, "ENGINE", request.param)
+    monkeypatch.setattr(_plan, "ENGINE", request.param)
     return request.param
 
 
@@ -377,7 +383,7 @@ def test_gd_keyboard_interrupt_keeps_last_complete_epoch(engine):
 
 def test_list_interface_is_the_reference():
     X, y, sw, coefs, intercepts = _problem(50, 2, (3,), 1, weighted=True)
-    got = _engines.reference(X, y, sw, 0.1).loss_gradient(coefs, intercepts)
+    got = _plan.reference(X, y, sw, 0.1).loss_gradient(coefs, intercepts)
     ref = _network.loss_gradient(X, y, coefs, intercepts, sw, 0.1)
     assert got[0] == ref[0]
     for a, b in zip(got[1] + got[2], ref[1] + ref[2]):
@@ -451,7 +457,8 @@ def test_compiled_loss_gradient_matches_numpy_and_reference(d, hidden, k, weight
     X, y, sw, coefs, intercepts = _problem(5003, d, hidden, k, weighted=weighted)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, alpha), coefs)
     theta = kernel.pack(coefs, intercepts)
-    problem = _compiled.CompiledObjective(kernel)
+    problem = _compiled.CompiledObjective(kernel.X, kernel.y, kernel.sample_weight,
+                                       kernel.alpha, kernel.layout.layer_sizes)
     assert problem.rows < 5003
     g_numpy, g_compiled = np.empty_like(theta), np.empty_like(theta)
     loss_numpy = kernel.evaluate(theta, g_numpy, -0.7)
@@ -472,7 +479,7 @@ def test_compiled_sigmoid_matches_expit():
 
     z = np.concatenate([np.linspace(-745, 745, 200_001), np.random.RandomState(0).randn(1000)])
     out = z.copy()
-    _compiled._sigmoid_row(out, np.empty(z.size, dtype=np.int64), z.size)
+    _compiled.core._sigmoid_row(out, np.empty(z.size, dtype=np.int64), z.size)
     ref = expit(z)
     # A few ulp wherever the value is a normal number; below ~1e-308
     # (z < -709) it returns ~1e-308 instead of smaller subnormals or 0.
@@ -480,7 +487,7 @@ def test_compiled_sigmoid_matches_expit():
     assert_allclose(out[normal], ref[normal], rtol=1e-15, atol=0)
     assert np.all(np.abs(out[~normal] - ref[~normal]) < 1.3e-308)
     special = np.array([np.nan, np.inf, -np.inf, 0.0])
-    _compiled._sigmoid_row(special, np.empty(4, dtype=np.int64), 4)
+    _compiled.core._sigmoid_row(special, np.empty(4, dtype=np.int64), 4)
     assert np.isnan(special[0])
     assert special[1] == 1.0 and special[2] < 1e-307 and special[3] == 0.5
 
@@ -495,7 +502,7 @@ def test_compiled_blocks_equal_numpy_loop(monkeypatch, n_epochs, tol, n_iter_no_
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.01), coefs)
     results = {}
     for engine in ("numpy", "compiled"):
-        monkeypatch.setattr(_engines, "ENGINE", engine)
+        monkeypatch.setattr(_plan, "ENGINE", engine)
         results[engine] = _run(kernel, coefs, intercepts, 0.05, n_epochs, tol=tol,
                                n_iter_no_change=n_iter_no_change)
     a, b = results["numpy"], results["compiled"]
@@ -510,13 +517,13 @@ def test_compiled_blocks_equal_numpy_loop(monkeypatch, n_epochs, tol, n_iter_no_
 
 
 def test_auto_engine_chooses_by_size(monkeypatch):
-    monkeypatch.setattr(_engines, "ENGINE", "auto")
-    small = _engines.full_batch(*_problem(200, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
-    large = _engines.full_batch(*_problem(5000, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
+    monkeypatch.setattr(_plan, "ENGINE", "auto")
+    small = _plan.full_batch(*_problem(200, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
+    large = _plan.full_batch(*_problem(5000, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
     assert small.engine == ("compiled" if _compiled.AVAILABLE else "numpy")
     assert large.engine == "numpy"
-    monkeypatch.setattr(_engines, "ENGINE", "numpy")
-    small = _engines.full_batch(*_problem(200, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
+    monkeypatch.setattr(_plan, "ENGINE", "numpy")
+    small = _plan.full_batch(*_problem(200, 1, (3,), 1)[:2], None, 0.0, [1, 3, 1])
     assert small.engine == "numpy"
 
 
@@ -527,7 +534,7 @@ def test_compiled_interrupt_keeps_completed_epochs(monkeypatch, when):
     # just as it returns (its epochs are complete and must be kept).
     X, y, sw, coefs, intercepts = _problem(100, 1, (3,), 1)
     kernel = _prepared(FullBatchLossGradient(X, y, sw, 0.0), coefs)
-    real = _compiled._gd_block
+    real = _compiled.full_batch._gd_block
     calls = []
 
     def interrupted_block(*args, **kwargs):
@@ -538,8 +545,8 @@ def test_compiled_interrupt_keeps_completed_epochs(monkeypatch, when):
         if len(calls) == 2 and when == "after":
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(_engines, "ENGINE", "compiled")
-    monkeypatch.setattr(_compiled, "_gd_block", interrupted_block)
+    monkeypatch.setattr(_plan, "ENGINE", "compiled")
+    monkeypatch.setattr(_compiled.full_batch, "_gd_block", interrupted_block)
     result = _run(kernel, coefs, intercepts, 0.3, 1000)
     n_done = _compiled.BLOCK_EPOCHS * (1 if when == "before" else 2)
     ref = _reference_gd(X, y, sw, 0.0, coefs, intercepts, 0.3, n_done)

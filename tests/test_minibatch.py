@@ -33,8 +33,8 @@ from sigmoid_mlp import (
     SigmoidMLPRegressor,
     TrainingDivergedError,
     _compiled,
-    _engines,
     _network,
+    _plan,
 )
 from sigmoid_mlp._minibatch import MiniBatchEngine
 from sigmoid_mlp._solvers import Adam, GradientDescent, StochasticGradientDescent
@@ -84,13 +84,13 @@ def _pair(rule, *, engine, alpha=1e-2, batch_size=16, shuffle=True,
           n_epochs=N_EPOCHS, **problem):
     """(reference state, engine state) after the same epochs."""
     X, y, sw, coefs, intercepts = _problem(**problem)
-    if engine == "compiled" and not _compiled.supports_mini_batch(X, y, sw):
+    if engine == "compiled" and not (_compiled.AVAILABLE and _plan.data_declined(X, y, sw) is None):
         pytest.skip("the compiled engine takes float64 dense data only")
     sizes = [X.shape[1], *(c.shape[1] for c in coefs)]
     solver = RULES[rule]()
     kw = dict(n_epochs=n_epochs, batch_size=batch_size, shuffle=shuffle,
               alpha=alpha)
-    reference = run_batches(_engines.reference_batches(X, y, sw, alpha, sizes),
+    reference = run_batches(_plan.reference_batches(X, y, sw, alpha, sizes),
                             coefs, intercepts, solver, **kw)
     engine = run_batches(ENGINES[engine](X, y, sw, alpha, sizes),
                          coefs, intercepts, solver, **kw)
@@ -182,14 +182,15 @@ def test_fast_engines_follow_the_reference_on_every_kind_of_data(
 def test_a_wrong_update_is_caught(rule, monkeypatch):
     # The comparisons above can fail: a step size off by one part in 10^6
     # moves the trajectory far beyond their tolerances.
-    original = MiniBatchEngine._step
+    rule_class = type(RULES[rule]())
+    original = rule_class.flat_step
 
-    def off(self, solver, p, g, out):
-        original(self, solver, p, g, out)
-        np.subtract(out, p, out=self._work[1])
-        out += 1e-6 * self._work[1]
+    def off(self, p, g, out, state, work):
+        original(self, p, g, out, state, work)
+        np.subtract(out, p, out=work[1])
+        out += 1e-6 * work[1]
 
-    monkeypatch.setattr(MiniBatchEngine, "_step", off)
+    monkeypatch.setattr(rule_class, "flat_step", off)
     reference, engine = _pair(rule, engine="exact")
     with pytest.raises(AssertionError):
         _assert_close(reference, engine, 1e-10)
@@ -202,12 +203,12 @@ def exact_engine(monkeypatch):
     def exact(X, y, sample_weight, alpha, layer_sizes):
         return MiniBatchEngine(X, y, sample_weight, alpha, layer_sizes, exact=True)
 
-    monkeypatch.setattr(_engines, "mini_batch", exact)
+    monkeypatch.setattr(_plan, "mini_batch", exact)
 
 
 def _reference_fit(monkeypatch, make, fit):
     with monkeypatch.context() as m:
-        m.setattr(_engines, "mini_batch", _engines.reference_batches)
+        m.setattr(_plan, "mini_batch", _plan.reference_batches)
         est = make()
         fit(est)
     assert getattr(est, "_engine", "reference") == "reference"  # (unfitted)
@@ -284,13 +285,13 @@ def test_the_estimator_on_the_engine_is_the_reference(case, weighted, monkeypatc
     assert 2 < reference.n_iter_
     for engine in ["numpy", "compiled"] if _compiled.AVAILABLE else ["numpy"]:
         with monkeypatch.context() as m:
-            m.setattr(_engines, "ENGINE", engine)
+            m.setattr(_plan, "ENGINE", engine)
             fast = make()
             fit(fast)
         assert fast._engine == engine
         _assert_same_fit(reference, fast, rtol=1e-10)
     with monkeypatch.context() as m:
-        m.setattr(_engines, "mini_batch",
+        m.setattr(_plan, "mini_batch",
                   lambda *a, **k: MiniBatchEngine(*a, exact=True))
         exact = make()
         fit(exact)
@@ -360,9 +361,9 @@ def test_fast_engines_report_divergence_as_the_reference(engine, monkeypatch):
     for name in ["reference", engine]:
         with monkeypatch.context() as m:
             if name == "reference":
-                m.setattr(_engines, "mini_batch", _engines.reference_batches)
+                m.setattr(_plan, "mini_batch", _plan.reference_batches)
             else:
-                m.setattr(_engines, "ENGINE", engine)
+                m.setattr(_plan, "ENGINE", engine)
             est = SigmoidMLPRegressor(hidden_layer_sizes=(5,), solver="sgd",
                                       learning_rate=1.0, batch_size=20,
                                       random_state=0, max_iter=50)

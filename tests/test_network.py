@@ -325,3 +325,30 @@ def test_gauss_newton_sums_add_up_over_row_chunks_and_accept_sparse():
     sparse = sums(slice(None), sp.csr_matrix(X))
     for i in range(3):
         assert_allclose(sparse[i], whole[i], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("layer_sizes", [[1, 3, 1], [4, 5, 3, 2], [2, 1]])
+def test_flat_layout_is_the_order_of_pack_and_unpack(layer_sizes):
+    from sigmoid_mlp._network import FlatLayout, pack, unpack
+
+    layout = FlatLayout(layer_sizes)
+    rng = np.random.RandomState(0)
+    coefs = [rng.randn(a, b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    intercepts = [rng.randn(b) for b in layer_sizes[1:]]
+    flat = pack(coefs, intercepts)
+    assert flat.size == layout.size
+    for (start, end, shape), array in zip(layout.slices, coefs + intercepts):
+        np.testing.assert_array_equal(flat[start:end].reshape(shape), array)
+    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+        start = layout.coef_off[layer]
+        np.testing.assert_array_equal(flat[start:start + W.size], W.ravel())
+        np.testing.assert_array_equal(
+            flat[layout.int_off[layer]:layout.int_off[layer] + b.size], b)
+    got_coefs, got_intercepts = unpack(flat, layer_sizes)
+    assert all(np.array_equal(a, b) for a, b in zip(got_coefs, coefs))
+    assert all(np.array_equal(a, b) for a, b in zip(got_intercepts, intercepts))
+    n_coef = sum(W.size for W in coefs)
+    np.testing.assert_array_equal(layout.penalty_mask(),
+                                  np.r_[np.ones(n_coef), np.zeros(flat.size - n_coef)])
+    np.testing.assert_array_equal(layout.penalty_mask(intercepts=True),
+                                  np.ones(flat.size))

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from sigmoid_mlp._lm import LevenbergMarquardt
 from sigmoid_mlp._solvers import (
     Adam,
     GradientDescent,
     LBFGSStop,
-    LevenbergMarquardt,
     StochasticGradientDescent,
     minimize_lbfgs,
 )

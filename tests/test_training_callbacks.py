@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sigmoid_mlp import SigmoidMLPRegressor, TrainingDivergedError, _drivers
+from sigmoid_mlp import SigmoidMLPRegressor, TrainingDivergedError
 
 SKLEARN_VERSION = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
 HAS_CALLBACKS = SKLEARN_VERSION >= (1, 9)
@@ -111,10 +111,8 @@ def test_every_epoch_is_a_callback_task(solver):
 @needs_callbacks
 @pytest.mark.parametrize("solver", sorted(SOLVER_PARAMS))
 def test_a_callback_can_stop_training(solver, monkeypatch):
-    # a callback runs 'lm' iteration by iteration; so does the reference here
-    # (without callbacks it would run fused, equal only to summation order:
-    # tests/test_training_lm.py compares the two)
-    monkeypatch.setattr(_drivers, "FUSE_LM", False)
+    # a callback runs 'lm' one compiled iteration per call, the reference
+    # fused blocks of them: the same kernels, so the same weights
     X, y = data()
     est = SigmoidMLPRegressor(max_iter=500, random_state=0, **SOLVER_PARAMS[solver])
     est.set_callbacks(Recorder(stop_at=5))

@@ -539,7 +539,7 @@ def test_keyboard_interrupt_in_the_fast_gd_loop(monkeypatch):
         if len(lines) == 3:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr("sigmoid_mlp._callbacks.print", interrupting_print,
+    monkeypatch.setattr("sigmoid_mlp._protocol.print", interrupting_print,
                         raising=False)
     est = SigmoidMLPRegressor(max_iter=100, verbose=True, **common)
     with pytest.warns(UserWarning, match="interrupted"):

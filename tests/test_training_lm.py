@@ -12,26 +12,26 @@ from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import sigmoid_mlp._drivers as drivers
-import sigmoid_mlp._engines as engines
+import sigmoid_mlp._lm as lm_module
+import sigmoid_mlp._plan as plan
 from sigmoid_mlp import (
     SigmoidMLPRegressor,
     TrainingDivergedError,
     _compiled,
     _network,
 )
-from sigmoid_mlp._engines import GaussNewtonSystem
+from sigmoid_mlp._lm import GaussNewtonSystem
 
 needs_numba = pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba not installed")
 
 
 def _system(X, y, sw, alpha, sizes, engine, dtype=np.float64):
-    previous = engines.ENGINE
-    engines.ENGINE = engine
+    previous = plan.ENGINE
+    plan.ENGINE = engine
     try:
-        return GaussNewtonSystem(X, y, sw, alpha, sizes, dtype)
+        return plan.gauss_newton(X, y, sw, alpha, sizes, dtype)
     finally:
-        engines.ENGINE = previous
+        plan.ENGINE = previous
 
 
 def _reference(X, y, sw, alpha, sizes, x):
@@ -80,7 +80,7 @@ def test_system_chunks_add_up(monkeypatch):
     sw = rng.uniform(0, 2, 500)
     x = _network.pack(*_network.init_weights(sizes, rng))
     whole = _system(X, y, sw, 0.1, sizes, "numpy")
-    monkeypatch.setattr(engines, "_GN_CHUNK_ELEMENTS", 37 * 2 * 26)
+    monkeypatch.setattr(lm_module, "_GN_CHUNK_ELEMENTS", 37 * 2 * 26)
     chunked = _system(X, y, sw, 0.1, sizes, "numpy")
     assert chunked.chunk_rows == 37 and not chunked._one_chunk
     assert_allclose(chunked.loss(x), whole.loss(x), rtol=1e-12)
@@ -148,7 +148,7 @@ def test_compiled_and_numpy_engines_give_the_same_model(monkeypatch, weighted):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         compiled = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
-        monkeypatch.setattr(engines, "ENGINE", "numpy")
+        monkeypatch.setattr(plan, "ENGINE", "numpy")
         reference = SigmoidMLPRegressor(**params).fit(X, y, sample_weight=sw)
     assert compiled.n_iter_ == reference.n_iter_ == 12
     for a, b in zip(compiled.coefs_ + compiled.intercepts_,
@@ -191,18 +191,18 @@ def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
     sw = (np.random.RandomState(3).uniform(0.5, 2, X.shape[0])
           if params.pop("weighted", False) else None)
     calls = {"n": 0}
-    original = _compiled.CompiledSystem.lm_block
+    original = _compiled.lm.run_block
 
     def counted(self, *args):
         calls["n"] += 1
         return original(self, *args)
 
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", counted)
+    monkeypatch.setattr(_compiled.lm, "run_block", counted)
     fused = _fit_lm(X, y, sw, **params)
     assert calls["n"] >= 1 and fused._engine == "compiled"
-    monkeypatch.setattr(drivers, "FUSE_LM", False)
+    monkeypatch.setattr(plan, "FUSE_LM", False)
     loop = _fit_lm(X, y, sw, **params)
-    assert calls["n"] == (fused.n_iter_ - 1) // drivers.LM_BLOCK + 1
+    assert calls["n"] == (fused.n_iter_ - 1) // plan.LM_BLOCK + 1
     assert fused.n_iter_ == loop.n_iter_
     assert_allclose(fused.loss_curve_, loop.loss_curve_, rtol=1e-10)
     for a, b in zip(fused.coefs_ + fused.intercepts_, loop.coefs_ + loop.intercepts_):
@@ -215,7 +215,7 @@ def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
 def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monkeypatch):
     X, y = scaled_data()
     whole = _fit_lm(X, y, alpha="auto", max_iter=10)
-    monkeypatch.setattr(drivers, "LM_BLOCK", 3)
+    monkeypatch.setattr(plan, "LM_BLOCK", 3)
     blocks = _fit_lm(X, y, alpha="auto", max_iter=10)
     assert whole.n_iter_ == blocks.n_iter_ == 10
     assert whole.loss_curve_ == blocks.loss_curve_
@@ -223,7 +223,7 @@ def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monke
         np.testing.assert_array_equal(a, b)
     assert whole.alpha_ == blocks.alpha_
 
-    original = _compiled.CompiledSystem.lm_block
+    original = _compiled.lm.run_block
     calls = {"n": 0}
 
     def interrupted(self, *args):
@@ -232,11 +232,11 @@ def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monke
             raise KeyboardInterrupt
         return original(self, *args)
 
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", interrupted)
+    monkeypatch.setattr(_compiled.lm, "run_block", interrupted)
     est = SigmoidMLPRegressor(solver="lm", alpha="auto", random_state=0)
     with pytest.warns(UserWarning, match="interrupted"):
         est.fit(X, y)
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", original)
+    monkeypatch.setattr(_compiled.lm, "run_block", original)
     assert est.n_iter_ == 6 and len(est.loss_curve_) == 6
     six = _fit_lm(X, y, alpha="auto", max_iter=6)
     for a, b in zip(est.coefs_ + est.intercepts_, six.coefs_ + six.intercepts_):
@@ -250,14 +250,14 @@ def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch):
     X, y = scaled_data()
     est = _fit_lm(X, y, alpha="auto", max_iter=3)
     before = [w.copy() for w in est.coefs_ + est.intercepts_]
-    original = _compiled.CompiledSystem.lm_block
+    original = _compiled.lm.run_block
 
-    def diverging(self, x, grad, curv, penalised, fl, it, n_max):
-        losses = original(self, x, grad, curv, penalised, fl, it, min(n_max, 2))
-        it[1] = _compiled.LM_DIVERGED
+    def diverging(self, x, grad, curv, penalised, state, n_max):
+        losses = original(self, x, grad, curv, penalised, state, min(n_max, 2))
+        state.code = _compiled.LM_DIVERGED
         return losses
 
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", diverging)
+    monkeypatch.setattr(_compiled.lm, "run_block", diverging)
     with pytest.raises(TrainingDivergedError, match="iteration 3"):
         est.fit(X, y)
     for a, b in zip(before, est.coefs_ + est.intercepts_):
@@ -265,16 +265,29 @@ def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch):
 
 
 @needs_numba
-def test_lm_with_per_iteration_work_is_not_fused(monkeypatch):
-    """verbose output, callbacks and a validation set run between iterations."""
+def test_lm_with_per_iteration_work_runs_the_kernel_one_iteration_per_call(
+        monkeypatch, capsys):
+    """verbose output, callbacks and a validation set run between iterations:
+    the compiled kernel then takes one iteration per call (the plan's block
+    of 1), so watching never changes the code that computes the steps."""
     X, y = scaled_data()
+    original = _compiled.lm.run_block
+    sizes = []
 
-    def refuse(self, *args):
-        raise AssertionError("fused although work runs between iterations")
+    def recorded(system, x, grad, curv, penalised, state, n_max):
+        sizes.append(n_max)
+        return original(system, x, grad, curv, penalised, state, n_max)
 
-    monkeypatch.setattr(_compiled.CompiledSystem, "lm_block", refuse)
-    _fit_lm(X, y, alpha=1e-3, max_iter=3, verbose=1)
-    _fit_lm(X, y, alpha=1e-3, max_iter=3, early_stopping=True)
+    monkeypatch.setattr(_compiled.lm, "run_block", recorded)
+    for params in (dict(verbose=1), dict(early_stopping=True)):
+        sizes.clear()
+        est = _fit_lm(X, y, alpha=1e-3, max_iter=3, **params)
+        assert est._engine == "compiled"
+        assert sizes == [1] * est.n_iter_
+    capsys.readouterr()
+    sizes.clear()
+    est = _fit_lm(X, y, alpha=1e-3, max_iter=3)
+    assert sizes == [3]  # unwatched: one block of the whole budget
 
 
 def test_lm_limits_warn_and_name_the_solver():
@@ -338,7 +351,7 @@ def test_lm_float32_and_sparse_inputs():
 
 @pytest.mark.parametrize("engine", ["numpy", "auto"])
 def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched(monkeypatch, engine):
-    monkeypatch.setattr(engines, "ENGINE", engine)
+    monkeypatch.setattr(plan, "ENGINE", engine)
     X, y = scaled_data()
     est = SigmoidMLPRegressor(solver="lm", random_state=0, max_iter=3)
     with warnings.catch_warnings():
@@ -357,7 +370,7 @@ def test_lm_divergence_on_huge_inputs_leaves_the_model_untouched(monkeypatch, en
 
 def test_a_non_finite_trial_loss_rejects_the_step(monkeypatch):
     """A trial step whose J is not finite is rejected (more damping), not fatal."""
-    monkeypatch.setattr(drivers, "FUSE_LM", False)  # the loop calls system.loss
+    monkeypatch.setattr(plan, "FUSE_LM", False)  # the loop calls system.loss
     X, y = scaled_data()
     calls = {"n": 0}
     original = GaussNewtonSystem.loss
@@ -380,7 +393,7 @@ def test_a_non_finite_trial_loss_rejects_the_step(monkeypatch):
 
 
 def test_keyboard_interrupt_in_lm_keeps_the_last_iteration(monkeypatch):
-    monkeypatch.setattr(drivers, "FUSE_LM", False)  # the iteration-by-iteration loop
+    monkeypatch.setattr(plan, "FUSE_LM", False)  # the iteration-by-iteration loop
     X, y = scaled_data()
     calls = {"n": 0}
     original = GaussNewtonSystem.gradient_curvature
@@ -408,7 +421,7 @@ def test_system_memory_does_not_grow_with_n(monkeypatch):
     """The chunked sums keep the extra memory bounded, whatever the number of rows."""
     import tracemalloc
 
-    monkeypatch.setattr(engines, "_GN_CHUNK_ELEMENTS", 1 << 14)
+    monkeypatch.setattr(lm_module, "_GN_CHUNK_ELEMENTS", 1 << 14)
     sizes = [5, 3, 1]
     peaks = {}
     for n in (20_000, 80_000):

@@ -2,7 +2,7 @@ r"""The solvers' drivers: how each one walks through its epochs.
 
 Every driver has the signature ``driver(state, objective, X, y,
 sample_weight, config, protocol) -> RunResult`` and reports every epoch
-(iteration) through the :class:`~sigmoid_mlp._training.Protocol`, which
+(iteration) through the :class:`~sigmoid_mlp._protocol.Protocol`, which
 checks divergence, applies the stopping rule and commits the epoch:
 
 * :func:`run_full_batch_gd` -- 'gd' with a constant step size on numpy
@@ -30,89 +30,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _engines, _evidence, _network
-from ._array_api import all_finite
-from ._solvers import LBFGSStop, LevenbergMarquardt, minimize_lbfgs
+from . import _network
+from ._protocol import Diverged, GDProgress, RunResult, whole_run
+from ._solvers import LBFGSStop, minimize_lbfgs
 
 __all__ = [
-    "FUSE_LM",
-    "LM_BLOCK",
-    "Diverged",
-    "RunResult",
     "Trail",
     "run_epochs",
     "run_full_batch_gd",
     "run_lbfgs",
-    "run_lm",
 ]
-
-
-#: Whether :func:`run_lm` fuses its iterations on the compiled engine when
-#: nothing runs between them (tests and probes that replace a Python piece
-#: of the loop turn it off).
-FUSE_LM = True
-#: Iterations per fused 'lm' call: a KeyboardInterrupt is handled between blocks.
-LM_BLOCK = 64
-
-
-@dataclass
-class RunResult:
-    """How a driver ended.
-
-    Attributes
-    ----------
-    status : {'converged', 'max_iter', 'max_fun', 'abnormal', 'interrupted',
-              'callback'}
-    previous : list of ndarray
-        The weights before the last step (the last finite weights, should the
-        final weights turn out to diverge).
-    last_step : tuple
-        ``(epoch, learning_rate)`` of the last step taken.
-    final_loss : float or None
-        :math:`J` at the final weights when known without another pass.
-    message : str
-        The optimiser's own message (L-BFGS), else empty.
-    """
-
-    status: str
-    previous: list
-    last_step: tuple
-    final_loss: float | None = None
-    message: str = ""
-
-
-class Diverged(Exception):
-    """A step made the loss (or the weights) non-finite or blow up.
-
-    Attributes
-    ----------
-    epoch : int
-        1-based epoch (L-BFGS, LM: iteration) within the call.
-    loss : float
-        The offending loss value.
-    learning_rate : float or None
-        The step size in use (None for L-BFGS and LM).
-    coefs, intercepts : list of ndarray
-        The last finite weights before the divergent step.
-    loss_curve : list of float or None
-        Losses of the call not yet in the state (fused epochs), if any.
-    """
-
-    def __init__(self, epoch, learning_rate, loss, params, n_layers,
-                 loss_curve=None):
-        super().__init__(epoch, loss)
-        self.epoch = epoch
-        self.loss = loss
-        self.learning_rate = learning_rate
-        self.coefs = list(params[:n_layers])
-        self.intercepts = list(params[n_layers:])
-        self.loss_curve = loss_curve
 
 
 def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
     """Plain full-batch gradient descent, ``w := w - learning_rate ∂J/∂w``, fast.
 
-    ``objective`` is a full-batch engine (:func:`._engines.full_batch`) and
+    ``objective`` is a full-batch engine (:func:`._plan.full_batch`) and
     runs the epochs itself (``gd_epochs``), on a flat weight vector.  With
     per-epoch work (a validation set, ``verbose``, callbacks) it runs them
     one at a time and every epoch is committed through the protocol;
@@ -121,11 +54,11 @@ def run_full_batch_gd(state, objective, X, y, sample_weight, config, protocol):
     """
     n_layers = len(state.coefs)
     learning_rate = state.solver.learning_rate
-    per_epoch = protocol.per_epoch
+    per_epoch = config.block == 1  # the plan: something runs between epochs
     # The engine's own stopping rule: off when the protocol applies it.
     stop_after = (config.n_iter_no_change
                   if config.check_convergence and not per_epoch else math.inf)
-    progress = _engines.GDProgress(
+    progress = GDProgress(
         objective.pack(state.coefs, state.intercepts),
         state.best_loss, state.no_improvement_count,
     )
@@ -231,7 +164,8 @@ def run_epochs(state, objective, X, y, sample_weight, config, protocol):
     try:
         for epoch in range(1, config.n_epochs + 1):
             n_iter_at_start = state.n_iter
-            protocol.begin(epoch)
+            if protocol.has_begin:
+                protocol.begin(epoch)
             solver = state.solver.copy()
             learning_rate = solver.learning_rate
             order = None
@@ -264,13 +198,6 @@ class _NonFinite(Exception):
     def __init__(self, loss):
         super().__init__(loss)
         self.loss = loss
-
-
-def _whole_run(state, protocol, final_loss, status, message=""):
-    """The result of a driver that chooses its own steps (L-BFGS, LM)."""
-    return RunResult(status, [*state.coefs, *state.intercepts],
-                     (state.n_iter - protocol.n_iter_at_call, None), final_loss,
-                     message)
 
 
 def run_lbfgs(state, objective, X, y, sample_weight, config, protocol):
@@ -343,9 +270,9 @@ def run_lbfgs(state, objective, X, y, sample_weight, config, protocol):
                         [*state.coefs, *state.intercepts], n_layers) from None
     except KeyboardInterrupt:
         protocol.trim()
-        return _whole_run(state, protocol, current["loss"], "interrupted")
+        return whole_run(state, protocol, current["loss"], "interrupted")
     if result is None:
-        return _whole_run(state, protocol, current["loss"],
+        return whole_run(state, protocol, current["loss"],
                           current.get("status", "callback"))
     # scipy's final iterate is the last one the callback saw; take it (and
     # its loss) from the result all the same.
@@ -359,200 +286,6 @@ def run_lbfgs(state, objective, X, y, sample_weight, config, protocol):
     message = result.message
     if isinstance(message, bytes):  # older scipy
         message = message.decode()
-    return _whole_run(state, protocol, float(result.fun), status, str(message))
+    return whole_run(state, protocol, float(result.fun), status, str(message))
 
 
-def _gradient_converged(grad, tol):
-    return grad.size == 0 or float(np.abs(grad).max()) <= tol
-
-
-def run_lm(state, objective, X, y, sample_weight, config, protocol):
-    r"""Minimise :math:`J` with Levenberg-Marquardt from ``state``'s weights.
-
-    ``objective`` is the Gauss-Newton system (:func:`._engines.gauss_newton`).
-    One iteration (an "epoch" for ``loss_curve_``, the hooks and the
-    counters) solves :math:`(H + \mu I) h = -\nabla J` and evaluates
-    :math:`J(w + h)`; a step that does not decrease :math:`J` enough is
-    rejected, :math:`\mu` raised and the system solved again, within the
-    same iteration (:class:`~sigmoid_mlp._solvers.LevenbergMarquardt`).  So
-    every iteration decreases :math:`J`, and ``loss_curve_`` (:math:`J`
-    before the iteration, as for L-BFGS) falls strictly.
-
-    Stops, status 'converged', when :math:`\max_j |\partial J/\partial w_j|
-    \le` ``tol`` (the test L-BFGS-B applies with ``gtol=tol``), when the
-    step is too small to change the weights in floating point, or by the
-    protocol's stopping rule; status 'max_iter' after ``n_epochs``
-    iterations, 'max_fun' after ``max_fun`` evaluations of :math:`J` (the start
-    and every trial step).  A non-finite :math:`J` at a trial step only
-    rejects the step; a non-finite loss or gradient at the start raises
-    ``Diverged``.
-
-    With ``alpha='auto'`` (``config.regulariser``, an
-    :class:`~sigmoid_mlp._evidence.EvidenceRegulariser`) the system starts
-    at the regulariser's :math:`\alpha`, which is re-estimated after every
-    accepted step (:mod:`sigmoid_mlp._evidence`); while the log evidence
-    rises, the stopping rule's count restarts, and once it has risen by less
-    than :data:`~sigmoid_mlp._evidence.EVIDENCE_TOL` nats over
-    ``n_iter_no_change`` iterations the run stops, status 'converged'.
-
-    On the compiled engine (``objective.engine == 'compiled'``: numba,
-    float64 dense data, at most 64 weights) with nothing to run between
-    iterations (no validation set, ``verbose`` or callbacks), the same
-    iterations run fused, :data:`LM_BLOCK` per compiled call
-    (:func:`_run_lm_fused`); :data:`FUSE_LM` turns that off.
-    """
-    system = objective
-    n_layers = len(state.coefs)
-    dtype = state.coefs[0].dtype
-    start = [*state.coefs, *state.intercepts]
-    loss = None
-
-    def done(status):
-        # (system, x, J, curvature) at the final weights: the evidence
-        # (alpha_, error bars) is computed from them without another pass.
-        state.gauss_newton = (system, x, loss, curvature)
-        return _whole_run(state, protocol, loss, status)
-
-    try:
-        x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
-        loss = config.start_loss if config.start_loss is not None else system.loss(x)
-        if not math.isfinite(loss):
-            raise Diverged(1, None, loss, start, n_layers)
-        grad, curvature = system.gradient_curvature(x)
-        if not all_finite([grad, curvature]):
-            raise Diverged(1, None, np.inf, start, n_layers)
-        damping = LevenbergMarquardt(curvature)
-        n_fun = 1
-        if _gradient_converged(grad, config.tol):
-            return done("converged")
-        if (FUSE_LM and system.engine == "compiled" and dtype == np.float64
-                and not protocol.per_epoch):
-            # nothing runs between iterations: the compiled engine fuses them
-            x, loss, curvature, status = _run_lm_fused(
-                state, system, x, loss, grad, curvature, damping, n_fun, config,
-                protocol, X.shape[0])
-            return done(status)
-        for epoch in range(1, config.n_epochs + 1):
-            protocol.begin(epoch)
-            while True:  # trial steps until J decreases
-                if n_fun >= config.max_fun:
-                    return done("max_fun")
-                step = damping.step(grad, curvature)
-                if step is None:  # singular or overflowing system: damp more
-                    damping.reject()
-                    if not math.isfinite(damping.mu):
-                        return done("converged")
-                    continue
-                new_x = x + step
-                if dtype != np.float64:  # the weights float32 data can hold
-                    new_x = new_x.astype(dtype).astype(np.float64)
-                if (new_x == x).all():  # below floating-point resolution
-                    return done("converged")
-                new_loss = system.loss(new_x)
-                n_fun += 1
-                rho = (damping.gain_ratio(new_x - x, grad, loss - new_loss)
-                       if math.isfinite(new_loss) else -math.inf)
-                if rho > 0:
-                    damping.accept(rho)
-                    break
-                damping.reject()
-            new_grad, new_curvature = system.gradient_curvature(new_x)
-            if not all_finite([new_grad, new_curvature]):
-                raise Diverged(epoch, None, np.inf,
-                                [*state.coefs, *state.intercepts], n_layers)
-            regulariser = config.regulariser
-            if regulariser is not None:  # alpha='auto': re-estimate alpha here
-                new_loss, new_grad, new_curvature = regulariser.update(
-                    system, new_x, new_loss, new_grad, new_curvature)
-            coefs, intercepts = system.weights(new_x)
-            reason = protocol.commit(
-                epoch, [c.copy() for c in coefs], [b.copy() for b in intercepts],
-                loss, n_samples=X.shape[0],
-                # J itself changed with alpha: restart the count while the
-                # evidence still rises
-                restart_rule=regulariser is not None and regulariser.changed,
-            )
-            x, loss, grad, curvature = new_x, new_loss, new_grad, new_curvature
-            if reason is not None:
-                return done(reason)
-            if (regulariser is not None and config.check_convergence
-                    and regulariser.stalled > config.n_iter_no_change):
-                return done("converged")  # the evidence stopped improving
-            if _gradient_converged(grad, config.tol):
-                return done("converged")
-        return done("max_iter")
-    except KeyboardInterrupt:
-        protocol.trim()
-        return _whole_run(state, protocol, None, "interrupted")
-
-
-def _run_lm_fused(state, system, x, loss, grad, curvature, damping, n_fun, config,
-                  protocol, n_samples):
-    """:func:`run_lm`'s iterations, fused: blocks of up to ``LM_BLOCK``
-    iterations in one compiled call each (:func:`._compiled._lm_block`, the
-    same steps, stopping tests and evidence updates), each block committed
-    at once (``protocol.commit_block``).  Returns the final ``(x, J,
-    curvature, status)``; raises ``Diverged`` as the loop does, and
-    ``KeyboardInterrupt`` between blocks leaves the last committed block.
-    """
-    compiled = _engines._compiled_module()
-    regulariser = config.regulariser
-    auto = regulariser is not None
-    n_layers = len(state.coefs)
-    x = np.array(x, dtype=np.float64)
-    grad = np.array(grad, dtype=np.float64)
-    curvature = np.array(curvature, dtype=np.float64, order="C")
-    fl = np.array([
-        loss, damping.mu, damping.nu, system.alpha, state.best_loss, config.tol,
-        float(config.n_iter_no_change), system.weight_sum,
-        regulariser.tol if auto else 0.0,
-        regulariser._anchor if auto else -math.inf,
-        regulariser.system_floor(system) if auto else 0.0,
-        _evidence.INTERCEPT_FLOOR, math.nan, math.nan, math.nan,
-    ])
-    it = np.array([
-        0, 0, n_fun, state.no_improvement_count,
-        regulariser.stalled if auto else 0, int(auto),
-        int(config.check_convergence), regulariser.n_updates if auto else 0,
-        min(config.max_fun, np.iinfo(np.int64).max), system.y.shape[1],
-    ], dtype=np.int64)
-    done = 0
-    while True:
-        n_max = min(LM_BLOCK, config.n_epochs - done)
-        if n_max <= 0:
-            status = "max_iter"
-            break
-        updates = int(it[7])
-        losses = system._compiled.lm_block(x, grad, curvature, system.penalised, fl,
-                                           it, n_max)
-        if losses.size:
-            coefs, intercepts = system.weights(x)
-            protocol.commit_block([c.copy() for c in coefs],
-                                  [b.copy() for b in intercepts],
-                                  losses.tolist(), float(fl[4]), int(it[3]),
-                                  n_samples)
-            done += losses.size
-        damping.mu, damping.nu = float(fl[1]), float(fl[2])
-        system.set_alpha(float(fl[3]))
-        if auto:
-            regulariser.alpha = float(fl[3])
-            regulariser._anchor = float(fl[9])
-            regulariser.stalled = int(it[4])
-            regulariser.n_updates = int(it[7])
-            if it[7] > updates:
-                regulariser.changed = regulariser.stalled == 0
-                regulariser.log_evidence = float(fl[12])
-                regulariser.gamma, regulariser.beta = float(fl[13]), float(fl[14])
-        code = int(it[1])
-        if code == compiled.LM_DIVERGED:
-            raise Diverged(done + 1, None, np.inf,
-                           [*state.coefs, *state.intercepts], n_layers)
-        if code == compiled.LM_SINGULAR:
-            raise np.linalg.LinAlgError("the Gauss-Newton curvature is not finite")
-        if code == compiled.LM_CONVERGED:
-            status = "converged"
-            break
-        if code == compiled.LM_MAX_FUN:
-            status = "max_fun"
-            break
-    return x, float(fl[0]), curvature, status

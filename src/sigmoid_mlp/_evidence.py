@@ -2,7 +2,7 @@ r"""MacKay's evidence framework for the network: automatic L2 strength and error
 
 Pure numpy, no scikit-learn.  The functions work on the quantities the
 Levenberg-Marquardt solver already builds
-(:class:`sigmoid_mlp._engines.GaussNewtonSystem`,
+(:class:`sigmoid_mlp._lm.GaussNewtonSystem`,
 :func:`sigmoid_mlp._network.gauss_newton_sums`); ``docs/evidence.rst``
 derives every formula below in the deck's notation.
 
@@ -173,7 +173,7 @@ def effective_parameters(L, penalised, alpha):
 
 
 def reestimate(gamma, e_data, e_weights, n_residuals, n_unpenalised,
-               *, e_data_floor=0.0):
+               e_data_floor=0.0):
     r"""MacKay's re-estimation of :math:`\alpha_M` and :math:`\beta`.
 
     At a minimum of :math:`\beta E_D + \alpha_M E_W`, the log evidence is
@@ -290,9 +290,9 @@ def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
     n_penalised = float(penalised.sum())
     n_unpenalised = penalised.size - n_penalised
     e_weights = 0.5 * float((penalised * x) @ x)
-    if beta is None:
-        dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
-        beta = dof / (2.0 * max(e_data, e_data_floor, _TINY))
+    if beta is None:  # MacKay's re-estimate, as during training
+        _, _, beta = reestimate(gamma, e_data, e_weights, n_residuals,
+                                n_unpenalised, e_data_floor)
     evidence = log_evidence(e_data, e_weights, alpha, beta, log_det,
                             n_residuals, n_penalised, n_unpenalised)
     factor = _triangular_inverse(L).T / math.sqrt(beta)
@@ -437,3 +437,24 @@ class EvidenceRegulariser:
         curvature = curvature.copy()
         curvature.flat[:: curvature.shape[0] + 1] += delta * system.penalised / S
         return loss, grad, curvature
+
+    def kernel_state(self, system):
+        """The regulariser's slots of the compiled 'lm' iterations' state
+        (:class:`sigmoid_mlp._compiled.lm.LMState`), by name."""
+        return dict(evidence_tol=self.tol, anchor=self._anchor,
+                    data_floor=self.system_floor(system), stalled=self.stalled,
+                    n_updates=self.n_updates)
+
+    def load_kernel_state(self, kernel, *, updated):
+        """Take over the compiled iterations' state (an ``LMState``: alpha,
+        anchor, stall count, updates, and, when ``updated``, the last
+        evidence, gamma and beta); return :attr:`changed`."""
+        self.alpha = kernel.alpha
+        self._anchor = kernel.anchor
+        self.stalled = kernel.stalled
+        self.n_updates = kernel.n_updates
+        if updated:
+            self.changed = self.stalled == 0
+            self.log_evidence = kernel.log_evidence
+            self.gamma, self.beta = kernel.gamma, kernel.beta
+        return bool(updated) and self.changed

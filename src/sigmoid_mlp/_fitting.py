@@ -1,36 +1,60 @@
 """One ``fit`` call of the estimator, from raw data to the committed model.
 
 :func:`fit_once` is what ``SigmoidMLPRegressor.fit`` runs for each start
-(``n_init`` starts go through :func:`sigmoid_mlp._small_data.fit_restarts`):
+(``n_init`` starts go through :func:`fit_restarts`):
 the data checks of :mod:`._validation`, ``normalize_y``'s target scaling,
 the training state (fresh weights or a warm start), the validation set, and
-then :func:`sigmoid_mlp._training.run_call`, which trains and commits.
+then :func:`run_call`, which trains and commits (:func:`train`: the plan,
+the divergence threshold, the driver, the final checks).
 """
 
 from __future__ import annotations
 
-from ._array_api import device_of, namespace_of
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from . import _network
 from ._evidence import ALPHA_START, EvidenceRegulariser
+from ._lm import GaussNewtonSystem
+from ._network import copy_arrays, device_of, namespace_of
+from ._plan import (
+    SOLVERS,
+    make_solver,
+    penalises_intercepts,
+    plan,
+    solver_signature,
+)
+from ._protocol import (
+    BLOW_UP_FACTOR,
+    HAS_CALLBACK_API,
+    UNSTABLE_FACTOR,
+    Diverged,
+    Hooks,
+    Protocol,
+    State,
+    TrainingConfig,
+    TrainingDivergedError,
+    Validation,
+    is_divergent,
+)
 from ._small_data import (
     EVIDENCE_ATTRIBUTES,
     apply_scaling,
-    check_lm_size,
     evidence_attributes,
     fold_scaling,
-    penalises_intercepts,
     target_scaling,
     unfold_scaling,
 )
-from ._state import State
-from ._training import SOLVERS, Validation, initial_state, prepare_solver, run_call
 from ._validation import (
     check_continuation,
     check_data,
     check_validation_data,
     split_validation,
 )
+from ._warnings import warn_user
 
-__all__ = ["fit_once"]
+__all__ = ["fit_once", "fit_restarts", "run_call", "train"]
 
 
 def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
@@ -105,3 +129,343 @@ def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
              stacklevel=stacklevel, finish=finish,
              remove=() if est.solver == "lm" else EVIDENCE_ATTRIBUTES)
     return checked
+
+
+# solver='lm' with max_iter='auto' runs at most this many iterations (the
+# default of MATLAB's trainlm and trainbr); the other solvers 50000 epochs.
+LM_AUTO_MAX_ITER = 1000
+
+
+AUTO_MAX_ITER = 50000
+
+
+# solver='lm' warns above this many weights: one iteration costs about
+# LM_SECONDS_PER_FLOP * (n k p^2 + p^3) seconds (measured: p = 1001, n = 1000
+# took 0.49 s per iteration, p = 2001 took 1.9 s, on 2 shared cores).
+LM_WARN_WEIGHTS = 1000
+
+
+LM_SECONDS_PER_FLOP = 2.5e-10
+
+
+def iteration_budget(est):
+    """``max_iter``, or for ``max_iter='auto'`` 1000 ('lm') or 50000 (others)."""
+    if isinstance(est.max_iter, str):
+        return LM_AUTO_MAX_ITER if est.solver == "lm" else AUTO_MAX_ITER
+    return est.max_iter
+
+
+def budget_text(est):
+    """How the iteration budget reads in messages."""
+    if isinstance(est.max_iter, str):
+        return f"max_iter='auto', i.e. {iteration_budget(est)}"
+    return f"max_iter={est.max_iter}"
+
+
+def check_lm_size(est, hidden, X, y, stacklevel):
+    """Warn when solver='lm' would spend seconds per iteration (or more)."""
+    if est.solver != "lm":
+        return
+    layer_sizes = [X.shape[1], *hidden, y.shape[1]]
+    p = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+    if p <= LM_WARN_WEIGHTS:
+        return
+    n, k = X.shape[0], y.shape[1]
+    seconds = LM_SECONDS_PER_FLOP * (n * k * p**2 + p**3)
+    warn_user(
+        f"solver='lm' with {p} weights: every iteration builds and solves a "
+        f"{p} x {p} system, O(n k p^2 + p^3) time (about {seconds:.2g} s per "
+        f"iteration here on a typical CPU, for up to {budget_text(est)}) "
+        f"and {8 * p * p / 2**20:.0f} MiB per copy of the matrix. "
+        f"'lm' is meant for networks of up to about {LM_WARN_WEIGHTS} "
+        "weights; for larger ones use solver='lbfgs' or solver='adam'.",
+        UserWarning,
+    )
+
+
+def _restart_score(est):
+    """Higher is better: the log evidence under alpha='auto', else -loss_."""
+    if isinstance(est.alpha, str):
+        return float(est.log_evidence_)
+    return -float(est.loss_) if est.loss_ is not None else -np.inf
+
+
+def fit_restarts(est, fit_one, warm):
+    """``n_init`` fits from seeds drawn from ``random_state``; keep the best.
+
+    ``fit_one(random_state, first)`` fits ``est`` once.  With ``n_init=1``
+    or a warm start it runs once, seeded by ``random_state`` itself (the
+    behaviour without ``n_init``).  Otherwise, as ``KMeans`` does, ``n_init``
+    seeds are drawn from ``random_state`` and the fit with the largest
+    ``log_evidence_`` (``alpha='auto'``) or the smallest ``loss_`` is kept;
+    a failure of any start leaves ``est`` as it was before the call.
+    """
+    if warm or est.n_init == 1:
+        fit_one(est.random_state, True)
+        return
+    seeds = check_random_state(est.random_state).randint(
+        np.iinfo(np.int32).max, size=est.n_init)
+    saved = dict(est.__dict__)
+    best, best_score = None, None
+    try:
+        for k, seed in enumerate(seeds):
+            fit_one(int(seed), k == 0)
+            score = _restart_score(est)
+            if best is None or score > best_score:
+                best, best_score = dict(est.__dict__), score
+    except BaseException:
+        est.__dict__.clear()
+        est.__dict__.update(saved)
+        raise
+    est.__dict__.clear()
+    est.__dict__.update(best)
+
+
+
+def prepare_solver(est, state, *, restart):
+    """Reuse the step rule's state when its hyperparameters are unchanged."""
+    key = solver_signature(est)
+    if state.solver is None or state.solver_key != key:
+        state.solver = make_solver(est)
+        state.solver_key = key
+        restart = True
+    if restart and state.solver is not None:
+        state.solver.restart_schedule(state.t)
+
+
+def initial_state(est, hidden, X, y, random_state=None):
+    """A fresh training state: Glorot-uniform weights in ``X``'s library."""
+    rng = check_random_state(est.random_state if random_state is None
+                             else random_state)
+    layer_sizes = [X.shape[1], *hidden, y.shape[1]]
+    xp = namespace_of(X)
+    if xp is None:
+        coefs, intercepts = _network.init_weights(layer_sizes, rng, X.dtype)
+    else:
+        # Drawn by numpy (the same weights as for numpy data), then moved
+        # once to X's library and device.
+        coefs, intercepts = _network.init_weights(
+            layer_sizes, rng, X.dtype, xp=xp, device=device_of(X)
+        )
+    state = State(coefs, intercepts, make_solver(est), rng)
+    state.solver_key = solver_signature(est)
+    return state
+
+
+def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stacklevel,
+             finish=None, remove=()):
+    """One ``fit``/``partial_fit`` call: callbacks around :func:`train`, commit.
+
+    The estimator's fitted attributes change only here, in one update
+    (``state.commit``), after :func:`train` succeeded and after
+    ``finish(state)`` (which may change the state and returns extra fitted
+    attributes: the evidence and target scaling of :mod:`._small_data`;
+    the attributes named in ``remove`` go in the same update);
+    warnings (interrupt, iteration limits) point at the caller's line
+    (:func:`._warnings.warn_user`; ``stacklevel`` is no longer used).
+    """
+    n_epochs = iteration_budget(est) if fit_call else 1
+    ctx = None
+    metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+    if HAS_CALLBACK_API:
+        max_subtasks = n_epochs + 1 if est.solver == "lbfgs" else n_epochs
+        root = est._init_callback_context(max_subtasks=max_subtasks)
+        root.call_on_fit_task_begin(estimator=est, X=X, y=y, metadata=metadata)
+        if getattr(est, "_skl_callbacks", None):
+            ctx = root
+    host_only = SOLVERS[est.solver].host_only
+    task = f"{est.solver}-iteration" if host_only else "epoch"
+    hooks = Hooks(est, state, ctx, X, y, metadata, task)
+    try:
+        status = train(est, state, X, y, sample_weight, validation,
+                       n_epochs=n_epochs, fit_call=fit_call, hooks=hooks)
+    finally:
+        hooks.close()
+    if status == "interrupted" and not fit_call:
+        raise KeyboardInterrupt
+    extra = {} if finish is None else finish(state)
+    state.commit(est, fit_call=fit_call, extra=extra, remove=remove)
+    message = None
+    if status == "interrupted":
+        warn_user(
+            f"Training interrupted (KeyboardInterrupt) after {state.n_iter} "
+            "epochs in all; the model keeps the weights of the last complete "
+            "epoch" + (" with the best validation loss" if est.early_stopping
+                       else "") + ".",
+            UserWarning,
+        )
+    elif fit_call and status in ("max_iter", "max_fun") and host_only:
+        limit = (f"maximum number of iterations ({budget_text(est)})"
+                 if status == "max_iter" else
+                 f"maximum number of function evaluations (max_fun={est.max_fun})")
+        message = (f"SigmoidMLPRegressor(solver={est.solver!r}) stopped at its "
+                   f"{limit} before converging; raise it, or scale the inputs.")
+    elif fit_call and status == "max_iter":
+        message = (
+            f"SigmoidMLPRegressor: maximum iterations ({budget_text(est)}) "
+            "reached and the optimization hasn't converged yet; raise "
+            "max_iter, raise learning_rate, or scale the inputs."
+        )
+    elif fit_call and status == "abnormal":
+        message = ("SigmoidMLPRegressor(solver='lbfgs') stopped before "
+                   f"converging: {state.message}")
+    if message is not None:
+        warn_user(message, ConvergenceWarning)
+    if HAS_CALLBACK_API:
+        root.call_on_fit_task_end(
+            estimator=est, X=X, y=y, metadata=metadata,
+            reconstruction_attributes={},
+        )
+
+
+def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
+          hooks):
+    """Run ``est.solver`` on ``state`` for one call; return the run's status.
+
+    Raises :class:`TrainingDivergedError` (``state`` may then be partly
+    trained, but the caller commits nothing).
+    """
+    layer_sizes = [state.coefs[0].shape[0], *(c.shape[1] for c in state.coefs)]
+    # alpha='auto': the regulariser on the state holds the current alpha
+    regulariser = state.regulariser
+    alpha = float(est.alpha if regulariser is None else regulariser.alpha)
+    batch_size = (
+        X.shape[0] if est.solver == "gd"
+        else min(200, X.shape[0]) if est.batch_size is None
+        else est.batch_size
+    )
+    the_plan = plan(
+        est.solver, X, y, sample_weight, alpha, layer_sizes, n_epochs=n_epochs,
+        learning_rate_schedule=est.learning_rate_schedule,
+        penalise_intercepts=penalises_intercepts(est),
+        watched=validation is not None or hooks.active,
+    )
+    driver, objective = the_plan.driver, the_plan.objective
+    state.engine = the_plan.engine
+    if est.verbose and est.verbose > 1:
+        print(the_plan.describe(), flush=True)
+    if isinstance(y, np.ndarray):
+        tiny = np.finfo(X.dtype).tiny
+    else:
+        tiny = float(namespace_of(y).finfo(X.dtype).smallest_normal)
+    start_loss = float(_loss_at(objective, state.coefs, state.intercepts))
+    reference = max(
+        float(objective.constant_prediction_loss()),
+        start_loss if np.isfinite(start_loss) else 0.0,
+        tiny,
+    )
+    threshold = BLOW_UP_FACTOR * reference
+    config = TrainingConfig(
+        n_epochs=n_epochs,
+        alpha=alpha,
+        tol=est.tol,
+        n_iter_no_change=est.n_iter_no_change,
+        early_stopping=bool(est.early_stopping),
+        check_convergence=fit_call,
+        divergence_threshold=threshold,
+        batch_size=batch_size,
+        shuffle=bool(est.shuffle),
+        max_fun=est.max_fun,
+        rule_on_training_loss=est.solver != "lbfgs",
+        validation=validation,
+        start_loss=start_loss,
+        regulariser=regulariser,
+        block=the_plan.block,
+    )
+    protocol = Protocol(state, config, hooks)
+    n_before = len(state.loss_curve)
+    try:
+        run = driver(state, objective, X, y, sample_weight, config, protocol)
+    except Diverged as exc:
+        curve = state.loss_curve[n_before:] + (exc.loss_curve or [])
+        raise _diverged_error(est.solver, exc.epoch, exc.learning_rate, exc.loss,
+                              exc.coefs, exc.intercepts, curve) from None
+    state.message = run.message
+    final = run.final_loss
+    if est.early_stopping and state.best_coefs is not None:
+        state.coefs, state.intercepts = state.best_coefs, state.best_intercepts
+        final = None
+    if final is None:
+        final = _loss_at(objective, state.coefs, state.intercepts)
+    final = float(final)
+    curve = state.loss_curve[n_before:]
+    if is_divergent(final, threshold):
+        n_layers = len(state.coefs)
+        raise _diverged_error(
+            est.solver, *run.last_step, final, run.previous[:n_layers],
+            run.previous[n_layers:], curve,
+        )
+    if fit_call and final > UNSTABLE_FACTOR * reference:
+        raise _unstable_error(est.solver, final, reference, run.last_step,
+                              state.coefs, state.intercepts, curve)
+    state.loss = final
+    return run.status
+
+
+def _loss_at(objective, coefs, intercepts):
+    """:math:`J` at list-of-arrays weights, whatever the objective's layout."""
+    if isinstance(objective, GaussNewtonSystem):
+        return objective.loss(_network.pack(coefs, intercepts).astype(np.float64))
+    return objective.loss(coefs, intercepts)
+
+
+def _unstable_error(solver, final, reference, last_step, coefs, intercepts,
+                    loss_curve):
+    """A fit must not end worse than where it started and than the mean.
+
+    An unstable step size can make the loss grow by orders of magnitude and
+    then oscillate, finite but useless, until the no-improvement rule
+    stops training.  ``reference`` is the larger of the loss at the start
+    of the call and the loss of predicting the (weighted) mean of ``y``;
+    ending ``UNSTABLE_FACTOR`` times above both means training made the
+    model far worse than trivial.  (A smaller excess can be the transient
+    oscillation of a short run and is left to the user.)
+    """
+    epoch, learning_rate = last_step
+    return _error(
+        f"Training became unstable with solver={solver!r} and "
+        f"learning_rate={learning_rate!r}: after {len(loss_curve)} epochs of this "
+        f"call the loss is {final!r}, more than {UNSTABLE_FACTOR:g} times the "
+        "larger of the loss at the start of the call and that of predicting "
+        f"the mean of y ({reference!r}). The step size is too large for this data; lower "
+        "learning_rate (e.g. by a factor of 10) and standardise the inputs "
+        "(sklearn.preprocessing.StandardScaler). The estimator was left "
+        "unchanged.",
+        solver, epoch, learning_rate, final, coefs, intercepts, loss_curve,
+    )
+
+
+def _diverged_error(solver, epoch, learning_rate, loss, coefs, intercepts,
+                    loss_curve):
+    spec = SOLVERS[solver]
+    if spec.make is None:
+        name = spec.name
+        detail = (
+            f"in {name} iteration {epoch} of this call with "
+            f"solver={solver!r}: the loss or its gradient became "
+            f"{loss!r}. {name} chooses its own "
+            "step sizes, so the inputs or targets are too large for the sigmoid "
+            "network; standardise them (sklearn.preprocessing.StandardScaler)."
+        )
+    else:
+        detail = (
+            f"in epoch {epoch} of this call with solver={solver!r} and "
+            f"learning_rate={learning_rate!r}: the loss became {loss!r}. The "
+            "step size is too large for this data; lower learning_rate (e.g. "
+            "by a factor of 10) and standardise the inputs "
+            "(sklearn.preprocessing.StandardScaler)."
+        )
+    return _error(
+        f"Training diverged {detail} The estimator was left unchanged.",
+        solver, epoch, learning_rate, loss, coefs, intercepts, loss_curve,
+    )
+
+
+def _error(message, solver, epoch, learning_rate, loss, coefs, intercepts,
+           loss_curve):
+    return TrainingDivergedError(
+        message, epoch=epoch, learning_rate=learning_rate, loss=loss,
+        coefs=copy_arrays(coefs), intercepts=copy_arrays(intercepts),
+        loss_curve=list(loss_curve), solver=solver,
+    )
+

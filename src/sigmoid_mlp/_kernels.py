@@ -4,8 +4,8 @@
 computes (tested equal to relative ``1e-12``) on flat weight vectors in the
 layout of :class:`Layout`, and runs epochs of plain
 full-batch gradient descent (:meth:`~FullBatchLossGradient.gd_epochs`).
-:func:`sigmoid_mlp._engines.full_batch` chooses it (or the compiled engine
-built on it); the training protocol of :mod:`sigmoid_mlp._training` drives it.
+:func:`sigmoid_mlp._plan.full_batch` chooses it (or the compiled engine
+built on it); the training protocol of :mod:`sigmoid_mlp._protocol` drives it.
 
 How the speed is obtained (each point measured, see ``benchmarks/``):
 
@@ -53,7 +53,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from ._rules import is_divergent, no_improvement_count
+from ._network import Layout, constant_prediction_loss
+from ._protocol import is_divergent, no_improvement_count
 
 __all__ = ["FullBatchLossGradient", "Layout"]
 
@@ -99,7 +100,7 @@ def _rows_product(n_features, n_units):
             and n_features >= _ROWS_PRODUCT_MIN_FEATURES)
 
 
-def _sigmoid_of_negated(zn):
+def sigmoid_of_negated(zn):
     """``zn := 1 / (1 + exp(zn))``: the sigmoid of ``-zn``, in place.
 
     The caller computes the negated pre-activation directly (with negated
@@ -109,61 +110,6 @@ def _sigmoid_of_negated(zn):
     np.exp(zn, out=zn)
     np.add(zn, 1, out=zn)
     np.divide(1, zn, out=zn)
-
-
-class Layout:
-    """The flat layout of the fast engines: where each layer sits in ``theta``.
-
-    Layer ``l`` is the block ``V_l`` of shape ``(fan_out, fan_in + 1)``, C
-    order: ``V_l[:, :fan_in] = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``, so a
-    layer's product with ``[a; 1]`` gives ``z`` including the bias.
-    """
-
-    def __init__(self, layer_sizes):
-        self.layer_sizes = [int(s) for s in layer_sizes]
-        self.n_layers = len(layer_sizes) - 1
-        self.slices = []
-        start = 0
-        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            self.slices.append((start, start + fan_out * (fan_in + 1)))
-            start += fan_out * (fan_in + 1)
-        self.size = start
-
-    def views(self, theta):
-        """``[V_0, ..., V_{L-1}]`` as views into ``theta``."""
-        return [
-            theta[s:e].reshape(fan_out, fan_in + 1)
-            for (s, e), fan_in, fan_out in zip(
-                self.slices, self.layer_sizes[:-1], self.layer_sizes[1:]
-            )
-        ]
-
-    def pack(self, coefs, intercepts, out):
-        for V, W, b in zip(self.views(out), coefs, intercepts):
-            fan_in = W.shape[0]
-            V[:, :fan_in] = W.T
-            V[:, fan_in] = b
-        return out
-
-    def unpack(self, theta):
-        """Fresh C-contiguous ``coefs, intercepts`` in ``MLPRegressor``'s layout.
-
-        Always copies (``ascontiguousarray`` would return a view where the
-        transposed block is already contiguous, e.g. one output unit), so
-        the engines may go on updating ``theta`` in place.
-        """
-        coefs, intercepts = [], []
-        for V in self.views(theta):
-            coefs.append(np.array(V[:, :-1].T, order="C"))
-            intercepts.append(V[:, -1].copy())
-        return coefs, intercepts
-
-    def weight_mask(self, dtype):
-        """1 on every weight, 0 on every intercept (biases are not penalised)."""
-        mask = np.ones(self.size, dtype=dtype)
-        for V in self.views(mask):
-            V[:, -1] = 0
-        return mask
 
 
 class _ChunkBuffers:
@@ -457,7 +403,7 @@ class FullBatchLossGradient:
                 np.add(z, b, out=z)
             for layer in range(1, n_hidden + 1):
                 if neg:
-                    _sigmoid_of_negated(z)
+                    sigmoid_of_negated(z)
                 else:
                     expit(z, out=z)
                 z = acts[layer + 1][:-1] if layer < n_hidden else out
@@ -526,31 +472,9 @@ class FullBatchLossGradient:
         return (0.5 * sse + penalty) / S
 
     def constant_prediction_loss(self):
-        r"""``J`` of the best constant prediction, the weighted mean of ``y``.
-
-        :math:`\frac{1}{2S}\sum_i w_i \lVert y_i - \bar y\rVert^2` (no L2
-        term), computed over chunks of rows so that, unlike the direct
-        formula, it needs no ``n``-sized temporary: a scale for ``y`` that the
-        estimator's divergence test uses.
-        """
-        y, sw, S = self.y, self.sample_weight, self.weight_sum
-        k = y.shape[1]
-        rows = max(1, min(self.n_samples, _CHUNK_ELEMENTS // k))
-        total = 0.0
-        # Overflow (huge y) gives inf, reported by the caller as divergence.
-        with np.errstate(over="ignore", invalid="ignore"):
-            mean = (y.sum(axis=0) if sw is None else sw @ y) / S
-            buf = np.empty((rows, k), dtype=np.result_type(y.dtype, mean.dtype))
-            for start in range(0, self.n_samples, rows):
-                stop = min(start + rows, self.n_samples)
-                r = buf[: stop - start]
-                np.subtract(y[start:stop], mean, out=r)
-                if sw is None:
-                    total += float(np.vdot(r, r))
-                else:
-                    np.multiply(r, r, out=r)
-                    total += float(sw[start:stop] @ r.sum(axis=1))
-        return total / (2.0 * S)
+        r"""``J`` of the best constant prediction, the weighted mean of ``y``
+        (:func:`._network.constant_prediction_loss`)."""
+        return constant_prediction_loss(self.y, self.sample_weight, self.weight_sum)
 
     def flat_loss_gradient(self, theta):
         """``(J, ∂J/∂theta)`` at a flat vector in the internal layout.
@@ -568,14 +492,14 @@ class FullBatchLossGradient:
                   stop_after):
         """Up to ``n_epochs`` epochs of ``theta := theta - learning_rate ∂J/∂theta``.
 
-        ``progress`` (an :class:`sigmoid_mlp._engines.GDProgress`) holds the
+        ``progress`` (an :class:`sigmoid_mlp._protocol.GDProgress`) holds the
         flat weights and the stopping-rule state and is updated once per
         complete epoch, in one statement: a KeyboardInterrupt leaves it at
         the end of the last complete epoch (``losses`` may hold one entry
         more, which the caller trims to ``done``).  Each epoch computes
         ``J`` and the step at the current weights; a divergent ``J``
-        (:func:`sigmoid_mlp._rules.is_divergent`) ends with status
-        ``'diverged'`` before the step; :func:`~sigmoid_mlp._rules.no_improvement_count`
+        (:func:`sigmoid_mlp._protocol.is_divergent`) ends with status
+        ``'diverged'`` before the step; :func:`~sigmoid_mlp._protocol.no_improvement_count`
         above ``stop_after`` ends with ``'converged'``.
 
         Three buffers (current, previous, next) are rotated, each step is one
@@ -612,3 +536,5 @@ class FullBatchLossGradient:
     def loss(self, coefs, intercepts):
         """``J`` only (one forward pass, no backward pass)."""
         return self.evaluate(self.pack(coefs, intercepts))
+
+

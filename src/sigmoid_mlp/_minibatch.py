@@ -29,7 +29,7 @@ activation by a few ulp, and the trajectory stays within ``1e-10``
 Epochs are driven by :func:`sigmoid_mlp._drivers.run_epochs` through the
 training protocol; this module only runs the batches of one epoch
 (:meth:`MiniBatchEngine.run_epoch`) and raises
-:class:`sigmoid_mlp._drivers.Diverged` as the reference loop does.
+:class:`sigmoid_mlp._protocol.Diverged` as the reference loop does.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ import scipy.sparse as sp
 from scipy.special import expit
 
 from . import _network
-from ._kernels import _BLAS_SINGLE_THREAD_MNK, FullBatchLossGradient
-from ._solvers import Adam, StochasticGradientDescent
+from ._kernels import _BLAS_SINGLE_THREAD_MNK, FullBatchLossGradient, sigmoid_of_negated
+from ._network import constant_prediction_loss
+from ._protocol import Diverged
 
 __all__ = ["MiniBatchEngine"]
 
@@ -84,7 +85,7 @@ class MiniBatchEngine:
         :func:`scipy.special.expit` instead of the SIMD sigmoid: the
         reference's arithmetic bit for bit (for the tests).
 
-    Besides :meth:`run_epoch`, it has what :func:`sigmoid_mlp._training.train`
+    Besides :meth:`run_epoch`, it has what :func:`sigmoid_mlp._fitting.train`
     asks of every objective (``engine``, ``n_samples``, ``weight_sum``,
     ``loss``, ``constant_prediction_loss``; the whole-data values come from
     :class:`._kernels.FullBatchLossGradient`, chunked, with no ``n``-sized
@@ -94,32 +95,25 @@ class MiniBatchEngine:
     engine = "numpy"
 
     def __init__(self, X, y, sample_weight, alpha, layer_sizes, *, exact=False):
-        from ._engines import weight_sum
-
         if sp.issparse(X) and X.format != "csr":
             X = sp.csr_matrix(X)
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.alpha = float(alpha)
-        # J on all data (start, end): the chunked full-batch kernel, in
-        # chunks whose products stay below OpenBLAS's threading threshold,
-        # as the batches' do: once woken, its threads spin and, on a busy
-        # 2-core machine, made the batches after them 3x slower (measured).
-        chunk = min(_BLAS_SINGLE_THREAD_MNK // ((a + 1) * b)
-                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
-        self.whole = FullBatchLossGradient(X, y, sample_weight, alpha,
-                                           chunk_rows=max(16, chunk))
-        self.whole._prepare(layer_sizes)
+        self._whole = None  # the full-batch kernel, for J on all data
         self.n_samples = X.shape[0]
-        self.weight_sum = weight_sum(X, sample_weight)
+        self.weight_sum = _network.weight_sum(X, sample_weight)
         self.sparse = sp.issparse(X)
         self.exact = bool(exact)
         self.layer_sizes = [int(s) for s in layer_sizes]
         self.n_layers = len(self.layer_sizes) - 1
         self.dtype = np.dtype(X.dtype)
         sizes = self.layer_sizes
-        n_coef = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-        self.n_coef = n_coef
-        self.size = n_coef + sum(sizes[1:])
+        layout = _network.FlatLayout(sizes)
+        self.n_coef, self.size = layout.n_coef, layout.size
+        # where each array of ``params`` (every coefs, then every intercepts)
+        # sits in a flat vector
+        self._slices = layout.slices
+        self._layout = layout
         # three weight vectors (current, before the last step, next) and
         # their views, made once
         self._thetas = [np.empty(self.size, self.dtype) for _ in range(3)]
@@ -135,12 +129,27 @@ class MiniBatchEngine:
         self._ones = np.ones(0, self.dtype)
 
     # ------------------------------------------------------- objective
+    def _whole_data(self):
+        """The full-batch kernel, made on first use, for :math:`J` on all data."""
+        if self._whole is None:
+            # in chunks whose products stay below OpenBLAS's threading
+            # threshold, as the batches' do: once woken, its threads spin
+            # and, on a busy 2-core machine, made the batches after them 3x
+            # slower (measured).
+            chunk = min(_BLAS_SINGLE_THREAD_MNK // ((a + 1) * b) for a, b in
+                        zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+            self._whole = FullBatchLossGradient(
+                self.X, self.y, self.sample_weight, self.alpha,
+                chunk_rows=max(16, chunk))
+            self._whole._prepare(self.layer_sizes)
+        return self._whole
+
     def loss(self, coefs, intercepts):
         """:math:`J` on all data (the numpy full-batch kernel's forward pass)."""
-        return self.whole.loss(coefs, intercepts)
+        return self._whole_data().loss(coefs, intercepts)
 
     def constant_prediction_loss(self):
-        return self.whole.constant_prediction_loss()
+        return constant_prediction_loss(self.y, self.sample_weight, self.weight_sum)
 
     # ------------------------------------------------------- buffers
     def _pack(self, params, out):
@@ -154,8 +163,8 @@ class MiniBatchEngine:
 
     def _unpack(self, theta):
         """Fresh arrays (one copy of ``theta``) in the order of ``params``."""
-        coefs, intercepts = _network.unpack(theta.copy(), self.layer_sizes)
-        return [*coefs, *intercepts]
+        theta = theta.copy()
+        return [theta[start:end].reshape(shape) for start, end, shape in self._slices]
 
     def _batch_buffers(self, c, gather):
         key = (c, gather)
@@ -199,10 +208,8 @@ class MiniBatchEngine:
             if layer != last:
                 if exact:
                     expit(z, out=z)
-                else:  # z holds -z: 1 / (1 + exp(-z))
-                    np.exp(z, out=z)
-                    np.add(z, 1, out=z)
-                    np.divide(1, z, out=z)
+                else:  # z holds -z: the numpy engines' one fast sigmoid
+                    sigmoid_of_negated(z)
             acts.append(z)
             a = z
         # ---- loss: _network.squared_error and l2_penalty
@@ -283,68 +290,12 @@ class MiniBatchEngine:
     # ------------------------------------------------------- solver state
     def _load_solver(self, solver):
         """The solver's state arrays into the flat state vectors."""
-        if isinstance(solver, Adam):
-            if solver.ms is None:
-                for s in self._state:
-                    s.fill(0)
-            else:
-                self._pack(solver.ms, self._state[0])
-                self._pack(solver.vs, self._state[1])
-        elif isinstance(solver, StochasticGradientDescent):
-            if solver.velocities is None:
-                self._state[0].fill(0)
-            else:
-                self._pack(solver.velocities, self._state[0])
+        solver.load_flat_state(self._state)
 
     def _store_solver(self, solver):
         """The flat state vectors back into the solver (fresh arrays)."""
-        if isinstance(solver, Adam):
-            solver.ms = self._unpack(self._state[0])
-            solver.vs = self._unpack(self._state[1])
-        elif isinstance(solver, StochasticGradientDescent):
-            solver.velocities = self._unpack(self._state[0])
+        solver.store_flat_state(self._state, self._slices)
 
-    def _step(self, solver, p, g, out):
-        """``out := p + update``: the solver's rule, in place, in its order."""
-        tmp, upd = self._work
-        if isinstance(solver, Adam):
-            # Adam.step: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2;
-            # w = w + (-lr m) / (sqrt(v) + eps)
-            m, v = self._state
-            b1, b2 = solver.beta_1, solver.beta_2
-            solver.t += 1
-            np.multiply(m, b1, out=m)
-            np.multiply(g, 1 - b1, out=tmp)
-            np.add(m, tmp, out=m)
-            np.multiply(g, g, out=tmp)
-            np.multiply(tmp, 1 - b2, out=tmp)
-            np.multiply(v, b2, out=v)
-            np.add(v, tmp, out=v)
-            solver.learning_rate = lr = solver.step_size()
-            np.sqrt(v, out=tmp)
-            np.add(tmp, solver.epsilon, out=tmp)
-            np.multiply(m, -lr, out=upd)
-            np.divide(upd, tmp, out=upd)
-            np.add(p, upd, out=out)
-        elif isinstance(solver, StochasticGradientDescent):
-            # StochasticGradientDescent.step: v = mu v - lr g; w = w + v, or
-            # with Nesterov w = w + (mu v - lr g)
-            (v, _), mu = self._state, solver.momentum
-            np.multiply(g, solver.learning_rate, out=tmp)
-            np.multiply(v, mu, out=v)
-            np.subtract(v, tmp, out=v)
-            if solver.nesterov:
-                np.multiply(v, mu, out=upd)
-                np.subtract(upd, tmp, out=upd)
-                np.add(p, upd, out=out)
-            else:
-                np.add(p, v, out=out)
-        else:
-            # GradientDescent.step: w = w - lr g
-            np.multiply(g, solver.learning_rate, out=tmp)
-            np.subtract(p, tmp, out=out)
-
-    # ------------------------------------------------------- one epoch
     def run_epoch(self, params, solver, order, batch_size, epoch, protocol, trail):
         """One epoch of ``solver``'s steps; ``(params, Σ_B S_B J_B)`` after it.
 
@@ -354,10 +305,8 @@ class MiniBatchEngine:
         arrays).  ``trail`` carries ``previous`` (the weights before the last
         step) and ``last_step`` (its epoch and step size) across batches and
         epochs, as the reference loop does; a divergent batch loss or
-        non-finite weights raise :class:`sigmoid_mlp._drivers.Diverged`.
+        non-finite weights raise :class:`sigmoid_mlp._protocol.Diverged`.
         """
-        from ._drivers import Diverged
-
         n = self.n_samples
         n_layers = self.n_layers
         total = self.weight_sum
@@ -391,7 +340,8 @@ class MiniBatchEngine:
                 if check(loss, weight / total):
                     raise Diverged(*trail.last_step, loss,
                                    self._unpack(thetas[prev]), n_layers)
-                self._step(solver, thetas[cur], self._grad, thetas[spare])
+                solver.flat_step(thetas[cur], self._grad, thetas[spare], self._state,
+                                 self._work)
                 new = thetas[spare]
                 if not isfinite(float(np.add.reduce(new))) and not np.isfinite(
                         new).all():

@@ -25,8 +25,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
-from ._array_api import namespace_of
-
 __all__ = [
     "array_namespace",
     "backward",
@@ -43,6 +41,90 @@ __all__ = [
     "squared_error",
     "unpack",
 ]
+
+
+# ---- array plumbing: which namespace an array lives in (None: numpy), and
+# the few operations the training code needs in any namespace.  The rest of
+# the Array API support (moving data, messages) is sigmoid_mlp._array_api.
+
+
+def namespace_of(*arrays):
+    """The Array API namespace of ``arrays``, or None for numpy and scipy sparse.
+
+    ``None`` entries are ignored.  Arrays other than numpy need the
+    ``array-api-compat`` package (the ``array-api`` extra).
+    """
+    if all(isinstance(a, np.ndarray) or sp.issparse(a) or a is None for a in arrays):
+        return None
+    try:
+        import array_api_compat
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Arrays other than numpy need the array-api-compat package: "
+            "pip install 'sigmoid-mlp[array-api]'."
+        ) from exc
+    xp = array_api_compat.array_namespace(*[a for a in arrays if a is not None])
+    if array_api_compat.is_numpy_namespace(xp):
+        return None
+    return xp
+
+
+def device_of(a):
+    """The device of an array of another library (see :func:`namespace_of`)."""
+    import array_api_compat
+
+    return array_api_compat.device(a)
+
+
+def copy_arrays(arrays):
+    """Independent copies of numpy arrays; other libraries' arrays as they are.
+
+    The namespace-generic training path never modifies an array in place, so
+    its arrays need no copy (and copying must not move them off their device).
+    """
+    return [np.array(a) if isinstance(a, np.ndarray) else a for a in arrays]
+
+
+def host_sum(a):
+    """``float(sum(a))`` for an array of any namespace (one scalar to the host)."""
+    if isinstance(a, np.ndarray):
+        return float(a.sum())
+    return float((namespace_of(a) or np).sum(a))
+
+
+def host_vector(a):
+    """A short 1-D array of any namespace as numpy (one scalar per entry)."""
+    return np.asarray([float(a[j]) for j in range(a.shape[0])])
+
+
+def all_finite(arrays):
+    """True when every entry is finite (one boolean per array to the host)."""
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            if not np.isfinite(a).all():
+                return False
+        else:
+            xp = namespace_of(a) or np
+            if not bool(xp.all(xp.isfinite(a))):
+                return False
+    return True
+
+
+def take_rows(a, rows):
+    """Rows ``rows`` (a slice or a numpy index array) of ``a``, in ``a``'s library.
+
+    The index array is moved once to ``a``'s device; the data never leave it.
+    """
+    if isinstance(a, np.ndarray) or hasattr(a, "tocsr"):
+        return a[rows]
+    xp = namespace_of(a)
+    if isinstance(rows, slice):
+        return a[rows, ...]
+    import array_api_compat
+
+    index = xp.asarray(rows, device=array_api_compat.device(a))
+    return xp.take(a, index, axis=0)
+
 
 
 def array_namespace(*arrays):
@@ -428,7 +510,7 @@ def gauss_newton_sums(activations, y, coefs, sample_weight=None):
     is :math:`(u + \alpha P w)/S` (what :func:`backward` computes) and its
     Gauss-Newton curvature :math:`(M + \alpha P)/S`, with :math:`P` selecting
     the penalised weights (the ``coefs``; the intercepts too under
-    ``penalize_intercepts``, see ``_engines.GaussNewtonSystem``).
+    ``penalize_intercepts``, see ``_lm.GaussNewtonSystem``).
 
     Parameters
     ----------
@@ -478,3 +560,129 @@ def unpack(packed, layer_sizes):
         intercepts.append(packed[start:end])
         start = end
     return coefs, intercepts
+
+
+def weight_sum(X, sample_weight):
+    r""":math:`S = \sum_i w_i` (the number of samples without weights)."""
+    return float(X.shape[0]) if sample_weight is None else host_sum(sample_weight)
+
+
+def constant_prediction_loss(y, sample_weight, weight_sum):
+    r""":math:`J` of the best constant prediction, the weighted mean of ``y``.
+
+    :math:`\frac{1}{2S}\sum_i w_i \lVert y_i - \bar y\rVert^2` (no L2
+    term), computed over chunks of rows so that, unlike the direct
+    formula, it needs no ``n``-sized temporary: the scale of ``y`` that the
+    divergence test uses (numpy data; the reference objective has the same
+    quantity in any namespace).
+    """
+    y, sw, S = y, sample_weight, weight_sum
+    n, k = y.shape
+    rows = max(1, min(n, (1 << 15) // k))
+    total = 0.0
+    # Overflow (huge y) gives inf, reported by the caller as divergence.
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = (y.sum(axis=0) if sw is None else sw @ y) / S
+        buf = np.empty((rows, k), dtype=np.result_type(y.dtype, mean.dtype))
+        for start in range(0, n, rows):
+            stop = min(start + rows, n)
+            r = buf[: stop - start]
+            np.subtract(y[start:stop], mean, out=r)
+            if sw is None:
+                total += float(np.vdot(r, r))
+            else:
+                np.multiply(r, r, out=r)
+                total += float(sw[start:stop] @ r.sum(axis=1))
+    return total / (2.0 * S)
+
+
+class FlatLayout:
+    """``MLPRegressor``'s flat order of the weights, the one description of it.
+
+    Every ``coefs[l]`` (C order, shape ``(fan_in, fan_out)``), then every
+    ``intercepts[l]``: the order of :func:`pack` and :func:`unpack`, of
+    L-BFGS, of 'lm' and of the mini-batch engines.  ``coef_off`` and
+    ``int_off`` (int64 arrays, for the compiled kernels) are where each
+    layer's block starts; ``slices`` are ``(start, end, shape)`` of every
+    array in ``[*coefs, *intercepts]`` order.
+    """
+
+    def __init__(self, layer_sizes):
+        sizes = [int(s) for s in layer_sizes]
+        self.layer_sizes = sizes
+        self.sizes = np.asarray(sizes, dtype=np.int64)
+        coef_sizes = [a * b for a, b in zip(sizes[:-1], sizes[1:])]
+        self.n_coef = sum(coef_sizes)
+        self.size = self.n_coef + sum(sizes[1:])
+        shapes = [*zip(sizes[:-1], sizes[1:]), *((b,) for b in sizes[1:])]
+        ends = np.cumsum([*coef_sizes, *sizes[1:]]).tolist()
+        starts = [0, *ends[:-1]]
+        self.slices = list(zip(starts, ends, shapes))
+        n_layers = len(sizes) - 1
+        self.coef_off = np.asarray(starts[:n_layers], dtype=np.int64)
+        self.int_off = np.asarray(starts[n_layers:], dtype=np.int64)
+
+    def penalty_mask(self, intercepts=False):
+        """1.0 on the weights the L2 term covers (the coefs; the intercepts
+        too with ``intercepts``), 0.0 elsewhere."""
+        mask = np.zeros(self.size)
+        mask[: self.n_coef] = 1.0
+        if intercepts:
+            mask[self.n_coef:] = 1.0
+        return mask
+
+
+class Layout:
+    """The flat layout of the fast engines: where each layer sits in ``theta``.
+
+    Layer ``l`` is the block ``V_l`` of shape ``(fan_out, fan_in + 1)``, C
+    order: ``V_l[:, :fan_in] = W^(l)ᵀ`` and ``V_l[:, fan_in] = b^(l)``, so a
+    layer's product with ``[a; 1]`` gives ``z`` including the bias.
+    """
+
+    def __init__(self, layer_sizes):
+        self.layer_sizes = [int(s) for s in layer_sizes]
+        self.n_layers = len(layer_sizes) - 1
+        self.slices = []
+        start = 0
+        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            self.slices.append((start, start + fan_out * (fan_in + 1)))
+            start += fan_out * (fan_in + 1)
+        self.size = start
+
+    def views(self, theta):
+        """``[V_0, ..., V_{L-1}]`` as views into ``theta``."""
+        return [
+            theta[s:e].reshape(fan_out, fan_in + 1)
+            for (s, e), fan_in, fan_out in zip(
+                self.slices, self.layer_sizes[:-1], self.layer_sizes[1:]
+            )
+        ]
+
+    def pack(self, coefs, intercepts, out):
+        for V, W, b in zip(self.views(out), coefs, intercepts):
+            fan_in = W.shape[0]
+            V[:, :fan_in] = W.T
+            V[:, fan_in] = b
+        return out
+
+    def unpack(self, theta):
+        """Fresh C-contiguous ``coefs, intercepts`` in ``MLPRegressor``'s layout.
+
+        Always copies (``ascontiguousarray`` would return a view where the
+        transposed block is already contiguous, e.g. one output unit), so
+        the engines may go on updating ``theta`` in place.
+        """
+        coefs, intercepts = [], []
+        for V in self.views(theta):
+            coefs.append(np.array(V[:, :-1].T, order="C"))
+            intercepts.append(V[:, -1].copy())
+        return coefs, intercepts
+
+    def weight_mask(self, dtype):
+        """1 on every weight, 0 on every intercept (biases are not penalised)."""
+        mask = np.ones(self.size, dtype=dtype)
+        for V in self.views(mask):
+            V[:, -1] = 0
+        return mask
+

@@ -3,8 +3,8 @@
 Parameters, docstring, ``fit``/``partial_fit``/``predict``/``score`` and the
 deck's inspection methods (``from_weights``, ``forward_pass``,
 ``loss_gradient``).  The checks live in :mod:`sigmoid_mlp._validation`, the
-training in :mod:`sigmoid_mlp._training` (which picks the engine of
-:mod:`sigmoid_mlp._engines` and the driver of :mod:`sigmoid_mlp._drivers`),
+training in :mod:`sigmoid_mlp._fitting` (whose plan, :mod:`sigmoid_mlp._plan`,
+picks the driver and the engine),
 the mathematics in :mod:`sigmoid_mlp._network`: forward pass -> backward
 pass -> step, repeated, as the deck describes.
 """
@@ -22,41 +22,30 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _network
-from ._array_api import (
-    check_fitted_namespace,
-    device_of,
-    dispatch_enabled,
-    input_namespace,
-    move,
-    namespace_of,
-    to_numpy,
-)
-from ._callbacks import HAS_CALLBACK_API, CallbackSupportMixin, with_callbacks
+from ._array_api import move, to_numpy
 from ._diagnostics import diagnose
-from ._fitting import fit_once
-from ._small_data import (
-    EVIDENCE_ATTRIBUTES,
-    fit_restarts,
-    penalises_intercepts,
-    predict_std,
-)
-from ._state import State
-from ._training import (
-    SOLVERS,
+from ._fitting import fit_once, fit_restarts, initial_state, prepare_solver, run_call
+from ._network import device_of, namespace_of
+from ._plan import SOLVERS, penalises_intercepts
+from ._protocol import (
+    HAS_CALLBACK_API,
+    CallbackSupportMixin,
+    State,
     TrainingDivergedError,
     Validation,
-    initial_state,
-    prepare_solver,
-    run_call,
+    with_callbacks,
 )
+from ._small_data import EVIDENCE_ATTRIBUTES, predict_std
 from ._validation import (
     check_continuation,
     check_data,
+    check_fitted_namespace,
     check_params,
     check_real,
     check_sample_weight,
-    check_weights,
     check_X_predict,
+    dispatch_enabled,
+    input_namespace,
     restore_input_attributes_on_failure,
 )
 
@@ -117,6 +106,57 @@ class LossGradient(NamedTuple):
     coef_grads: list
     intercept_grads: list
 
+
+
+
+def check_weights(coefs, intercepts):
+    """Validate user-given weights for :meth:`SigmoidMLPRegressor.from_weights`."""
+    if isinstance(coefs, np.ndarray) or isinstance(intercepts, np.ndarray):
+        raise TypeError(
+            "coefs and intercepts must be lists of arrays, one per layer "
+            "(coefs_[l] of shape (fan_in, fan_out), intercepts_[l] of shape "
+            "(fan_out,))."
+        )
+    try:
+        coefs, intercepts = list(coefs), list(intercepts)
+    except TypeError:
+        raise TypeError(
+            "coefs and intercepts must be lists of arrays, one per layer; got "
+            f"{type(coefs).__name__} and {type(intercepts).__name__}."
+        ) from None
+    if len(coefs) < 2 or len(coefs) != len(intercepts):
+        raise ValueError(
+            f"Got {len(coefs)} coefficient matrices and {len(intercepts)} intercept "
+            "vectors; pass one of each per layer, and at least two layers (the "
+            "network has at least one hidden layer)."
+        )
+    arrays = [np.asarray(a) for a in coefs + intercepts]
+    if any(a.dtype.kind not in "fiu" for a in arrays):
+        raise TypeError("Weights must be real numbers (float or integer arrays).")
+    dtype = np.result_type(np.float32, *[a.dtype for a in arrays])
+    if dtype not in (np.float32, np.float64):
+        dtype = np.float64
+    coefs = [np.array(c, dtype=dtype) for c in coefs]
+    intercepts = [np.array(b, dtype=dtype) for b in intercepts]
+    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
+        if W.ndim != 2 or 0 in W.shape:
+            raise ValueError(
+                f"coefs[{layer}] must be a non-empty 2-D array of shape "
+                f"(fan_in, fan_out); got shape {W.shape}."
+            )
+        if b.shape != (W.shape[1],):
+            raise ValueError(
+                f"intercepts[{layer}] must have shape ({W.shape[1]},) to match "
+                f"coefs[{layer}] of shape {W.shape}; got shape {b.shape}."
+            )
+        if layer > 0 and W.shape[0] != coefs[layer - 1].shape[1]:
+            raise ValueError(
+                f"coefs[{layer}] has {W.shape[0]} rows but layer {layer - 1} has "
+                f"{coefs[layer - 1].shape[1]} units; consecutive layers must chain."
+            )
+        if not (np.isfinite(W).all() and np.isfinite(b).all()):
+            raise ValueError(f"Weights of layer {layer} contain NaN or infinity.")
+    return coefs, intercepts
 
 
 
@@ -957,8 +997,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         if alpha and penalises_intercepts(self):
             # the intercepts' share of the L2 term (penalize_intercepts)
             S = X.shape[0] if sample_weight is None else sample_weight.sum()
-            loss = loss + 0.5 * float(alpha) * sum(
-                (b * b).sum() for b in self.intercepts_) / S
+            loss = loss + _network.l2_penalty(self.intercepts_, float(alpha), S)
             intercept_grads = [g + float(alpha) * b / S
                                for g, b in zip(intercept_grads, self.intercepts_)]
         return LossGradient(loss, coef_grads, intercept_grads)

@@ -10,91 +10,32 @@ what the estimator does with it (see ``docs/evidence.rst``):
 * :func:`evidence_attributes` -- ``alpha_``, ``noise_variance_``,
   ``effective_n_params_``, ``log_evidence_`` and the posterior factor that
   :func:`predict_std` uses for the error bars;
-* :func:`fit_restarts` -- ``n_init`` starts from seeds drawn from
-  ``random_state`` (as ``KMeans``), the best kept;
-* :func:`iteration_budget` and :func:`check_lm_size` -- ``max_iter='auto'``
-  and the warning for Levenberg-Marquardt systems too large to be sensible.
+
+The ``n_init`` restarts, the 'lm' iteration budget and its size warning are
+part of a fit (:mod:`sigmoid_mlp._fitting`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from . import _engines, _evidence, _network
-from ._warnings import warn_user
+from . import _evidence, _lm, _network
+from ._plan import gauss_newton, penalises_intercepts
 
 __all__ = [
     "EVIDENCE_ATTRIBUTES",
     "apply_scaling",
-    "budget_text",
-    "check_lm_size",
     "evidence_attributes",
-    "fit_restarts",
     "fold_scaling",
-    "iteration_budget",
-    "penalises_intercepts",
     "predict_std",
     "target_scaling",
     "unfold_scaling",
 ]
 
-# solver='lm' with max_iter='auto' runs at most this many iterations (the
-# default of MATLAB's trainlm and trainbr); the other solvers 50000 epochs.
-LM_AUTO_MAX_ITER = 1000
-AUTO_MAX_ITER = 50000
-# solver='lm' warns above this many weights: one iteration costs about
-# LM_SECONDS_PER_FLOP * (n k p^2 + p^3) seconds (measured: p = 1001, n = 1000
-# took 0.49 s per iteration, p = 2001 took 1.9 s, on 2 shared cores).
-LM_WARN_WEIGHTS = 1000
-LM_SECONDS_PER_FLOP = 2.5e-10
 # Fitted attributes of the evidence (solver='lm'); removed by fits that do not
 # define them.
 EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
                        "log_evidence_", "_posterior_factor", "_posterior_beta")
-
-
-def penalises_intercepts(est):
-    """Whether the L2 term covers the intercepts: ``penalize_intercepts``,
-    whose ``'auto'`` means True under ``alpha='auto'`` and False otherwise."""
-    if isinstance(est.penalize_intercepts, str):
-        return isinstance(est.alpha, str)
-    return bool(est.penalize_intercepts)
-
-
-def iteration_budget(est):
-    """``max_iter``, or for ``max_iter='auto'`` 1000 ('lm') or 50000 (others)."""
-    if isinstance(est.max_iter, str):
-        return LM_AUTO_MAX_ITER if est.solver == "lm" else AUTO_MAX_ITER
-    return est.max_iter
-
-
-def budget_text(est):
-    """How the iteration budget reads in messages."""
-    if isinstance(est.max_iter, str):
-        return f"max_iter='auto', i.e. {iteration_budget(est)}"
-    return f"max_iter={est.max_iter}"
-
-
-def check_lm_size(est, hidden, X, y, stacklevel):
-    """Warn when solver='lm' would spend seconds per iteration (or more)."""
-    if est.solver != "lm":
-        return
-    layer_sizes = [X.shape[1], *hidden, y.shape[1]]
-    p = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
-    if p <= LM_WARN_WEIGHTS:
-        return
-    n, k = X.shape[0], y.shape[1]
-    seconds = LM_SECONDS_PER_FLOP * (n * k * p**2 + p**3)
-    warn_user(
-        f"solver='lm' with {p} weights: every iteration builds and solves a "
-        f"{p} x {p} system, O(n k p^2 + p^3) time (about {seconds:.2g} s per "
-        f"iteration here on a typical CPU, for up to {budget_text(est)}) "
-        f"and {8 * p * p / 2**20:.0f} MiB per copy of the matrix. "
-        f"'lm' is meant for networks of up to about {LM_WARN_WEIGHTS} "
-        "weights; for larger ones use solver='lbfgs' or solver='adam'.",
-        UserWarning,
-    )
 
 
 def target_scaling(y, sample_weight):
@@ -150,7 +91,7 @@ def evidence_attributes(est, state, X, y, sample_weight, scaling):
         system, _, loss, curvature = last
     else:  # e.g. early stopping restored earlier weights; float32 data
         layer_sizes = [X.shape[1], *(c.shape[1] for c in state.coefs)]
-        system = _engines.gauss_newton(X, y, sample_weight, alpha, layer_sizes,
+        system = gauss_newton(X, y, sample_weight, alpha, layer_sizes,
                                        np.float64,
                                        penalise_intercepts=penalises_intercepts(est))
         loss = system.loss(x)
@@ -192,7 +133,7 @@ def predict_std(est, X):
     out = np.empty((X.shape[0], coefs[-1].shape[1]))
     n_weights = est._posterior_factor.shape[0]
     # the test rows' Jacobian in chunks as bounded as the training system's
-    chunk = max(1, _engines._GN_CHUNK_ELEMENTS // (n_weights * out.shape[1]))
+    chunk = max(1, _lm._GN_CHUNK_ELEMENTS // (n_weights * out.shape[1]))
     for start in range(0, X.shape[0], chunk):
         rows = slice(start, start + chunk)
         activations = _network.forward(X[rows], coefs, intercepts)
@@ -202,39 +143,3 @@ def predict_std(est, X):
     return np.sqrt(out) * scale
 
 
-def _restart_score(est):
-    """Higher is better: the log evidence under alpha='auto', else -loss_."""
-    if isinstance(est.alpha, str):
-        return float(est.log_evidence_)
-    return -float(est.loss_) if est.loss_ is not None else -np.inf
-
-
-def fit_restarts(est, fit_one, warm):
-    """``n_init`` fits from seeds drawn from ``random_state``; keep the best.
-
-    ``fit_one(random_state, first)`` fits ``est`` once.  With ``n_init=1``
-    or a warm start it runs once, seeded by ``random_state`` itself (the
-    behaviour without ``n_init``).  Otherwise, as ``KMeans`` does, ``n_init``
-    seeds are drawn from ``random_state`` and the fit with the largest
-    ``log_evidence_`` (``alpha='auto'``) or the smallest ``loss_`` is kept;
-    a failure of any start leaves ``est`` as it was before the call.
-    """
-    if warm or est.n_init == 1:
-        fit_one(est.random_state, True)
-        return
-    seeds = check_random_state(est.random_state).randint(
-        np.iinfo(np.int32).max, size=est.n_init)
-    saved = dict(est.__dict__)
-    best, best_score = None, None
-    try:
-        for k, seed in enumerate(seeds):
-            fit_one(int(seed), k == 0)
-            score = _restart_score(est)
-            if best is None or score > best_score:
-                best, best_score = dict(est.__dict__), score
-    except BaseException:
-        est.__dict__.clear()
-        est.__dict__.update(saved)
-        raise
-    est.__dict__.clear()
-    est.__dict__.update(best)

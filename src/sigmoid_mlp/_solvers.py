@@ -36,7 +36,6 @@ import copy
 
 import numpy as np
 import scipy.optimize
-from scipy.linalg.lapack import dposv as _dposv
 
 from ._network import array_namespace
 
@@ -45,7 +44,6 @@ __all__ = [
     "Adam",
     "GradientDescent",
     "LBFGSStop",
-    "LevenbergMarquardt",
     "StochasticGradientDescent",
     "lm_damping_after_accept",
     "minimize_lbfgs",
@@ -70,6 +68,17 @@ def _sqrt(v):
 # The 'adaptive' schedule gives up once the step size has been divided down to
 # this value (MLPRegressor's threshold).
 _ADAPTIVE_MIN_LEARNING_RATE = 1e-6
+
+
+def _flatten(arrays, out):
+    """``arrays`` one after another into the flat vector ``out``."""
+    np.concatenate([a.reshape(-1) for a in arrays], out=out)
+
+
+def _unflatten(vector, slices):
+    """Fresh arrays (one copy of ``vector``) at ``slices`` (start, end, shape)."""
+    vector = vector.copy()
+    return [vector[start:end].reshape(shape) for start, end, shape in slices]
 
 
 class GradientDescent:
@@ -113,6 +122,29 @@ class GradientDescent:
         """Return ``[p - learning_rate * g for p, g in zip(params, grads)]``."""
         lr = self.learning_rate
         return [p - lr * g for p, g in zip(params, grads)]
+
+    # ---- the fast forms: one flat vector, in place (the mini-batch engines)
+    #: The rule's code in the compiled mini-batch epoch (0 gd, 1 sgd, 2 adam).
+    kernel_kind = 0
+
+    def load_flat_state(self, state):
+        """The rule's state arrays into the flat vectors ``state`` (zeros if none)."""
+
+    def store_flat_state(self, state, slices):
+        """The flat vectors ``state`` back into the rule's arrays (fresh
+        arrays; ``slices``: ``(start, end, shape)`` of each array)."""
+
+    def flat_step(self, p, g, out, state, work):
+        """``out := p + update``: :meth:`step` on flat vectors, in place, in
+        its order of operations (``work``: two scratch vectors)."""
+        tmp = work[0]
+        np.multiply(g, self.learning_rate, out=tmp)
+        np.subtract(p, tmp, out=out)
+
+    def kernel_hyperparameters(self):
+        """``(t, learning_rate, momentum, nesterov, beta_1, beta_2, epsilon)``
+        for the compiled epoch."""
+        return 0, self.learning_rate, 0.0, False, 0.0, 0.0, 0.0
 
     def epoch_ends(self, samples_seen):
         """Move the schedule on after an epoch (``samples_seen``: :math:`t`)."""
@@ -196,6 +228,34 @@ class StochasticGradientDescent(GradientDescent):
             updates = [mu * v - lr * g for v, g in zip(self.velocities, grads)]
         return [p + u for p, u in zip(params, updates)]
 
+    kernel_kind = 1
+
+    def load_flat_state(self, state):
+        if self.velocities is None:
+            state[0].fill(0)
+        else:
+            _flatten(self.velocities, state[0])
+
+    def store_flat_state(self, state, slices):
+        self.velocities = _unflatten(state[0], slices)
+
+    def flat_step(self, p, g, out, state, work):
+        # step: v = mu v - lr g; w = w + v, or with Nesterov w = w + (mu v - lr g)
+        tmp, upd = work
+        v, mu = state[0], self.momentum
+        np.multiply(g, self.learning_rate, out=tmp)
+        np.multiply(v, mu, out=v)
+        np.subtract(v, tmp, out=v)
+        if self.nesterov:
+            np.multiply(v, mu, out=upd)
+            np.subtract(upd, tmp, out=upd)
+            np.add(p, upd, out=out)
+        else:
+            np.add(p, v, out=out)
+
+    def kernel_hyperparameters(self):
+        return 0, self.learning_rate, self.momentum, self.nesterov, 0.0, 0.0, 0.0
+
 
 class Adam:
     r"""Adam (Kingma & Ba), ``MLPRegressor``'s 'adam'.
@@ -243,6 +303,46 @@ class Adam:
         self.learning_rate = lr = self.step_size()
         updates = [-lr * m / (_sqrt(v) + self.epsilon) for m, v in zip(self.ms, self.vs)]
         return [p + u for p, u in zip(params, updates)]
+
+    kernel_kind = 2
+
+    def load_flat_state(self, state):
+        if self.ms is None:
+            for vector in state:
+                vector.fill(0)
+        else:
+            _flatten(self.ms, state[0])
+            _flatten(self.vs, state[1])
+
+    def store_flat_state(self, state, slices):
+        self.ms = _unflatten(state[0], slices)
+        self.vs = _unflatten(state[1], slices)
+
+    def flat_step(self, p, g, out, state, work):
+        # step: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g**2;
+        # w = w + (-lr m) / (sqrt(v) + eps)
+        tmp, upd = work
+        m, v = state
+        b1, b2 = self.beta_1, self.beta_2
+        self.t += 1
+        np.multiply(m, b1, out=m)
+        np.multiply(g, 1 - b1, out=tmp)
+        np.add(m, tmp, out=m)
+        np.multiply(g, g, out=tmp)
+        np.multiply(tmp, 1 - b2, out=tmp)
+        np.multiply(v, b2, out=v)
+        np.add(v, tmp, out=v)
+        self.learning_rate = lr = self.step_size()
+        np.sqrt(v, out=tmp)
+        np.add(tmp, self.epsilon, out=tmp)
+        np.multiply(m, -lr, out=upd)
+        np.divide(upd, tmp, out=upd)
+        np.add(p, upd, out=out)
+
+    def kernel_hyperparameters(self):
+        # the compiled epoch computes the bias-corrected step size itself
+        return (self.t, self.learning_rate_init, 0.0, False, self.beta_1,
+                self.beta_2, self.epsilon)
 
     def step_size(self):
         r""":math:`\eta_t` of step ``t``, with the bias correction (a Python float,
@@ -309,72 +409,3 @@ def lm_damping_after_accept(mu, rho):
     return mu * max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
 
 
-class LevenbergMarquardt:
-    r"""Levenberg-Marquardt steps: Gauss-Newton, damped by :math:`\mu`.
-
-    At weights :math:`w` with gradient :math:`g = \nabla J` and Gauss-Newton
-    curvature :math:`H` (:func:`sigmoid_mlp._network.gauss_newton_sums`), the
-    step :math:`h` solves
-
-    .. math:: (H + \mu I)\, h = -g .
-
-    A large :math:`\mu` gives a short step along :math:`-g` (gradient
-    descent with step size :math:`1/\mu`), a small one the Gauss-Newton step
-    of the quadratic model
-    :math:`q(h) = J + g^\top h + \tfrac12 h^\top H h`.  After evaluating
-    :math:`J(w + h)`, the gain ratio
-
-    .. math:: \rho = \frac{J(w) - J(w + h)}{q(0) - q(h)}, \qquad
-              q(0) - q(h) = \tfrac12 h^\top(\mu h - g),
-
-    decides: for :math:`\rho > 0` the step is taken and
-    :math:`\mu \leftarrow \mu \max(\tfrac13, 1 - (2\rho - 1)^3)`,
-    :math:`\nu \leftarrow 2`; otherwise the step is rejected and
-    :math:`\mu \leftarrow \nu\mu`, :math:`\nu \leftarrow 2\nu`.  The start
-    is :math:`\mu_0 = \tau \max_j H_{jj}`, :math:`\tau = 10^{-3}`.  This is
-    Algorithm 3.16 of K. Madsen, H. B. Nielsen and O. Tingleff, *Methods for
-    non-linear least squares problems* (2nd ed., DTU, 2004), with
-    H. B. Nielsen's update of :math:`\mu` (1999).
-
-    Parameters
-    ----------
-    curvature : ndarray of shape (n_weights, n_weights)
-        :math:`H` at the starting weights, to scale :math:`\mu_0`.
-    """
-
-    tau = 1e-3
-
-    def __init__(self, curvature):
-        scale = float(np.max(np.diag(curvature))) if curvature.size else 0.0
-        self.mu = self.tau * scale if np.isfinite(scale) and scale > 0 else self.tau
-        self.nu = 2.0
-
-    def step(self, grad, curvature):
-        r"""The damped step :math:`h`, or None when the system cannot be solved.
-
-        :math:`H + \mu I` is symmetric positive definite in exact arithmetic;
-        it is solved by its Cholesky factorisation (LAPACK ``dposv``), and a
-        factorisation that fails (rounding, or non-finite entries) returns
-        None, upon which the caller damps more.
-        """
-        damped = curvature.copy()
-        damped.flat[:: damped.shape[0] + 1] += self.mu
-        _, step, info = _dposv(damped, -grad)
-        if info != 0 or not np.isfinite(step).all():
-            return None
-        return step
-
-    def gain_ratio(self, step, grad, decrease):
-        r""":math:`\rho`: actual decrease of :math:`J` over the model's."""
-        predicted = 0.5 * float(step @ (self.mu * step - grad))
-        return decrease / predicted if predicted > 0 else -np.inf
-
-    def accept(self, rho):
-        """The step was taken: trust the quadratic model more."""
-        self.mu = lm_damping_after_accept(self.mu, rho)
-        self.nu = 2.0
-
-    def reject(self):
-        """The step was not taken: damp more, increasingly fast."""
-        self.mu *= self.nu
-        self.nu *= 2.0

@@ -11,7 +11,7 @@
 * :func:`split_validation` -- the ``early_stopping`` hold-out split;
   :func:`check_continuation` -- warm starts and ``partial_fit`` must continue
   the same network.
-* :func:`check_sample_weight`, :func:`check_weights` (``from_weights``) and
+* :func:`check_sample_weight` and
   the scalar checks :func:`check_real`, :func:`check_int`,
   :func:`check_option`.
 
@@ -28,19 +28,63 @@ import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._array_api import (
-    check_fitted_namespace,
-    check_same_namespace,
-    device_of,
-    dispatch_enabled,
-    host_sum,
-    input_namespace,
-    move,
-    to_numpy,
-)
+from ._array_api import describe, move, to_numpy
+from ._network import device_of, host_sum, namespace_of
+from ._plan import SOLVERS
 from ._solvers import SCHEDULES
-from ._training import SOLVERS
 from ._warnings import reemit_to_user
+
+
+def dispatch_enabled():
+    """Whether scikit-learn's ``array_api_dispatch`` is on."""
+    import sklearn
+
+    return bool(sklearn.get_config().get("array_api_dispatch", False))
+
+
+def input_namespace(X):
+    """The Array API namespace ``X`` is computed in, or None for numpy.
+
+    Another library's namespace only with ``array_api_dispatch`` enabled and
+    an array of that library; numpy arrays, sparse matrices, lists and data
+    frames take the numpy path (and its fast kernels), as without dispatch.
+    """
+    if not dispatch_enabled() or isinstance(X, np.ndarray) or sp.issparse(X):
+        return None
+    if not hasattr(X, "shape"):
+        return None
+    try:
+        return namespace_of(X)
+    except (TypeError, ImportError):
+        return None
+
+
+
+def check_same_namespace(X, xp, device, method, what="X"):
+    """Raise when ``X`` is not an array of ``xp`` on ``device``."""
+    x_xp = input_namespace(X)
+    x_device = None if x_xp is None else device_of(X)
+    if x_xp is xp and (xp is None or x_device == device):
+        return
+    off = "" if dispatch_enabled() else (
+        " (array_api_dispatch is off, so input is converted to numpy)"
+    )
+    raise ValueError(
+        f"SigmoidMLPRegressor.{method}(): {what} and the fitted weights must use "
+        f"the same namespace (array library) and device: the weights are "
+        f"{describe(xp, device)} arrays, {what} is {describe(x_xp, x_device)}"
+        f"{off}. Pass {what} in the library the model was fitted on (with "
+        "sklearn.config_context(array_api_dispatch=True) for non-numpy arrays), "
+        "or refit the model on this library."
+    )
+
+
+def check_fitted_namespace(est, X, method):
+    """The input of a fitted model must be in the fitted weights' library."""
+    W = est.coefs_[0]
+    xp = namespace_of(W)
+    check_same_namespace(X, xp, None if xp is None else device_of(W), method)
+
 
 
 def check_params(est):
@@ -495,56 +539,6 @@ def check_int(name, value, *, low, allow_inf=False):
         raise TypeError(f"{name} must be an integer >= {low}; got {value!r}.")
     if value < low:
         raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-
-
-def check_weights(coefs, intercepts):
-    """Validate user-given weights for :meth:`SigmoidMLPRegressor.from_weights`."""
-    if isinstance(coefs, np.ndarray) or isinstance(intercepts, np.ndarray):
-        raise TypeError(
-            "coefs and intercepts must be lists of arrays, one per layer "
-            "(coefs_[l] of shape (fan_in, fan_out), intercepts_[l] of shape "
-            "(fan_out,))."
-        )
-    try:
-        coefs, intercepts = list(coefs), list(intercepts)
-    except TypeError:
-        raise TypeError(
-            "coefs and intercepts must be lists of arrays, one per layer; got "
-            f"{type(coefs).__name__} and {type(intercepts).__name__}."
-        ) from None
-    if len(coefs) < 2 or len(coefs) != len(intercepts):
-        raise ValueError(
-            f"Got {len(coefs)} coefficient matrices and {len(intercepts)} intercept "
-            "vectors; pass one of each per layer, and at least two layers (the "
-            "network has at least one hidden layer)."
-        )
-    arrays = [np.asarray(a) for a in coefs + intercepts]
-    if any(a.dtype.kind not in "fiu" for a in arrays):
-        raise TypeError("Weights must be real numbers (float or integer arrays).")
-    dtype = np.result_type(np.float32, *[a.dtype for a in arrays])
-    if dtype not in (np.float32, np.float64):
-        dtype = np.float64
-    coefs = [np.array(c, dtype=dtype) for c in coefs]
-    intercepts = [np.array(b, dtype=dtype) for b in intercepts]
-    for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-        if W.ndim != 2 or 0 in W.shape:
-            raise ValueError(
-                f"coefs[{layer}] must be a non-empty 2-D array of shape "
-                f"(fan_in, fan_out); got shape {W.shape}."
-            )
-        if b.shape != (W.shape[1],):
-            raise ValueError(
-                f"intercepts[{layer}] must have shape ({W.shape[1]},) to match "
-                f"coefs[{layer}] of shape {W.shape}; got shape {b.shape}."
-            )
-        if layer > 0 and W.shape[0] != coefs[layer - 1].shape[1]:
-            raise ValueError(
-                f"coefs[{layer}] has {W.shape[0]} rows but layer {layer - 1} has "
-                f"{coefs[layer - 1].shape[1]} units; consecutive layers must chain."
-            )
-        if not (np.isfinite(W).all() and np.isfinite(b).all()):
-            raise ValueError(f"Weights of layer {layer} contain NaN or infinity.")
-    return coefs, intercepts
 
 
 def check_option(name, value, options):

@@ -8,6 +8,8 @@ formulas and legends (:func:`_num`, :func:`_idx`).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -131,3 +133,14 @@ def _idx(*indices):
     """Subscript of a weight: ``10`` for (1, 0), ``12,3`` when an index has 2 digits."""
     parts = [str(i) for i in indices]
     return ("," if any(len(p) > 1 for p in parts) else "").join(parts)
+
+
+def _step_size(learning_rate, network, caller):
+    """The deck's step size α: ``learning_rate`` or the estimator's own, checked."""
+    if learning_rate is None:
+        learning_rate = network.learning_rate
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) \
+            or not np.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"{caller}: learning_rate must be a positive number (the "
+                         f"deck's step size α); got {learning_rate!r}.")
+    return learning_rate
