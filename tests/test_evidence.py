@@ -441,10 +441,22 @@ def test_n_init_one_is_todays_fit_and_warm_start_continues_once():
     plain = _auto(n_init=1).fit(X, y)
     np.testing.assert_array_equal(one.coefs_[0], plain.coefs_[0])
     est = _auto(n_init=4).fit(X, y)
-    n_iter = est.n_iter_
+    n_iter, curve = est.n_iter_, list(est.loss_curve_)
+    # the oracle: the same model continued once, by a warm start with n_init=1
+    once = copy.deepcopy(est).set_params(n_init=1, warm_start=True).fit(X, y)
     est.set_params(warm_start=True)
     est.fit(X, y)
-    assert est.n_iter_ >= n_iter  # one continued fit, not 4 new ones
+    # one continued fit, not 4 new ones: the curve extends the first fit's
+    # (restarts from the seeds would redraw it from scratch, the same 66
+    # iterations again) and everything equals the single continuation bit
+    # for bit (n_init continuations in a row would run further)
+    assert est.n_iter_ > n_iter
+    assert est.loss_curve_[:n_iter] == curve
+    assert est.n_iter_ == once.n_iter_
+    assert est.loss_curve_ == once.loss_curve_
+    for a, b in zip(est.coefs_ + est.intercepts_, once.coefs_ + once.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert est.log_evidence_ == once.log_evidence_
 
 
 # --------------------------------------------------------------- normalize_y
@@ -472,6 +484,70 @@ def test_normalize_y_is_standardising_by_hand(solver, params):
     np.testing.assert_allclose(rebuilt.predict(X), auto.predict(X), rtol=1e-12)
     np.testing.assert_allclose(auto.forward_pass(X).output, auto.predict(X),
                                rtol=1e-12)
+
+
+def _four_level_target(n=64, seed=0):
+    """Inputs and a target whose mean is exactly 0 and deviation exactly 5.
+
+    A quarter of the samples at each of -7, -1, 1 and 7, placed by a smooth
+    function of the inputs: every sum normalize_y forms is exact in floating
+    point (mean 0, variance 1600 / 64 = 25, sqrt(25) = 5), so its scaling
+    is exactly (0, 5) and the targets it trains on are exactly y / 5.
+    """
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-2, 2, size=(n, 2))
+    f = np.sin(1.5 * X[:, 0]) + 0.3 * X[:, 1] + 0.1 * rng.randn(n)
+    y = np.empty(n)
+    y[np.argsort(f)] = np.repeat([-7.0, -1.0, 1.0, 7.0], n // 4)
+    return X, y
+
+
+def test_log_evidence_under_normalize_y_is_the_density_of_y_itself():
+    # A change of variables: training on y_s = y / 5 and reporting the
+    # evidence of y, p(y) = p(y_s) |dy_s/dy| = p(y_s) 5^(-n), i.e.
+    # ln p(y) = ln p(y_s) - n ln 5.  The fit on y / 5 by hand runs the very
+    # same arithmetic (see _four_level_target), so the two evidences differ
+    # by that term alone, up to the rounding of one subtraction
+    # (|ln p| ~ 200, eps 2.2e-16: 1e-13 is ~2 ulp of margin over it).
+    X, y = _four_level_target()
+    auto = _auto(normalize_y=True).fit(X, y)
+    hand = _auto().fit(X, y / 5.0)
+    assert auto.loss_curve_ == hand.loss_curve_  # the same training
+    np.testing.assert_allclose(auto.log_evidence_,
+                               hand.log_evidence_ - X.shape[0] * math.log(5.0),
+                               rtol=0, atol=1e-12)
+    # the fitted attributes that are not densities do not move
+    assert auto.effective_n_params_ == hand.effective_n_params_
+    assert auto.alpha_ == hand.alpha_
+    np.testing.assert_allclose(auto.noise_variance_, 25.0 * hand.noise_variance_,
+                               rtol=1e-15)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_log_evidence_under_normalize_y_shifts_by_the_jacobian_of_a_rescaling(
+        weighted):
+    # Fitting c_k y_k instead of y_k (normalize_y on): the standardised
+    # targets are the same, so is the training, and the density of the data
+    # changes by the Jacobian of y -> c y, prod_i prod_k c_k^(-s_i):
+    # ln p(c y) = ln p(y) - S sum_k ln c_k, S = sum_i s_i.  With powers of two
+    # for c the scaling is exact in floating point (the standardised targets
+    # agree bit for bit), so only the rounding of ln(c_k scale_k) (a few ulp
+    # of ~5, times S ~ 80) and of the final sums (~1e-14 of ~300) remain:
+    # 1e-10 absolute is far above both and far below S ln 2 ~ 55.
+    X, y = _problem(n_outputs=2)
+    sw = (np.random.RandomState(3).uniform(0.5, 2, size=X.shape[0]) if weighted
+          else None)
+    S = X.shape[0] if sw is None else float(np.sum(sw))
+    c = np.array([4.0, 0.125])
+    base = _auto(normalize_y=True).fit(X, y, sample_weight=sw)
+    scaled = _auto(normalize_y=True).fit(X, y * c, sample_weight=sw)
+    assert scaled.loss_curve_ == base.loss_curve_  # the same training
+    np.testing.assert_allclose(scaled.log_evidence_ - base.log_evidence_,
+                               -S * float(np.sum(np.log(c))), rtol=0, atol=1e-10)
+    # the error bars scale with y, per output
+    np.testing.assert_allclose(scaled.predict(X[:5], return_std=True)[1],
+                               base.predict(X[:5], return_std=True)[1] * c,
+                               rtol=1e-13)
 
 
 def test_normalize_y_constant_target_and_partial_fit():
