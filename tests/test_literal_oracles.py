@@ -60,7 +60,8 @@ def _fit(coefs, intercepts, X, Y, sample_weight=None, **params):
 def literal_stochastic(coefs, intercepts, X, Y, sw, *, solver, lr, n_epochs,
                        batch_size, alpha=0.0, momentum=0.0, nesterov=False,
                        beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                       schedule="constant", power_t=0.5, adaptive_every=None):
+                       schedule="constant", power_t=0.5, adaptive_every=None,
+                       on_batch=None):
     """The weights after ``n_epochs`` epochs of ``solver``, written out.
 
     Batches in order (no shuffling); on each, the gradient of the batch's
@@ -77,7 +78,8 @@ def literal_stochastic(coefs, intercepts, X, Y, sw, *, solver, lr, n_epochs,
     after epochs 1 + adaptive_every, 1 + 2 adaptive_every, ... (the epochs at
     which MLPRegressor's no-improvement rule fires when every epoch after the
     first counts as no improvement) and stops at the first firing with
-    ``eta <= 1e-6``.  Returns ``(params, n_epochs_run)``.
+    ``eta <= 1e-6``.  ``on_batch(epoch, params)``, if given, sees the weights
+    before every batch.  Returns ``(params, n_epochs_run)``.
     """
     L = len(coefs)
     params = [c.copy() for c in coefs] + [b.copy() for b in intercepts]
@@ -89,6 +91,8 @@ def literal_stochastic(coefs, intercepts, X, Y, sw, *, solver, lr, n_epochs,
     for epoch in range(1, n_epochs + 1):
         for start in range(0, n, batch_size):
             rows = slice(start, start + batch_size)
+            if on_batch is not None:
+                on_batch(epoch, params)
             _, gc, gi = _network.loss_gradient(
                 X[rows], Y[rows], params[:L], params[L:],
                 None if sw is None else sw[rows], alpha)
@@ -170,12 +174,15 @@ def _assert_weights(est, params, coefs):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-@pytest.mark.parametrize("alpha, weighted", [(0.0, False), (1e-2, True)])
-def test_step_rules_follow_their_literal_formulas(name, alpha, weighted,
+@pytest.mark.parametrize("alpha, weighted, hidden, k", [
+    (0.0, False, (4,), 1),  # the engines' one-output shortcuts
+    (1e-2, True, (5, 3), 2),  # their general chain rule
+])
+def test_step_rules_follow_their_literal_formulas(name, alpha, weighted, hidden, k,
                                                   mini_batch_engine):
-    X, Y = _data()
+    X, Y = _data(k=k)
     sw = np.random.RandomState(3).uniform(0.2, 3.0, X.shape[0]) if weighted else None
-    coefs, intercepts = _start(X, Y, (4,))
+    coefs, intercepts = _start(X, Y, hidden)
     case = CASES[name]
     want, _ = literal_stochastic(coefs, intercepts, X, Y, sw, n_epochs=N_EPOCHS,
                                  batch_size=16, alpha=alpha, **case)
@@ -185,8 +192,10 @@ def test_step_rules_follow_their_literal_formulas(name, alpha, weighted,
 
 
 @pytest.mark.parametrize("schedule", ["constant", "invscaling"])
-def test_full_batch_gd_follows_its_literal_formula(schedule):
+def test_full_batch_gd_follows_its_literal_formula(schedule, mini_batch_engine):
     # 'gd': w <- w - eta_t dJ/dw on all the data, eta_t by the schedule
+    # (constant: the fast full-batch loop; with a schedule: the epoch loop
+    # on the mini_batch_engine's objective, batches of all rows)
     X, Y = _data()
     coefs, intercepts = _start(X, Y, (3,))
     want, _ = literal_stochastic(coefs, intercepts, X, Y, None, solver="sgd",
