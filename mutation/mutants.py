@@ -64,6 +64,10 @@ MUTANTS = [
            "            slope = a * (1 - a)  # g'(z) from the stored activation",
            "            slope = a  # g'(z) from the stored activation",
            (T_NET,)),
+    Mutant("sigmoid_array_api_branch", "_network.py",
+           "    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))",
+           "    return xp.where(z >= 0, 1 / (1 + e), 1 / (1 + e))",
+           ("tests/test_network_array_api.py",)),
     # ------------------------------------------ the engines' chain rule, L2
     Mutant("kernel_hidden_slope", "_kernels.py",
            "                    np.multiply(new_delta, a, out=new_delta)\n"
@@ -230,6 +234,11 @@ MUTANTS = [
            "    log_evidence = post.log_evidence",
            (T_EVIDENCE, "-k", "normalize_y_is_the_density or jacobian_of_a"),
            "default"),
+    Mutant("normalize_y_evidence_rescaled", "_small_data.py",
+           "    log_evidence = post.log_evidence - system.weight_sum * float(\n"
+           "        np.sum(np.log(scale)))",
+           "    log_evidence = post.log_evidence",
+           (T_EVIDENCE, "-k", "jacobian_of_a"), "default"),
     Mutant("normalize_y_evidence_weight_sum", "_small_data.py",
            "    log_evidence = post.log_evidence - system.weight_sum * float(",
            "    log_evidence = post.log_evidence - X.shape[0] * float(",

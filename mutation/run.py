@@ -5,8 +5,9 @@ Each mutant in :mod:`mutants` is one deliberate bug: an exact snippet of the
 package's source and its replacement, with the tests that should fail on it.
 For every mutant this script
 
-1. copies ``src/sigmoid_mlp`` to a temporary directory (with its numba cache,
-   so unmutated compiled code is not compiled again),
+1. copies ``src/sigmoid_mlp`` to a temporary directory (with the part of its
+   numba cache the mutant cannot make stale, so unmutated compiled code is
+   not compiled again),
 2. finds the snippet: in the file the mutant names if it occurs there exactly
    once, otherwise anywhere in the package, where it must occur exactly once
    (a moved snippet is found and reported as moved; a snippet that is
@@ -19,6 +20,9 @@ For every mutant this script
    compiled code run as Python),
 4. records *killed* (the tests failed), *survived* (they passed) or *error*
    (collection or usage error, or a timeout), with the time taken.
+
+First, every distinct selection of tests runs once on the unmutated copy: it
+must pass, or a "killed" would mean nothing (``--no-baseline`` skips this).
 
 It prints a table and exits with status 1 if any mutant survived or could
 not be applied.  Not part of the default test command; see
@@ -92,66 +96,98 @@ def locate(mutant, root=PACKAGE):
                        "make it unique")
 
 
-def _copy_package(dest):
+def _copy_package(dest, mutated):
+    """Copy the package to ``dest/sigmoid_mlp`` with the numba cache that is
+    still valid once ``mutated`` (a path relative to the package) changes.
+
+    numba's cache of a function is keyed by its own file only, yet holds the
+    machine code of every jitted function it calls, inlined, from other
+    modules too: a cached compiled function of ``_compiled.py`` that calls
+    ``_evidence.reestimate`` would keep running the unmutated ``reestimate``.
+    So the cache entries of every module that mentions the mutated module's
+    name (and of the mutated module itself) are dropped, and recompiled.
+    """
+    stem = Path(mutated).stem
+
     def ignore(directory, names):
-        # keep numba's cache (*.nbi, *.nbc), drop compiled bytecode
-        return [n for n in names if n.endswith((".pyc", ".pyo"))]
+        dropped = [n for n in names if n.endswith((".pyc", ".pyo"))]
+        if Path(directory).name == "__pycache__":
+            source_dir = Path(directory).parent
+            for n in names:
+                if not n.endswith((".nbi", ".nbc")):
+                    continue
+                module = n.split(".", 1)[0]
+                source = source_dir / f"{module}.py"
+                if stem and (module == stem or not source.exists()
+                             or stem in source.read_text(encoding="utf-8")):
+                    dropped.append(n)
+        return dropped
 
     shutil.copytree(PACKAGE, dest / "sigmoid_mlp", ignore=ignore)
 
 
-def run_mutant(mutant, python=sys.executable):
-    start = time.perf_counter()
-    try:
-        relative, moved = locate(mutant)
-    except SnippetError as exc:
-        return dict(name=mutant.name, status="error", detail=str(exc),
-                    seconds=0.0, where=mutant.file, moved=False)
-    with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.name}-") as tmp:
+def _pytest_in_copy(tests, env_key, relative=None, original=None,
+                    replacement=None, python=sys.executable):
+    """Run ``tests`` against a copy of the package, mutated if ``relative``
+    is given.  Returns ``(status, detail)``: 'passed', 'failed' or 'error'."""
+    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         tmp = Path(tmp)
-        _copy_package(tmp)
-        target = tmp / "sigmoid_mlp" / relative
-        text = target.read_text(encoding="utf-8")
-        target.write_text(text.replace(mutant.original, mutant.replacement),
-                          encoding="utf-8")
+        _copy_package(tmp, relative or "")
+        if relative is not None:
+            target = tmp / "sigmoid_mlp" / relative
+            text = target.read_text(encoding="utf-8")
+            target.write_text(text.replace(original, replacement), encoding="utf-8")
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [str(tmp), *filter(None, [env.get("PYTHONPATH")])])
-        env.update(ENVIRONMENTS[mutant.env])
+        env.update(ENVIRONMENTS[env_key])
         env.setdefault("MPLBACKEND", "Agg")
         # the copy must be what the tests import
         probe = subprocess.run(
             [python, "-c", "import sigmoid_mlp; print(sigmoid_mlp.__file__)"],
             cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         if not probe.stdout.strip().startswith(str(tmp)):
-            return dict(name=mutant.name, status="error", where=relative,
-                        moved=moved, seconds=time.perf_counter() - start,
-                        detail="the mutated copy is not the one imported: "
-                               + probe.stdout + probe.stderr)
+            return "error", ("the copy is not the package imported: "
+                             + probe.stdout + probe.stderr)
         command = [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                   "-o", "pythonpath=", "--no-header", *mutant.tests]
+                   "-o", "pythonpath=", "--no-header", *tests]
         try:
             result = subprocess.run(command, cwd=ROOT, env=env,
                                     capture_output=True, text=True,
                                     timeout=TIMEOUT, check=False)
         except subprocess.TimeoutExpired:
-            return dict(name=mutant.name, status="error", where=relative,
-                        moved=moved, seconds=time.perf_counter() - start,
-                        detail=f"timeout after {TIMEOUT} s")
-    seconds = time.perf_counter() - start
+            return "error", f"timeout after {TIMEOUT} s"
     if result.returncode == 0:
-        status, detail = "survived", ""
-    elif result.returncode == 1:
-        status = "killed"
+        return "passed", ""
+    if result.returncode == 1:
         failed = [line.split(" ")[1] for line in result.stdout.splitlines()
                   if line.startswith("FAILED ")]
-        detail = failed[0] if failed else "(failed)"
-    else:
-        status = "error"
-        detail = f"pytest exit {result.returncode}: " + (
-            result.stdout[-1500:] + result.stderr[-1500:])
-    return dict(name=mutant.name, status=status, detail=detail, seconds=seconds,
-                where=relative, moved=moved)
+        return "failed", failed[0] if failed else "(failed)"
+    return "error", (f"pytest exit {result.returncode}: "
+                     + result.stdout[-1500:] + result.stderr[-1500:])
+
+
+def run_baseline(tests, env_key):
+    """The mutant's tests on the unmutated package: they must pass, or a
+    'killed' would mean nothing."""
+    start = time.perf_counter()
+    status, detail = _pytest_in_copy(tests, env_key)
+    return dict(tests=tests, env=env_key, status=status, detail=detail,
+                seconds=time.perf_counter() - start)
+
+
+def run_mutant(mutant):
+    start = time.perf_counter()
+    try:
+        relative, moved = locate(mutant)
+    except SnippetError as exc:
+        return dict(name=mutant.name, status="error", detail=str(exc),
+                    seconds=0.0, where=mutant.file, moved=False)
+    status, detail = _pytest_in_copy(mutant.tests, mutant.env, relative,
+                                     mutant.original, mutant.replacement)
+    status = {"passed": "survived", "failed": "killed"}.get(status, status)
+    return dict(name=mutant.name, status=status, detail=detail,
+                seconds=time.perf_counter() - start, where=relative, moved=moved)
 
 
 def main(argv=None):
@@ -160,6 +196,9 @@ def main(argv=None):
     parser.add_argument("--list", action="store_true", help="list the mutants")
     parser.add_argument("--check", action="store_true",
                         help="only check that every snippet is found once")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip running each mutant's tests on the "
+                             "unmutated package first")
     parser.add_argument("-j", "--jobs", type=int, default=1,
                         help="mutants run at a time (default 1)")
     args = parser.parse_args(argv)
@@ -187,6 +226,23 @@ def main(argv=None):
                 bad += 1
                 print(f"{m.name:28} ERROR {exc}")
         return 1 if bad else 0
+
+    if not args.no_baseline:
+        groups = sorted({(m.tests, m.env) for m in selected})
+        print(f"baseline: {len(groups)} test selections on the unmutated package")
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            broken = []
+            for row in pool.map(lambda g: run_baseline(*g), groups):
+                print(f"  {row['status']:7} {row['seconds']:6.1f} s  [{row['env']}] "
+                      f"{' '.join(row['tests'])}", flush=True)
+                if row["status"] != "passed":
+                    broken.append(row)
+        if broken:
+            for row in broken:
+                print(f"\nbaseline {row['status']}: {' '.join(row['tests'])}\n"
+                      f"{row['detail']}")
+            print("\nthe tests fail without any mutant: fix them first")
+            return 2
 
     results = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:

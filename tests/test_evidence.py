@@ -280,7 +280,8 @@ def test_penalize_intercepts_in_the_validation_loss():
     X, y = _problem()
     est = SigmoidMLPRegressor((4,), solver="lm", alpha=1.0, random_state=0,
                               penalize_intercepts=True, max_iter=20)
-    est.fit(X, y, X_val=X, y_val=y)
+    with pytest.warns(ConvergenceWarning):  # 20 iterations: stopped early
+        est.fit(X, y, X_val=X, y_val=y)
     # the validation loss is the training objective on the validation data
     assert est.validation_loss_curve_[-1] == pytest.approx(
         est.loss_gradient(X, y).loss, rel=1e-10)
