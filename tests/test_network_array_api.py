@@ -17,11 +17,12 @@ LIBRARIES = ["array_api_strict", "torch"]
 
 
 @pytest.fixture(autouse=True)
-def _compat(monkeypatch):
+def _compat(request, monkeypatch):
     # array_api_compat for the package (see tests/_array_api_env.py): a
     # failure without array-api-strict (the test extra has it), a skip only
     # on scikit-learn 1.6 without the array-api extra
-    provide_compat(monkeypatch.setitem)
+    if "library" in request.fixturenames:
+        provide_compat(monkeypatch.setitem)
 
 
 def _namespace(name):
