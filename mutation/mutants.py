@@ -213,7 +213,10 @@ MUTANTS = [
     Mutant("evidence_log_det", "_evidence.py",
            "        - 0.5 * float(log_det) - 0.5 * (n_penalised + n_unpenalised) * log_beta",
            "        - 0.5 * float(log_det) - 0.5 * n_penalised * log_beta",
-           (T_ORACLE, "-k", "mackay", T_EVIDENCE), "default"),
+           # (under alpha='auto' every weight is penalised: n_unpenalised is
+           # 0 and the mutant equivalent; the exact linear-model evidence has
+           # an unpenalised intercept)
+           (T_EVIDENCE, "-k", "exact_marginal_likelihood"), "default"),
     Mutant("evidence_prior_term", "_evidence.py",
            "        + 0.5 * n_penalised * log_alpha_m\n",
            "        + 0.5 * n_penalised * log_beta\n",
@@ -226,6 +229,10 @@ MUTANTS = [
            "        beta = dof / (2.0 * max(e_data, e_data_floor, _TINY))",
            "        beta = dof / (2.0 * max(e_data, e_data_floor, _TINY)) * 1.01",
            (T_ORACLE, "-k", "mackay"), "default"),
+    Mutant("evidence_residual_count", "_evidence.py",
+           "        return e_data, e_weights, system.y.shape[1] * S",
+           "        return e_data, e_weights, system.y.shape[1] * system.y.shape[0]",
+           (T_ORACLE, "-k", "mackay and True"), "default"),
     Mutant("evidence_intercept_floor", "_evidence.py",
            "    C.flat[:: p + 1] += c * float(alpha) * (1.0 - penalised)",
            "    C.flat[:: p + 1] += 10 * c * float(alpha) * (1.0 - penalised)",

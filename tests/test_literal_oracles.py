@@ -61,7 +61,7 @@ def literal_stochastic(coefs, intercepts, X, Y, sw, *, solver, lr, n_epochs,
                        batch_size, alpha=0.0, momentum=0.0, nesterov=False,
                        beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                        schedule="constant", power_t=0.5, adaptive_every=None,
-                       on_batch=None):
+                       on_batch=None, curve=None):
     """The weights after ``n_epochs`` epochs of ``solver``, written out.
 
     Batches in order (no shuffling); on each, the gradient of the batch's
@@ -79,7 +79,9 @@ def literal_stochastic(coefs, intercepts, X, Y, sw, *, solver, lr, n_epochs,
     which MLPRegressor's no-improvement rule fires when every epoch after the
     first counts as no improvement) and stops at the first firing with
     ``eta <= 1e-6``.  ``on_batch(epoch, params)``, if given, sees the weights
-    before every batch.  Returns ``(params, n_epochs_run)``.
+    before every batch; ``curve``, if given, receives each epoch's loss, the
+    batches' objectives before their steps weighted by their weight sums,
+    over the total weight.  Returns ``(params, n_epochs_run)``.
     """
     L = len(coefs)
     params = [c.copy() for c in coefs] + [b.copy() for b in intercepts]
@@ -88,14 +90,17 @@ def literal_stochastic(coefs, intercepts, X, Y, sw, *, solver, lr, n_epochs,
     second = [np.zeros_like(p) for p in params]
     n = X.shape[0]
     eta, step, seen = lr, 0, 0
+    w = np.ones(n) if sw is None else sw
     for epoch in range(1, n_epochs + 1):
+        total = 0.0
         for start in range(0, n, batch_size):
             rows = slice(start, start + batch_size)
             if on_batch is not None:
                 on_batch(epoch, params)
-            _, gc, gi = _network.loss_gradient(
+            loss, gc, gi = _network.loss_gradient(
                 X[rows], Y[rows], params[:L], params[L:],
                 None if sw is None else sw[rows], alpha)
+            total += loss * float(np.sum(w[rows]))
             grads = gc + gi
             if solver == "adam":
                 step += 1
@@ -114,6 +119,8 @@ def literal_stochastic(coefs, intercepts, X, Y, sw, *, solver, lr, n_epochs,
                 else:
                     moves = velocities
                 params = [p + u for p, u in zip(params, moves)]
+        if curve is not None:
+            curve.append(total / float(np.sum(w)))
         seen += n
         if schedule == "invscaling":
             eta = lr / (seen + 1) ** power_t
@@ -184,11 +191,16 @@ def test_step_rules_follow_their_literal_formulas(name, alpha, weighted, hidden,
     sw = np.random.RandomState(3).uniform(0.2, 3.0, X.shape[0]) if weighted else None
     coefs, intercepts = _start(X, Y, hidden)
     case = CASES[name]
+    curve = []
     want, _ = literal_stochastic(coefs, intercepts, X, Y, sw, n_epochs=N_EPOCHS,
-                                 batch_size=16, alpha=alpha, **case)
+                                 batch_size=16, alpha=alpha, curve=curve, **case)
     est = _fit(coefs, intercepts, X, Y, sw, **_our_params(case, alpha, 16))
     assert est.n_iter_ == N_EPOCHS
     _assert_weights(est, want, coefs)
+    # the loss curve: each epoch's batch losses before their steps, weighted
+    # by the batches' weight sums, over the total (MLPRegressor's curve with
+    # weights); the same sums in another order, relative 1e-12 as above
+    assert_allclose(est.loss_curve_, curve, rtol=1e-12)
 
 
 @pytest.mark.parametrize("schedule", ["constant", "invscaling"])
