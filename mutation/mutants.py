@@ -208,7 +208,7 @@ MUTANTS = [
            (T_ORACLE, "-k", "mackay"), "default"),
     Mutant("evidence_alpha_fixed_point", "_evidence.py",
            "        alpha = gamma * e_data / (dof * e_weights)",
-           "        alpha = 1.01 * gamma * e_data / (dof * e_weights)",
+           "        alpha = 1.001 * gamma * e_data / (dof * e_weights)",
            (T_EVIDENCE, "-k", "fixed_point"), "default"),
     Mutant("evidence_log_det", "_evidence.py",
            "        - 0.5 * float(log_det) - 0.5 * (n_penalised + n_unpenalised) * log_beta",
