@@ -369,9 +369,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         'adaptive' step size (from ``learning_rate``) and the validation
         bookkeeping.  (``MLPRegressor`` instead resets the solver's state on
         a warm start.)  ``partial_fit`` keeps all of it.
-    verbose : bool, default=False
+    verbose : bool or int, default=False
         Print one line per epoch: epoch, training loss, validation loss when
-        there is a validation set, elapsed time.
+        there is a validation set, elapsed time.  ``verbose=2`` first prints
+        the plan of the fit: which driver and engine run it, how many epochs
+        per engine call, and why a faster engine was declined (see the
+        Architecture page).  Watching a fit never changes its weights.
     n_init : int, default=1
         Number of fits from independent starting weights, as in ``KMeans``:
         with ``n_init > 1``, ``n_init`` seeds are drawn from
