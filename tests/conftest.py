@@ -22,6 +22,20 @@ if _TESTS not in sys.path:
 import pytest  # noqa: E402
 
 
+def _skip_only_without_numba():
+    """Skip a compiled-engine case where numba is absent or switched off on
+    purpose; fail where it is installed and the engine still is not there."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("numba") is None:
+        pytest.skip("numba is not installed")
+    if os.environ.get("SIGMOID_MLP_DISABLE_NUMBA", "") not in ("", "0"):
+        pytest.skip("SIGMOID_MLP_DISABLE_NUMBA is set")
+    pytest.fail("numba is installed but the compiled engine is not available "
+                "(tests/test_environment.py says why)")
+
+
 @pytest.fixture(params=["numpy", "compiled", "reference"])
 def mini_batch_engine(request, monkeypatch):
     """Run the test on every mini-batch objective: the engines and their oracle.
@@ -39,6 +53,6 @@ def mini_batch_engine(request, monkeypatch):
         monkeypatch.setattr(_plan, "mini_batch", _plan.reference_batches)
     else:
         if request.param == "compiled" and not _compiled.AVAILABLE:
-            pytest.skip("numba is not installed")
+            _skip_only_without_numba()
         monkeypatch.setattr(_plan, "ENGINE", request.param)
     return request.param

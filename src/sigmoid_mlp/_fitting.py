@@ -14,12 +14,13 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
-from . import _network
+from . import _lm, _network
 from ._evidence import ALPHA_START, EvidenceRegulariser
 from ._lm import GaussNewtonSystem
 from ._network import copy_arrays, device_of, namespace_of
 from ._plan import (
     SOLVERS,
+    gauss_newton,
     make_solver,
     penalises_intercepts,
     plan,
@@ -37,14 +38,6 @@ from ._protocol import (
     TrainingDivergedError,
     Validation,
     is_divergent,
-)
-from ._small_data import (
-    EVIDENCE_ATTRIBUTES,
-    apply_scaling,
-    evidence_attributes,
-    fold_scaling,
-    target_scaling,
-    unfold_scaling,
 )
 from ._validation import (
     check_continuation,
@@ -259,7 +252,7 @@ def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stackleve
     The estimator's fitted attributes change only here, in one update
     (``state.commit``), after :func:`train` succeeded and after
     ``finish(state)`` (which may change the state and returns extra fitted
-    attributes: the evidence and target scaling of :mod:`._small_data`;
+    attributes: the evidence and the target scaling;
     the attributes named in ``remove`` go in the same update);
     warnings (interrupt, iteration limits) point at the caller's line
     (:func:`._warnings.warn_user`; ``stacklevel`` is no longer used).
@@ -469,3 +462,75 @@ def _error(message, solver, epoch, learning_rate, loss, coefs, intercepts,
         loss_curve=list(loss_curve), solver=solver,
     )
 
+
+# ---- normalize_y: the target scaling, folded into the linear output layer
+
+# Fitted attributes of the evidence (solver='lm'); removed by fits that do not
+# define them.
+EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
+                       "log_evidence_", "_posterior_factor", "_posterior_beta")
+
+
+def target_scaling(y, sample_weight):
+    """normalize_y: per-output weighted mean and standard deviation of ``y``.
+
+    A standard deviation below ``10 eps max(1, |mean|)`` (a constant target)
+    is replaced by 1, as ``GaussianProcessRegressor`` does.
+    """
+    xp = _network.array_namespace(y)
+    if sample_weight is None:
+        mean = xp.mean(y, axis=0)
+        var = xp.mean((y - mean) ** 2, axis=0)
+    else:
+        w = xp.reshape(sample_weight, (-1, 1))
+        total = xp.sum(w)
+        mean = xp.sum(w * y, axis=0) / total
+        var = xp.sum(w * (y - mean) ** 2, axis=0) / total
+    scale = xp.sqrt(var)
+    eps = float(np.finfo(np.float32 if y.dtype == xp.float32 else np.float64).eps)
+    tiny = scale < 10 * eps * xp.where(xp.abs(mean) > 1, xp.abs(mean),
+                                       xp.ones_like(mean))
+    scale = xp.where(tiny, xp.ones_like(scale), scale)
+    return mean, scale
+
+
+def apply_scaling(y, scaling):
+    """``(y - mean) / scale``: the targets the network is trained on."""
+    mean, scale = scaling
+    return (y - mean) / scale
+
+
+def fold_scaling(coef, intercept, scaling):
+    """Output layer on the user's scale: ``y = scale * y_s + mean``."""
+    mean, scale = scaling
+    return coef * scale, intercept * scale + mean
+
+
+def unfold_scaling(coef, intercept, scaling):
+    """Inverse of :func:`fold_scaling`: the output layer for standardised y."""
+    mean, scale = scaling
+    return coef / scale, (intercept - mean) / scale
+
+
+
+def evidence_attributes(est, state, X, y, sample_weight, scaling):
+    """``alpha_``, ``noise_variance_``, ... at the final (trained-scale)
+    weights: from the driver's Gauss-Newton system when it is at these very
+    weights, else from a new one (:func:`._lm.evidence_attributes`)."""
+    regulariser = state.regulariser
+    alpha = float(est.alpha if regulariser is None else regulariser.alpha)
+    x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
+    last = state.gauss_newton
+    if (last is not None and last[0].dtype == np.float64
+            and last[0].alpha == alpha and np.array_equal(last[1], x)):
+        # the driver's system at these very weights (no pass over the data)
+        system, _, loss, curvature = last
+    else:  # e.g. early stopping restored earlier weights; float32 data
+        layer_sizes = [X.shape[1], *(c.shape[1] for c in state.coefs)]
+        system = gauss_newton(X, y, sample_weight, alpha, layer_sizes, np.float64,
+                              penalise_intercepts=penalises_intercepts(est))
+        loss = system.loss(x)
+        _, curvature = system.gradient_curvature(x)
+    scale = np.ones(y.shape[1]) if scaling is None else np.asarray(
+        scaling[1], dtype=np.float64)
+    return _lm.evidence_attributes(system, x, loss, curvature, alpha, scale)

@@ -28,7 +28,13 @@ from ._network import all_finite
 from ._protocol import Diverged, whole_run
 from ._solvers import lm_damping_after_accept
 
-__all__ = ["GaussNewtonSystem", "LevenbergMarquardt", "run_lm"]
+__all__ = [
+    "GaussNewtonSystem",
+    "LevenbergMarquardt",
+    "evidence_attributes",
+    "predictive_std",
+    "run_lm",
+]
 
 # The per-sample Jacobian of one chunk of rows holds at most this many numbers
 # (2 MiB in float64), whatever the number of samples.
@@ -436,3 +442,43 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
             break
     return x, kernel.loss, curvature, status
 
+
+def evidence_attributes(system, x, loss, curvature, alpha, scale):
+    """``alpha_``, ``noise_variance_``, ``effective_n_params_``,
+    ``log_evidence_`` and the posterior of the error bars, from the
+    Gauss-Newton system at the final (trained-scale) weights ``x``;
+    ``scale``: the target scaling per output (ones without ``normalize_y``)."""
+    G, e_data, _, n_residuals = _evidence.EvidenceRegulariser.quantities(
+        system, x, loss, curvature)
+    floor = _evidence.EvidenceRegulariser().data_floor(system)
+    post = _evidence.posterior(G, x, system.penalised, e_data, n_residuals,
+                               alpha, e_data_floor=floor)
+    noise = scale**2 / post.beta
+    # the density of y on the user's scale: every one of the S weighted
+    # residuals of output k is divided by scale_k
+    log_evidence = post.log_evidence - system.weight_sum * float(
+        np.sum(np.log(scale)))
+    return {
+        "alpha_": post.alpha,
+        "noise_variance_": float(noise[0]) if noise.size == 1 else noise,
+        "effective_n_params_": post.gamma,
+        "log_evidence_": log_evidence,
+        "_posterior_factor": post.covariance_factor,
+        "_posterior_beta": post.beta,
+    }
+
+
+def predictive_std(X, coefs, intercepts, covariance_factor, beta, scale):
+    """Predictive standard deviation, shape (n_samples, n_outputs), float64,
+    at the trained-scale weights (``scale``: the target scaling per output)."""
+    X = X.astype(np.float64)
+    out = np.empty((X.shape[0], coefs[-1].shape[1]))
+    n_weights = covariance_factor.shape[0]
+    # the test rows' Jacobian in chunks as bounded as the training system's
+    chunk = max(1, _GN_CHUNK_ELEMENTS // (n_weights * out.shape[1]))
+    for start in range(0, X.shape[0], chunk):
+        rows = slice(start, start + chunk)
+        activations = _network.forward(X[rows], coefs, intercepts)
+        jac = _network.output_jacobian(activations, coefs)
+        out[rows] = _evidence.predictive_variance(jac, covariance_factor, beta)
+    return np.sqrt(out) * scale

@@ -21,10 +21,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import _network
+from . import _lm, _network
 from ._array_api import move, to_numpy
 from ._diagnostics import diagnose
-from ._fitting import fit_once, fit_restarts, initial_state, prepare_solver, run_call
+from ._fitting import (
+    EVIDENCE_ATTRIBUTES,
+    fit_once,
+    fit_restarts,
+    initial_state,
+    prepare_solver,
+    run_call,
+    unfold_scaling,
+)
 from ._network import device_of, namespace_of
 from ._plan import SOLVERS, penalises_intercepts
 from ._protocol import (
@@ -35,7 +43,6 @@ from ._protocol import (
     Validation,
     with_callbacks,
 )
-from ._small_data import EVIDENCE_ATTRIBUTES, predict_std
 from ._validation import (
     check_continuation,
     check_data,
@@ -363,9 +370,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         'adaptive' step size (from ``learning_rate``) and the validation
         bookkeeping.  (``MLPRegressor`` instead resets the solver's state on
         a warm start.)  ``partial_fit`` keeps all of it.
-    verbose : bool, default=False
+    verbose : bool or int, default=False
         Print one line per epoch: epoch, training loss, validation loss when
-        there is a validation set, elapsed time.
+        there is a validation set, elapsed time.  ``verbose=2`` first prints
+        the plan of the fit: which driver and engine run it, how many epochs
+        per engine call, and why a faster engine was declined (see the
+        Architecture page).  Watching a fit never changes its weights.
     n_init : int, default=1
         Number of fits from independent starting weights, as in ``KMeans``:
         with ``n_init > 1``, ``n_init`` seeds are drawn from
@@ -807,7 +817,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         y_pred = _network.predict(X, self.coefs_, self.intercepts_)
         if not return_std:
             return self._shape_output(y_pred)
-        return self._shape_output(y_pred), self._shape_output(predict_std(self, X))
+        return self._shape_output(y_pred), self._shape_output(self._predict_std(X))
 
     def score(
         self,
@@ -865,6 +875,20 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 to_numpy(sample_weight), y.shape[0], np.float64), xp, device)
             sample_weight = xp.astype(sample_weight, y_pred.dtype)
         return Validation(y, y, sample_weight, 0.0).r2(y_pred)
+
+    def _predict_std(self, X):
+        """Predictive standard deviation (n_samples, n_outputs), float64: the
+        posterior is that of the trained (standardised-target) weights."""
+        coefs = [np.asarray(c, dtype=np.float64) for c in self.coefs_]
+        intercepts = [np.asarray(b, dtype=np.float64) for b in self.intercepts_]
+        scaling = getattr(self, "_y_scaling", None)
+        scale = np.ones(coefs[-1].shape[1])
+        if scaling is not None:
+            coefs[-1], intercepts[-1] = unfold_scaling(coefs[-1], intercepts[-1],
+                                                       scaling)
+            scale = np.asarray(scaling[1], dtype=np.float64)
+        return _lm.predictive_std(X, coefs, intercepts, self._posterior_factor,
+                                  self._posterior_beta, scale)
 
     def _shape_output(self, y_pred):
         if y_pred.shape[1] != 1:

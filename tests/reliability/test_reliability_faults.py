@@ -1,7 +1,8 @@
 """Faults: divergence, absurd inputs, interruption, pickling mid-stream.
 
-Every solver the estimator offers is covered (:data:`SOLVERS` is detected from
-``get_params()``; today only ``'gd'``).  The promise tested throughout: a fault
+Every solver the estimator offers is covered (:data:`SOLVERS`: 'gd', 'sgd',
+'adam', 'lbfgs' and 'lm'; ``test_reliability_solvers.py`` fails if one of them
+cannot fit or the estimator offers one more).  The promise tested throughout: a fault
 either produces a clear error and leaves the previous model exactly as it was,
 or (KeyboardInterrupt) a usable model with the last complete epoch.
 """

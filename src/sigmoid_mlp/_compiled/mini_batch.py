@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._minibatch import MiniBatchEngine
+from .._network import FlatLayout, constant_prediction_loss, weight_sum
 from .._protocol import Diverged
 from .core import _is_divergent, _sigmoid_row, jit
 
@@ -220,27 +220,53 @@ _mb_epoch = jit(_mb_epoch)
 _mb_loss = jit(_mb_loss)
 
 
-class CompiledMiniBatch(MiniBatchEngine):
+class CompiledMiniBatch:
     """The mini-batch engine with each epoch one compiled call (:func:`_mb_epoch`).
 
-    Same interface, flat layout, solver-state handling and whole-data loss
-    as :class:`._minibatch.MiniBatchEngine`; the batches' forward and
-    backward passes, the loss check (:func:`._protocol.is_divergent` against the
-    protocol's threshold, compiled) and the step rules run in one call per
-    epoch, the shuffled rows read in place through the permutation.
+    The interface and flat layout (:class:`._network.FlatLayout`) of the
+    numpy engine :class:`._minibatch.MiniBatchEngine`; the batches' forward
+    and backward passes, the loss check (:func:`._protocol.is_divergent`
+    against the protocol's threshold, compiled) and the step rules (the
+    solver's compiled code, :attr:`kernel_kind`) run in one call per epoch,
+    the shuffled rows read in place through the permutation.  Float64 dense
+    data only (the plan sees to it).
     """
 
     engine = "compiled"
 
     def __init__(self, X, y, sample_weight, alpha, layer_sizes):
-        super().__init__(X, y, sample_weight, alpha, layer_sizes)
-        self.sizes = self._layout.sizes
-        self.coef_off, self.int_off = self._layout.coef_off, self._layout.int_off
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.alpha = float(alpha)
+        self.n_samples = X.shape[0]
+        self.weight_sum = weight_sum(X, sample_weight)
+        layout = FlatLayout(layer_sizes)
+        self.layer_sizes = layout.layer_sizes
+        self.n_layers = len(self.layer_sizes) - 1
+        self.n_coef, self.size, self._slices = layout.n_coef, layout.size, layout.slices
+        self.sizes = layout.sizes
+        self.coef_off, self.int_off = layout.coef_off, layout.int_off
+        # the weights (current, before the last step, next), the gradient and
+        # the solver's state vectors, made once
         self._block = np.empty((3, self.size))
+        self._grad = np.empty(self.size)
+        self._state = [np.empty(self.size) for _ in range(2)]
         self._rows = 0
         self._info = np.zeros(8)
         self._sw = sample_weight if sample_weight is not None else np.ones(1)
         self._no_order = np.zeros(1, dtype=np.int64)
+
+    def constant_prediction_loss(self):
+        return constant_prediction_loss(self.y, self.sample_weight, self.weight_sum)
+
+    def _pack(self, params, out):
+        """``params`` (every coefs, then every intercepts) flat into ``out``."""
+        np.concatenate([p.reshape(-1) for p in params], out=out)
+        return out
+
+    def _unpack(self, theta):
+        """Fresh arrays (one copy of ``theta``) in the order of ``params``."""
+        theta = theta.copy()
+        return [theta[start:end].reshape(shape) for start, end, shape in self._slices]
 
     def _work_for(self, rows):
         if rows <= self._rows:
