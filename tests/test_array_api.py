@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from _array_api_env import provide_compat
 
 try:  # the torch cases run where torch is installed (its CPU build suffices)
@@ -53,6 +54,7 @@ def test_estimator_with_array_api_dispatch(monkeypatch):
         assert " skipped" not in result.stdout, result.stdout[-4000:]
 
 
+@pytest.mark.slow  # a fresh interpreter compiles the engines anew
 def test_numpy_users_need_no_array_api_compat():
     # Without dispatch nothing imports array_api_compat: numpy-only users do
     # not need the optional dependency.

@@ -258,6 +258,7 @@ def test_lbfgs_matches_mlpregressor_for_one_output(seed):
     _assert_same_weights(est, mlp)
 
 
+@pytest.mark.slow  # two L-BFGS runs to their own end (up to 2000 iterations)
 @pytest.mark.parametrize("seed", [1, 4])
 def test_lbfgs_no_worse_than_mlpregressor_for_several_outputs(seed):
     # Three outputs: MLPRegressor hands L-BFGS a loss that is not the
