@@ -149,8 +149,10 @@ def _pytest_in_copy(tests, env_key, relative=None, original=None,
         if not probe.stdout.strip().startswith(str(tmp)):
             return "error", ("the copy is not the package imported: "
                              + probe.stdout + probe.stderr)
+        # -m "": the named tests run even where marked slow (the default
+        # addopts deselect those)
         command = [python, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                   "-o", "pythonpath=", "--no-header", *tests]
+                   "-o", "pythonpath=", "--no-header", "-m", "", *tests]
         try:
             result = subprocess.run(command, cwd=ROOT, env=env,
                                     capture_output=True, text=True,
