@@ -5,13 +5,13 @@ and a linear output, trained by its own hand-derived backpropagation
 gradients (see :mod:`sigmoid_mlp._network` for the formulas).
 """
 
+from ._diagnostics import PoorFitWarning
 from ._regressor import (
     ForwardPass,
     LossGradient,
     SigmoidMLPRegressor,
     TrainingDivergedError,
 )
-from ._warnings import PoorFitWarning
 
 __version__ = "0.1.0"
 

@@ -1,8 +1,35 @@
-"""After a fit: name what made it poor, once, instead of failing silently.
+"""What the user is told: warnings at their line, and what made a fit poor.
+
+Three parts, one job (a newcomer's first fits are good, quiet, or loudly
+explained):
+
+* :func:`warn_user` and :func:`reemit_to_user` -- warnings that point at the
+  user's line (see below);
+* :func:`non_numeric_error` -- a non-numeric column named in the error, with
+  the fix;
+* :func:`diagnose` -- after a fit, the causes of a poor one.
+
+Warnings that point at the user's line
+--------------------------------------
+Every warning the package emits goes through :func:`warn_user`, which
+attributes it to the first frame on the call stack that belongs neither to
+``sigmoid_mlp`` nor to scikit-learn: the user's ``est.fit(X, y)`` (or
+``grid.fit(X, y)``, ``pipe.predict(X)``, ...).  A fixed ``stacklevel``
+cannot do this: the number of frames between the user and the warning site
+depends on the method (``fit`` goes through the ``n_init`` restarts), on the
+meta-estimator (``Pipeline``, ``GridSearchCV``) and on the scikit-learn
+release (from 1.9, ``fit`` and ``partial_fit`` run inside the callback
+support's wrapper).  :func:`reemit_to_user` does the same for the warnings
+scikit-learn's own checks raise inside the package (``validate_data``'s
+feature-name warnings), which otherwise point into
+``sklearn/utils/validation.py``.
+
+After a fit
+-----------
 
 :func:`diagnose` runs once at the end of every ``fit`` (and of the first
 ``partial_fit`` call) on the committed weights and the training data, and
-issues one :class:`~sigmoid_mlp._warnings.PoorFitWarning` naming each cause
+issues one :class:`PoorFitWarning` naming each cause
 it finds and its fix:
 
 * **Unscaled inputs, saturated units.**  Some input column is far from
@@ -35,19 +62,100 @@ already there.  The thresholds separate the cases of issue 26 from every
 well-posed fit of the examples, benchmarks and tests by wide margins (the
 measurements are in ``docs/user_guide.rst``, "When a fit goes wrong").
 
-A leaf module: it imports the warning helper and the array conversion only.
+It imports only the array plumbing of :mod:`._network` and :mod:`._array_api`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
+import sklearn
+from sklearn.exceptions import ConvergenceWarning
 
 from . import _network
 from ._array_api import to_numpy
-from ._warnings import PoorFitWarning, warn_user
 
-__all__ = ["MAX_ROWS", "diagnose"]
+__all__ = [
+    "MAX_ROWS",
+    "PoorFitWarning",
+    "diagnose",
+    "non_numeric_error",
+    "reemit_to_user",
+    "warn_user",
+]
+
+
+def _package_dir(module_file):
+    return os.path.dirname(os.path.abspath(module_file)) + os.sep
+
+
+# the packages whose frames are skipped; contextlib's frames too, which run
+# the re-emission of reemit_to_user (a context manager) and any
+# @contextmanager of the package or of scikit-learn
+_INTERNAL = (
+    _package_dir(__file__),
+    _package_dir(sklearn.__file__),
+)
+_INTERNAL_FILES = (os.path.abspath(contextlib.__file__),)
+
+
+def _is_internal(filename):
+    path = os.path.abspath(filename)
+    return path.startswith(_INTERNAL) or path in _INTERNAL_FILES
+
+
+def warn_user(message, category=UserWarning):
+    """``warnings.warn(message, category)`` attributed to the user's line.
+
+    The user's line is the first frame, walking out from here, whose file
+    is in neither the ``sigmoid_mlp`` nor the ``sklearn`` package.
+    """
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and _is_internal(frame.f_code.co_filename):
+        frame = frame.f_back
+        level += 1
+    if frame is None:
+        level -= 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+@contextlib.contextmanager
+def reemit_to_user():
+    """Re-issue the warnings raised in the block from the user's line.
+
+    For scikit-learn's checks that the package calls (``validate_data``):
+    their warnings (``X has feature names, but ... was fitted without feature
+    names``, ...) carry a ``stacklevel`` counted for scikit-learn's own
+    estimators and point into scikit-learn.  The warnings are recorded, then
+    issued again, once each, with the same message and category, through the
+    user's warning filters.  When the block raises, the exception propagates
+    and the recorded warnings are dropped (the error says what was wrong).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for item in caught:
+        warn_user(item.message, item.category)
+
+
+class PoorFitWarning(ConvergenceWarning):
+    """A fit that ended poorly for a reason the package can name.
+
+    Issued once per ``fit`` (and on the first ``partial_fit`` call) when the
+    diagnostic after training finds inputs far from standardised with the
+    sigmoid units saturated on most rows, or a stop of the no-improvement
+    rule while the loss was still falling (a step size too large for the
+    data): the message names the cause and the fix.  A subclass of
+    scikit-learn's ``ConvergenceWarning`` (and so of ``UserWarning``): the
+    optimiser stopped somewhere that is not a good minimum, and filters
+    that silence ``ConvergenceWarning`` silence it too.
+    """
 
 #: rows of X looked at (an evenly spaced subsample of larger X)
 MAX_ROWS = 2000
@@ -69,6 +177,59 @@ STILL_RISING_R2 = 0.002
 #: a target column whose |mean| or standard deviation exceeds this is far
 #: from standardised
 TARGET_SCALE_LIMIT = 10.0
+
+
+def non_numeric_error(exc, X):
+    """``exc`` (scikit-learn's conversion error) with the non-numeric
+    columns of ``X`` named and the fix, or None if every column is numeric."""
+    columns = _non_numeric_columns(X)
+    if not columns:
+        return None
+    cls = TypeError if isinstance(exc, TypeError) else ValueError
+    return cls(_non_numeric_message(exc, columns))
+
+
+def _non_numeric_columns(X):
+    """The columns of ``X`` (a DataFrame or a 2-D array) that do not convert
+    to float: names for a DataFrame, indices for an array."""
+    if hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "__getitem__"):
+        bad = []
+        for name, dtype in zip(X.columns, X.dtypes):
+            if getattr(dtype, "kind", "O") in "biuf":
+                continue
+            try:
+                np.asarray(X[name], dtype=np.float64)
+            except (ValueError, TypeError):
+                bad.append(name)
+        return bad
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "OUS":
+        bad = []
+        for j in range(X.shape[1]):
+            try:
+                X[:, j].astype(np.float64)
+            except (ValueError, TypeError):
+                bad.append(j)
+        return bad
+    return []
+
+
+def _non_numeric_message(exc, columns):
+    shown = ", ".join(repr(c) for c in columns[:10])
+    if len(columns) > 10:
+        shown += f", ... ({len(columns)} in all)"
+    which = "Column" if len(columns) == 1 else "Columns"
+    names = [c for c in columns[:3]]
+    return (
+        f"{exc}. {which} {shown} of X {'is' if len(columns) == 1 else 'are'} "
+        "not numeric: SigmoidMLPRegressor needs numbers. Encode categories "
+        "before the regressor, e.g. make_pipeline(make_column_transformer("
+        f"(OneHotEncoder(handle_unknown='ignore'), {names!r}), "
+        "remainder=StandardScaler()), SigmoidMLPRegressor()) with "
+        "sklearn.compose.make_column_transformer and "
+        "sklearn.preprocessing.OneHotEncoder (a ColumnTransformer), or drop "
+        f"{'it' if len(columns) == 1 else 'them'}."
+    )
+
 
 
 def _subsample(X):

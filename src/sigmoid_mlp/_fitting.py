@@ -15,6 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from . import _lm, _network
+from ._diagnostics import warn_user
 from ._evidence import ALPHA_START, EvidenceRegulariser
 from ._lm import GaussNewtonSystem
 from ._network import copy_arrays, device_of, namespace_of
@@ -45,7 +46,6 @@ from ._validation import (
     check_validation_data,
     split_validation,
 )
-from ._warnings import warn_user
 
 __all__ = ["fit_once", "fit_restarts", "run_call", "train"]
 
@@ -255,7 +255,7 @@ def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stackleve
     attributes: the evidence and the target scaling;
     the attributes named in ``remove`` go in the same update);
     warnings (interrupt, iteration limits) point at the caller's line
-    (:func:`._warnings.warn_user`; ``stacklevel`` is no longer used).
+    (:func:`._diagnostics.warn_user`; ``stacklevel`` is no longer used).
     """
     n_epochs = iteration_budget(est) if fit_call else 1
     ctx = None

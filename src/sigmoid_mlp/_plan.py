@@ -154,7 +154,7 @@ class Plan:
                else f"up to {self.block} epochs fused per engine call")
         text = (f"plan: solver={self.solver!r}, driver {self.driver.__name__}, "
                 f"engine {self.engine!r} ({type(self.objective).__name__}), "
-                f"{how}, {np.dtype(self.dtype).name}")
+                f"{how}, {getattr(self.dtype, 'name', self.dtype)}")
         if self.declined:
             text += "; " + "; ".join(self.declined)
         return text
@@ -185,7 +185,7 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *, n_epochs=1,
     run one epoch per call.  Returns a :class:`Plan`.
     """
     declined = []
-    dtype = np.dtype(X.dtype)
+    dtype = X.dtype  # numpy's, or another array library's (array_api_dispatch)
     if solver == "lm":
         objective = gauss_newton(X, y, sample_weight, alpha, layer_sizes, X.dtype,
                                  penalise_intercepts=penalise_intercepts)

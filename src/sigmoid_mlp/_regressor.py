@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 # Unused: every warning now finds the user's frame itself
-# (sigmoid_mlp._warnings.warn_user); passed on only because run_call and
+# (sigmoid_mlp._diagnostics.warn_user); passed on only because run_call and
 # check_lm_size still take a ``stacklevel`` argument.
 _WARN_STACKLEVEL = 4 if HAS_CALLBACK_API else 3
 

@@ -29,10 +29,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._array_api import describe, move, to_numpy
+from ._diagnostics import non_numeric_error, reemit_to_user
 from ._network import device_of, host_sum, namespace_of
 from ._plan import SOLVERS
 from ._solvers import SCHEDULES
-from ._warnings import reemit_to_user
 
 
 def dispatch_enabled():
@@ -400,53 +400,10 @@ def _validate_data(est, X, *args, **kwargs):
         with reemit_to_user():
             return validate_data(est, X, *args, **kwargs)
     except (ValueError, TypeError) as exc:
-        columns = _non_numeric_columns(X)
-        if not columns:
+        named = non_numeric_error(exc, X)
+        if named is None:
             raise
-        cls = TypeError if isinstance(exc, TypeError) else ValueError
-        raise cls(_non_numeric_message(exc, columns)) from exc
-
-
-def _non_numeric_columns(X):
-    """The columns of ``X`` (a DataFrame or a 2-D array) that do not convert
-    to float: names for a DataFrame, indices for an array."""
-    if hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "__getitem__"):
-        bad = []
-        for name, dtype in zip(X.columns, X.dtypes):
-            if getattr(dtype, "kind", "O") in "biuf":
-                continue
-            try:
-                np.asarray(X[name], dtype=np.float64)
-            except (ValueError, TypeError):
-                bad.append(name)
-        return bad
-    if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "OUS":
-        bad = []
-        for j in range(X.shape[1]):
-            try:
-                X[:, j].astype(np.float64)
-            except (ValueError, TypeError):
-                bad.append(j)
-        return bad
-    return []
-
-
-def _non_numeric_message(exc, columns):
-    shown = ", ".join(repr(c) for c in columns[:10])
-    if len(columns) > 10:
-        shown += f", ... ({len(columns)} in all)"
-    which = "Column" if len(columns) == 1 else "Columns"
-    names = [c for c in columns[:3]]
-    return (
-        f"{exc}. {which} {shown} of X {'is' if len(columns) == 1 else 'are'} "
-        "not numeric: SigmoidMLPRegressor needs numbers. Encode categories "
-        "before the regressor, e.g. make_pipeline(make_column_transformer("
-        f"(OneHotEncoder(handle_unknown='ignore'), {names!r}), "
-        "remainder=StandardScaler()), SigmoidMLPRegressor()) with "
-        "sklearn.compose.make_column_transformer and "
-        "sklearn.preprocessing.OneHotEncoder (a ColumnTransformer), or drop "
-        f"{'it' if len(columns) == 1 else 'them'}."
-    )
+        raise named from exc
 
 
 _INPUT_ATTRIBUTES = ("n_features_in_", "feature_names_in_")

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from _helpers import central_differences
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from sigmoid_mlp import SigmoidMLPRegressor, _network
+from sigmoid_mlp import SigmoidMLPRegressor, TrainingDivergedError, _network
 
 from ._helpers import (
     N_EXAMPLES,
@@ -237,7 +237,13 @@ def test_partial_fit_after_fit_never_reinitialises(problem, hidden, dtype, solve
         # not to make deep nets on one or two samples unstable (which fit
         # rightly reports as an error)
         est.set_params(learning_rate=0.3)
-    quiet_fit(est, X, Y, sample_weight)
+    try:
+        quiet_fit(est, X, Y, sample_weight)
+    except TrainingDivergedError:
+        # the property is about partial_fit after a fit; a fit that ends far
+        # above a near-zero starting loss (Adam overshooting on one sample,
+        # found by hypothesis) is rightly refused and has nothing to continue
+        reject()
     init = quiet_fit(make_estimator(solver, hidden_layer_sizes=hidden, max_iter=1,
                                     random_state=seed, learning_rate=1e-30), X, Y)
     fitted = [w.copy() for w in [*est.coefs_, *est.intercepts_]]
