@@ -1,4 +1,4 @@
-"""Small real regression data sets: accuracy, fit time and interval coverage.
+"""Small real regression data sets: accuracy, fit time, interval coverage and NLPD.
 
 Data sets that ship inside installable packages (no network): scikit-learn's
 diabetes and several of ``statsmodels.datasets`` (``pip install statsmodels``,
@@ -8,23 +8,41 @@ eleven more of R's, a panel held out while the method was chosen.  Repeated K-fo
 every fold, y raw as a user passes it.  Configurations: this package's
 defaults, the same with y standardised by hand, 'lm' with fixed alphas (the
 best of the grid per panel is "the best hand-tuned fixed alpha"),
-``alpha='auto', normalize_y=True`` with ``n_init`` 1 and 5 (plus the coverage
-of their nominal 90% intervals from ``predict(X, return_std=True)``),
-``MLPRegressor``, and R's ``nnet`` (``size=3, decay=1e-3, maxit=1000``, y
-standardised) where ``Rscript`` with the ``nnet`` package is installed
-(Debian: ``apt-get install r-cran-nnet``).
+``alpha='auto', normalize_y=True`` with ``n_init`` 1 and 5,
+``MLPRegressor``, scikit-learn's ``GaussianProcessRegressor`` (a constant
+times an ARD RBF kernel, one length scale per input, plus a ``WhiteKernel``;
+``normalize_y=True``, ``n_restarts_optimizer=2``), ``BayesianRidge``,
+``RandomForestRegressor`` and ``HistGradientBoostingRegressor`` (defaults,
+``random_state=0``), the configurations of :data:`RECIPES` that the
+installed estimator accepts, and R's ``nnet`` (``size=3, decay=1e-3,
+maxit=1000``, y standardised) where ``Rscript`` with the ``nnet`` package is
+installed (Debian: ``apt-get install r-cran-nnet``).
+
+Wherever a contender gives a predictive standard deviation
+(``predict(X, return_std=True)``: the Gaussian process, ``BayesianRidge`` and
+this package's evidence fits), two more figures: the coverage of the nominal
+90% intervals (mean +- 1.645 std) and the mean negative log predictive
+density, -log N(y | mean, std^2) averaged over the test points on the
+original scale of y (lower is better; it depends on the units of y, so
+compare it between contenders on one data set).
 
 Run::
 
-    PYTHONPATH=src python benchmarks/small_data.py [--repeats 3] [--quick] [--panel r|r-holdout]
+    PYTHONPATH=src python benchmarks/small_data.py [--repeats 3] [--quick] \
+        [--panel r|r-holdout] [--datasets a,b]
 
-It prints one table (mean CV R^2 per data set and configuration, fit time for
-all folds) and writes ``benchmarks/results/small-data-<panel>-<timestamp>.json``.
+It prints, per data set, every configuration's mean CV R^2, fit time for all
+folds, coverage and NLPD; then the R^2 table and a summary line per
+configuration (mean R^2 over the sets, mean and worst-set coverage, mean
+NLPD, total fit time and the mean over the sets of its fit time divided by
+the Gaussian process's); and writes
+``benchmarks/results/small-data-<panel>-<timestamp>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import platform
@@ -39,6 +57,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import load_diabetes
+from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF, WhiteKernel
+from sklearn.gaussian_process.kernels import ConstantKernel as C
+from sklearn.linear_model import BayesianRidge
 from sklearn.metrics import r2_score
 from sklearn.model_selection import RepeatedKFold
 from sklearn.neural_network import MLPRegressor
@@ -154,26 +177,121 @@ def standardised_y(est):
     return TransformedTargetRegressor(regressor=est, transformer=StandardScaler())
 
 
+GP_LABEL = "GP ARD RBF+white, normalize_y"
+
+# Configurations of this package that use parameters which may not exist yet
+# in the installed version (issue 28: alpha='ard', hidden_layer_sizes='auto',
+# ensemble=True): label -> keyword arguments of SigmoidMLPRegressor.  A new
+# one is one line here.  Each runs only where the installed estimator has
+# every parameter (``get_params()``) and a probe fit on 40 random rows
+# accepts the values (see :func:`recipe_unavailable`); otherwise the script
+# says it skipped it, and why, and records that in the JSON
+# (``skipped_configurations``).
+RECIPES = {
+    "lm ard normalize_y": dict(
+        solver="lm", alpha="ard", normalize_y=True, random_state=0),
+    "recipe n_init=1": dict(
+        solver="lm", alpha="ard", hidden_layer_sizes="auto", normalize_y=True,
+        random_state=0),
+    "recipe n_init=5 ensemble": dict(
+        solver="lm", alpha="ard", hidden_layer_sizes="auto", normalize_y=True,
+        n_init=5, ensemble=True, random_state=0),
+}
+
+
+def gaussian_process(n_features):
+    """scikit-learn's GP as a statistician sets it up for such data: a
+    constant times an RBF kernel with one length scale per input (ARD), plus
+    white noise; y normalised; two restarts of the optimizer."""
+    kernel = (C(1.0) * RBF(length_scale=np.ones(n_features))
+              + WhiteKernel(noise_level=1.0))
+    return GaussianProcessRegressor(kernel=kernel, normalize_y=True,
+                                    n_restarts_optimizer=2, random_state=0)
+
+
+def recipe_unavailable(params, estimator=SigmoidMLPRegressor, probe=True):
+    """Why ``estimator(**params)`` cannot run here (a string), or None.
+
+    First the parameter names against ``estimator().get_params()``; then, with
+    ``probe``, one fit on 40 random rows (2 features), which also warms up
+    what a first fit loads.  A probe that fails is reported with its error,
+    so that a broken configuration is seen, not silently dropped.
+    """
+    missing = sorted(set(params) - set(estimator().get_params()))
+    if missing:
+        return f"{estimator.__name__} has no parameter {', '.join(missing)}"
+    if probe:
+        rng = np.random.RandomState(0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                estimator(**params).fit(rng.randn(40, 2), rng.randn(40))
+        except Exception as exc:  # reported below, not hidden
+            return f"the probe fit failed: {type(exc).__name__}: {exc}"
+    return None
+
+
 def configurations(quick):
+    """``(configs, skipped)``: label -> ``make(n_features)`` for every
+    configuration that runs here, and label -> reason for the recipes that
+    do not."""
     lm = {"solver": "lm", "random_state": 0}
     configs = {
-        "defaults": lambda: SigmoidMLPRegressor(random_state=0),
-        "defaults, y std by hand": lambda: standardised_y(
+        "defaults": lambda p: SigmoidMLPRegressor(random_state=0),
+        "defaults, y std by hand": lambda p: standardised_y(
             SigmoidMLPRegressor(random_state=0)),
-        "lm alpha=0, y std": lambda: standardised_y(SigmoidMLPRegressor(**lm)),
+        "lm alpha=0, y std": lambda p: standardised_y(SigmoidMLPRegressor(**lm)),
     }
     for alpha in FIXED_ALPHAS:
         configs[f"lm alpha={alpha:g}, y std"] = (
-            lambda a=alpha: standardised_y(SigmoidMLPRegressor(alpha=a, **lm)))
-    configs["lm auto normalize_y"] = lambda: SigmoidMLPRegressor(
+            lambda p, a=alpha: standardised_y(SigmoidMLPRegressor(alpha=a, **lm)))
+    configs["lm auto normalize_y"] = lambda p: SigmoidMLPRegressor(
         alpha="auto", normalize_y=True, **lm)
-    configs["lm auto normalize_y n_init=5"] = lambda: SigmoidMLPRegressor(
+    configs["lm auto normalize_y n_init=5"] = lambda p: SigmoidMLPRegressor(
         alpha="auto", normalize_y=True, n_init=5, **lm)
-    configs["MLPRegressor()"] = lambda: MLPRegressor(random_state=0)
+    skipped = {}
+    for label, params in RECIPES.items():
+        reason = recipe_unavailable(params)
+        if reason is None:
+            configs[label] = lambda p, kw=params: SigmoidMLPRegressor(**kw)
+        else:
+            skipped[label] = reason
+    configs["MLPRegressor()"] = lambda p: MLPRegressor(random_state=0)
     if not quick:
-        configs["MLPRegressor(max_iter=2000)"] = lambda: MLPRegressor(
+        configs["MLPRegressor(max_iter=2000)"] = lambda p: MLPRegressor(
             max_iter=2000, random_state=0)
-    return configs
+    configs[GP_LABEL] = gaussian_process
+    configs["BayesianRidge"] = lambda p: BayesianRidge()
+    configs["RandomForestRegressor"] = lambda p: RandomForestRegressor(
+        random_state=0)
+    configs["HistGradientBoostingRegressor"] = (
+        lambda p: HistGradientBoostingRegressor(random_state=0))
+    return configs, skipped
+
+
+def gives_std(model):
+    """Whether the fitted ``model`` gives a predictive standard deviation:
+    the GP, BayesianRidge, and this package's fits with a Laplace posterior
+    whose prior the evidence set (``log_evidence_``).  A configuration wrapped
+    in ``TransformedTargetRegressor`` gives none (its ``predict`` would not
+    map a standard deviation back to y's scale)."""
+    if isinstance(model, SigmoidMLPRegressor):
+        return hasattr(model, "log_evidence_")
+    if isinstance(model, TransformedTargetRegressor):
+        return False
+    return "return_std" in inspect.signature(model.predict).parameters
+
+
+def gaussian_nlpd(y, mean, std):
+    """Per point, -log N(y | mean, std^2) (natural log)."""
+    y, mean, std = (np.asarray(a, dtype=float) for a in (y, mean, std))
+    var = std**2
+    return 0.5 * np.log(2 * np.pi * var) + 0.5 * (y - mean) ** 2 / var
+
+
+def interval_hits(y, mean, std, z=Z90):
+    """How many of ``y`` lie within ``mean +- z * std``."""
+    return int(np.sum(np.abs(np.asarray(y) - mean) <= z * np.asarray(std)))
 
 
 def run_config(make, X, y, folds):
@@ -181,29 +299,62 @@ def run_config(make, X, y, folds):
 
     The ``StandardScaler`` on X is fitted per fold outside the timer, as the
     R script scales outside its timer: both contenders are timed on the same
-    work, a fit on scaled inputs.
+    work, a fit on scaled inputs.  ``coverage90`` and ``nlpd`` (where the
+    model gives a std) pool the test points of all folds and repeats.
     """
-    scores, covered, n_test, seconds = [], 0, 0, 0.0
+    scores, covered, n_test, seconds, nlpd_sum = [], 0, 0, 0.0, 0.0
     for train, test in folds:
         scaler = StandardScaler().fit(X[train])
         X_train, X_test = scaler.transform(X[train]), scaler.transform(X[test])
-        model = make()
+        model = make(X.shape[1])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.perf_counter()
             model.fit(X_train, y[train])
             seconds += time.perf_counter() - start
-        if isinstance(model, SigmoidMLPRegressor) and hasattr(model, "log_evidence_"):
-            mean, std = model.predict(X_test, return_std=True)
-            covered += int(np.sum(np.abs(y[test] - mean) <= Z90 * std))
-            n_test += len(test)
-        else:
-            mean = model.predict(X_test)
+            if gives_std(model):
+                mean, std = model.predict(X_test, return_std=True)
+                covered += interval_hits(y[test], mean, std)
+                nlpd_sum += float(np.sum(gaussian_nlpd(y[test], mean, std)))
+                n_test += len(test)
+            else:
+                mean = model.predict(X_test)
         scores.append(r2_score(y[test], mean))
     result = {"r2": float(np.mean(scores)), "seconds": seconds}
     if n_test:
         result["coverage90"] = covered / n_test
+        result["nlpd"] = nlpd_sum / n_test
     return result
+
+
+def summarise(results, labels, names, reference=GP_LABEL):
+    """Per configuration, over the data sets ``names``: mean R^2, total fit
+    seconds; where it gives a std on every set, mean and worst-set coverage
+    and mean NLPD; where ``reference`` ran, the mean over the sets of the fit
+    time divided by the reference's on the same folds."""
+    summary = {}
+    for label in labels:
+        rows = [results[n][label] for n in names]
+        entry = {
+            "mean_r2": float(np.mean([r["r2"] for r in rows])),
+            "seconds": float(sum(r["seconds"] for r in rows)),
+        }
+        if all("coverage90" in r for r in rows):
+            cov = [r["coverage90"] for r in rows]
+            entry["mean_coverage90"] = float(np.mean(cov))
+            entry["min_coverage90"] = float(np.min(cov))
+        if all("nlpd" in r for r in rows):
+            entry["mean_nlpd"] = float(np.mean([r["nlpd"] for r in rows]))
+        if all(reference in results[n] for n in names):
+            entry["mean_seconds_ratio_to_gp"] = float(np.mean(
+                [r["seconds"] / results[n][reference]["seconds"]
+                 for r, n in zip(rows, names)]))
+        summary[label] = entry
+    return summary
+
+
+def _cell(value, fmt, width):
+    return f"{'':>{width}s}" if value is None else f"{value:{width}{fmt}}"
 
 
 R_SCRIPT = r"""
@@ -271,6 +422,9 @@ def main(argv=None):
                         help="statsmodels' data sets (default), R's "
                              "(datasets and MASS, needs Rscript), or the "
                              "held-out panel of eleven more R data sets")
+    parser.add_argument("--datasets", default=None,
+                        help="comma-separated names: run only these data sets "
+                             "of the panel (e.g. diabetes,engel)")
     args = parser.parse_args(argv)
     if args.panel != "statsmodels" and not r_panel_available():
         parser.error(f"--panel {args.panel} needs Rscript with the MASS package "
@@ -281,14 +435,23 @@ def main(argv=None):
         data = r_datasets()
     else:
         data = r_datasets(R_HOLDOUT, with_diabetes=False)
-    configs = configurations(args.quick)
+    if args.datasets:
+        wanted = [n.strip() for n in args.datasets.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in data]
+        if unknown:
+            parser.error(f"--datasets: {', '.join(unknown)} not in panel "
+                         f"{args.panel} ({', '.join(data)})")
+        data = {n: data[n] for n in wanted}
+    configs, skipped = configurations(args.quick)
+    for label, reason in skipped.items():
+        print(f"skipped {label!r}: {reason}", flush=True)
     # One-time costs stay outside the timings, as starting R and loading
     # nnet do for R: load numba's compiled kernels (the 'fast' extra) once.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rng = np.random.RandomState(0)
         for make in configs.values():
-            make().fit(rng.randn(40, 2), rng.randn(40))
+            make(2).fit(rng.randn(40, 2), rng.randn(40))
     use_r = r_nnet_available()
     results = {}
     for name, (X, y) in data.items():
@@ -297,38 +460,54 @@ def main(argv=None):
         splits = list(cv.split(X))
         results[name] = {"n_samples": int(X.shape[0]), "n_features": int(X.shape[1])}
         for label, make in configs.items():
-            results[name][label] = run_config(make, X, y, splits)
-            print(f"{name:11s} {label:32s} R2={results[name][label]['r2']:9.4f} "
-                  f"t={results[name][label]['seconds']:7.2f}s", flush=True)
+            res = results[name][label] = run_config(make, X, y, splits)
+            extra = ("" if "coverage90" not in res else
+                     f" cov90={res['coverage90']:.3f} nlpd={res['nlpd']:.3f}")
+            print(f"{name:11s} {label:32s} R2={res['r2']:9.4f} "
+                  f"t={res['seconds']:7.2f}s{extra}", flush=True)
         if use_r:
             results[name]["R nnet(size=3, decay=1e-3), y std"] = run_nnet(
                 X, y, splits, args.repeats, args.splits)
     labels = [*configs, *(["R nnet(size=3, decay=1e-3), y std"] if use_r else [])]
-    summary = {}
-    for label in labels:
-        r2 = [results[n][label]["r2"] for n in data]
-        summary[label] = {
-            "mean_r2": float(np.mean(r2)),
-            "seconds": float(sum(results[n][label]["seconds"] for n in data)),
-        }
-        cov = [results[n][label].get("coverage90") for n in data]
-        if cov[0] is not None:
-            summary[label]["mean_coverage90"] = float(np.mean(cov))
-            summary[label]["min_coverage90"] = float(np.min(cov))
+    names = list(data)
+    summary = summarise(results, labels, names)
     # best fixed alpha (by mean R^2 over the panel), and each set's best contender
     fixed = [f"lm alpha={a:g}, y std" for a in FIXED_ALPHAS]
     best_fixed = max(fixed, key=lambda k: summary[k]["mean_r2"])
     width = max(len(n) for n in data) + 2
+    lw = max(40, max(len(label) for label in labels) + 2)
+    for name in names:
+        print(f"\n{name} ({results[name]['n_samples']} rows, "
+              f"{results[name]['n_features']} features; "
+              f"{args.splits}-fold x {args.repeats})")
+        print(f"{'configuration':{lw}s}{'R2':>9s}{'time':>10s}{'cov90':>8s}"
+              f"{'NLPD':>10s}")
+        for label in labels:
+            res = results[name][label]
+            print(f"{label:{lw}s}{res['r2']:9.3f}{res['seconds']:9.2f}s"
+                  f"{_cell(res.get('coverage90'), '.3f', 8)}"
+                  f"{_cell(res.get('nlpd'), '.3f', 10)}".rstrip())
     print()
     header = "".join(f"{n[:9]:>10s}" for n in data)
-    print(f"{'configuration':40s}{header}{'mean R2':>10s}{'time':>9s}  coverage")
+    print(f"{'mean CV R2':{lw}s}{header}{'mean R2':>10s}")
     for label in labels:
         row = "".join(f"{results[n][label]['r2']:10.3f}" for n in data)
-        cov = summary[label].get("mean_coverage90")
-        extra = "" if cov is None else (
-            f"  {cov:.3f} (min {summary[label]['min_coverage90']:.3f})")
-        print(f"{label:40s}{row}{summary[label]['mean_r2']:10.3f}"
-              f"{summary[label]['seconds']:8.1f}s{extra}")
+        print(f"{label:{lw}s}{row}{summary[label]['mean_r2']:10.3f}")
+    print(f"\n{'summary over the ' + str(len(names)) + ' set(s)':{lw}s}"
+          f"{'mean R2':>9s}{'cov90':>8s}{'worst':>8s}{'NLPD':>10s}"
+          f"{'time':>10s}{'t/GP':>9s}")
+    for label in labels:
+        entry = summary[label]
+        print(f"{label:{lw}s}{entry['mean_r2']:9.3f}"
+              f"{_cell(entry.get('mean_coverage90'), '.3f', 8)}"
+              f"{_cell(entry.get('min_coverage90'), '.3f', 8)}"
+              f"{_cell(entry.get('mean_nlpd'), '.3f', 10)}"
+              f"{entry['seconds']:9.2f}s"
+              f"{_cell(entry.get('mean_seconds_ratio_to_gp'), '.4f', 9)}")
+    print("(cov90: coverage of the nominal 90% intervals, mean over the sets and "
+          "worst set; NLPD: mean negative log predictive density on y's scale, "
+          "mean over the sets; t/GP: fit time over the Gaussian process's, mean "
+          "over the sets)")
     print(f"\nbest fixed alpha over the panel: {best_fixed}")
     auto = "lm auto normalize_y"
     for name in data:
@@ -343,6 +522,7 @@ def main(argv=None):
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "python": platform.python_version()},
         "panel": args.panel, "repeats": args.repeats, "splits": args.splits,
+        "datasets": names, "skipped_configurations": skipped,
         "best_fixed_alpha": best_fixed, "summary": summary, "per_dataset": results,
     }, indent=1))
     print(f"\nwrote {path}")
