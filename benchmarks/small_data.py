@@ -271,12 +271,13 @@ def configurations(quick):
 
 def gives_std(model):
     """Whether the fitted ``model`` gives a predictive standard deviation:
-    the GP, BayesianRidge, and this package's fits with a Laplace posterior
-    whose prior the evidence set (``log_evidence_``).  A configuration wrapped
-    in ``TransformedTargetRegressor`` gives none (its ``predict`` would not
-    map a standard deviation back to y's scale)."""
+    the GP, BayesianRidge, and this package's fits whose prior the evidence
+    set (``log_evidence_``, or ``alpha`` a string: 'auto', and 'ard' once it
+    exists).  A configuration wrapped in ``TransformedTargetRegressor`` gives
+    none (its ``predict`` would not map a standard deviation back to y's
+    scale)."""
     if isinstance(model, SigmoidMLPRegressor):
-        return hasattr(model, "log_evidence_")
+        return hasattr(model, "log_evidence_") or isinstance(model.alpha, str)
     if isinstance(model, TransformedTargetRegressor):
         return False
     return "return_std" in inspect.signature(model.predict).parameters

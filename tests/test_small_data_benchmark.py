@@ -1,0 +1,101 @@
+"""The pure helpers of ``benchmarks/small_data.py`` (the benchmark is not run).
+
+The script is loaded from its path; it needs statsmodels only inside
+``datasets()``, which is not called here.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.linear_model import BayesianRidge
+
+from sigmoid_mlp import SigmoidMLPRegressor
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "small_data.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("small_data_benchmark", _PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gaussian_nlpd_is_minus_the_normal_log_density(bench):
+    rng = np.random.RandomState(0)
+    y, mean = rng.randn(20) * 3 + 5, rng.randn(20) * 3 + 5
+    std = rng.uniform(0.1, 4.0, 20)
+    np.testing.assert_allclose(bench.gaussian_nlpd(y, mean, std),
+                               -norm.logpdf(y, loc=mean, scale=std), rtol=1e-12)
+
+
+def test_interval_hits_counts_points_within_z_std(bench):
+    y = np.array([0.0, 1.0, 1.7, -1.6, 3.0])
+    assert bench.interval_hits(y, np.zeros(5), np.ones(5)) == 3
+    assert bench.interval_hits(y, np.zeros(5), np.ones(5), z=3.0) == 5
+
+
+def test_recipe_guard_names_missing_parameters_and_failed_probes(bench):
+    reason = bench.recipe_unavailable({"solver": "lm", "no_such_parameter": 1})
+    assert "no_such_parameter" in reason
+    # a parameter that exists with a value the estimator refuses: the probe
+    assert "probe fit failed" in bench.recipe_unavailable(
+        {"solver": "lm", "alpha": -1.0})
+    assert bench.recipe_unavailable({"solver": "lm", "alpha": "auto"}) is None
+
+
+def test_recipes_that_run_are_configurations_the_others_are_skipped(bench):
+    configs, skipped = bench.configurations(quick=True)
+    assert set(bench.RECIPES) == set(skipped) | (set(configs) & set(bench.RECIPES))
+    assert not set(skipped) & set(configs)
+    for label in (bench.GP_LABEL, "BayesianRidge", "RandomForestRegressor",
+                  "HistGradientBoostingRegressor", "lm auto normalize_y"):
+        assert label in configs
+
+
+def test_gaussian_process_has_one_length_scale_per_input(bench):
+    gp = bench.gaussian_process(3)
+    assert isinstance(gp, GaussianProcessRegressor)
+    assert gp.normalize_y and gp.n_restarts_optimizer == 2
+    params = gp.kernel.get_params()
+    assert np.shape(params["k1__k2__length_scale"]) == (3,)
+    assert "k2__noise_level" in params
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_gives_std(bench):
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(30, 2), rng.randn(30)
+    assert bench.gives_std(BayesianRidge().fit(X, y))
+    assert not bench.gives_std(RandomForestRegressor(n_estimators=2).fit(X, y))
+    assert not bench.gives_std(TransformedTargetRegressor(BayesianRidge()).fit(X, y))
+    assert not bench.gives_std(SigmoidMLPRegressor(max_iter=5).fit(X, y))
+    auto = SigmoidMLPRegressor(solver="lm", alpha="auto", max_iter=5).fit(X, y)
+    assert bench.gives_std(auto)
+
+
+def test_summarise(bench):
+    gp, br, rf = bench.GP_LABEL, "BayesianRidge", "RandomForestRegressor"
+    results = {
+        "a": {gp: {"r2": 0.8, "seconds": 2.0, "coverage90": 0.9, "nlpd": 1.0},
+              br: {"r2": 0.6, "seconds": 0.5, "coverage90": 0.8, "nlpd": 2.0},
+              rf: {"r2": 0.7, "seconds": 1.0}},
+        "b": {gp: {"r2": 0.4, "seconds": 4.0, "coverage90": 0.95, "nlpd": 3.0},
+              br: {"r2": 0.2, "seconds": 2.0, "coverage90": 0.9, "nlpd": 5.0},
+              rf: {"r2": 0.5, "seconds": 1.0}},
+    }
+    summary = bench.summarise(results, [gp, br, rf], ["a", "b"])
+    assert summary[br] == pytest.approx({
+        "mean_r2": 0.4, "seconds": 2.5, "mean_coverage90": 0.85,
+        "min_coverage90": 0.8, "mean_nlpd": 3.5,
+        "mean_seconds_ratio_to_gp": 0.375})
+    assert summary[gp]["mean_seconds_ratio_to_gp"] == 1.0
+    assert "mean_coverage90" not in summary[rf] and "mean_nlpd" not in summary[rf]
+    assert summary[rf]["mean_seconds_ratio_to_gp"] == pytest.approx(0.375)
