@@ -26,6 +26,7 @@ from ._common import (
     _require_matplotlib,
     _single_feature,
     _split_network,
+    check_single_network,
 )
 
 __all__ = [
@@ -442,6 +443,7 @@ class LossCurveDisplay:
         network = estimator.steps[-1][1] if isinstance(estimator, Pipeline) \
             else estimator
         check_is_fitted(network)
+        check_single_network(network, "LossCurveDisplay.from_estimator")
         curve = getattr(network, "loss_curve_", None)
         if curve is None:
             raise ValueError(
