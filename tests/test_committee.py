@@ -153,7 +153,7 @@ def test_the_top_level_is_the_best_member(committee):
 
 
 def test_members_are_independent_copies(committee):
-    est, X, y = committee
+    est, _X, _y = committee
     est = copy.deepcopy(est)
     best = est.estimators_[est.best_index_]
     before = est.coefs_[0].copy()
@@ -181,7 +181,7 @@ def test_predict_is_the_average_of_the_members(committee):
 
 
 def test_return_std_is_the_mixture_of_the_members(committee):
-    est, X, y = committee
+    est, _X, _y = committee
     X_new = np.random.RandomState(9).uniform(-3, 3, size=(50, 2))
     mean, std = est.predict(X_new, return_std=True)
     mus, sigmas = zip(*(m.predict(X_new, return_std=True)
@@ -254,7 +254,7 @@ def test_ensemble_parameter_checks():
 
 
 def test_clone_get_set_params_and_pickle(committee):
-    est, X, y = committee
+    est, X, _y = committee
     assert est.get_params()["ensemble"] is True
     assert SigmoidMLPRegressor().get_params()["ensemble"] is False
     cloned = clone(est)
@@ -269,7 +269,7 @@ def test_clone_get_set_params_and_pickle(committee):
 
 def test_skops_persistence(committee):
     persistence = pytest.importorskip("sigmoid_mlp.persistence")
-    est, X, y = committee
+    est, X, _y = committee
     buffer = io.BytesIO()
     persistence.dump(est, buffer)
     buffer.seek(0)
@@ -300,7 +300,7 @@ def test_partial_fit_is_not_available_for_a_committee():
 
 def test_single_network_methods_name_the_members(committee):
     est, X, y = committee
-    message = r"committee of 4 networks.*estimators_\[%d\]" % est.best_index_
+    message = rf"committee of 4 networks.*estimators_\[{est.best_index_}\]"
     with pytest.raises(ValueError, match=message):
         est.forward_pass(X)
     with pytest.raises(ValueError, match=message):
@@ -312,7 +312,7 @@ def test_single_network_methods_name_the_members(committee):
     member.loss_gradient(X, y)
 
 
-def test_inspection_names_the_members(committee):
+def test_inspection_names_the_members(committee, tmp_path):
     est, X, y = committee
     from sigmoid_mlp.inspection import explain_prediction
     with pytest.raises(ValueError, match=r"explain_prediction.*estimators_\["):
@@ -321,12 +321,19 @@ def test_inspection_names_the_members(committee):
     with pytest.raises(ValueError, match=r"committee.*estimators_\["):
         explain_prediction(pipe, X[0])
     explain_prediction(est.estimators_[0], X[0])
+    from sigmoid_mlp.inspection import explain_gradient, export_playground
+    with pytest.raises(ValueError, match=r"explain_gradient.*estimators_\["):
+        explain_gradient(est, X[:5], y[:5, 0])
+    with pytest.raises(ValueError, match=r"committee.*estimators_\["):
+        export_playground(est, X[:5], y[:5, 0], tmp_path / "p.html")
+    assert not (tmp_path / "p.html").exists()
 
 
 def test_displays_name_the_members():
     pytest.importorskip("matplotlib")
     from sigmoid_mlp.inspection import (
         ActivationDisplay,
+        GradientDisplay,
         LossCurveDisplay,
         NetworkDisplay,
         TrainingAnimation,
@@ -337,13 +344,18 @@ def test_displays_name_the_members():
     est = _lm(n_init=2, ensemble=True).fit(x, y)
     for call in (lambda: ActivationDisplay.from_estimator(est, x, y),
                  lambda: LossCurveDisplay.from_estimator(est),
-                 lambda: NetworkDisplay.from_estimator(est)):
+                 lambda: NetworkDisplay.from_estimator(est),
+                 lambda: GradientDisplay.from_estimator(est, x, y)):
         with pytest.raises(ValueError, match=r"estimators_\["):
             call()
-    with pytest.raises(ValueError, match="one network.*ensemble=False"):
+    with pytest.raises(ValueError, match=r"one network.*ensemble=False"):
         TrainingAnimation.from_estimator(clone(est), x, y)
     import matplotlib.pyplot as plt
     LossCurveDisplay.from_estimator(est.estimators_[1])
+    # the displays that use predict show the committee's mean
+    from sigmoid_mlp.inspection import PredictionDisplay
+    disp = PredictionDisplay.from_estimator(est, x, y)
+    np.testing.assert_allclose(disp.y_pred, est.predict(x), rtol=1e-15)
     plt.close("all")
 
 
