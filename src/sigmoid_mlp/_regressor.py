@@ -1021,6 +1021,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ForwardPass
             ``pre_activations`` (every layer's z), ``activations`` (inputs,
             then every hidden layer's g(z)) and ``output`` (ŷ).
+
+        Raises
+        ------
+        ValueError
+            For a committee (``ensemble=True``), which has no single
+            network: call it on a member, ``estimators_[k]``.
         """
         check_is_fitted(self)
         _committee.check_single_network(self, "forward_pass")
@@ -1057,6 +1063,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         LossGradient
             ``(loss, coef_grads, intercept_grads)`` with the gradients in the
             ``coefs_`` / ``intercepts_`` layout.
+
+        Raises
+        ------
+        ValueError
+            For a committee (``ensemble=True``): call it on a member,
+            ``estimators_[k]``.
         """
         check_is_fitted(self)
         _committee.check_single_network(self, "loss_gradient")

@@ -430,7 +430,8 @@ class LossCurveDisplay:
             Anything with ``loss_curve_`` (``SigmoidMLPRegressor``,
             ``MLPRegressor`` with an SGD-type solver), or a pipeline ending in
             one; ``validation_loss_curve_`` is drawn when present and not
-            None.
+            None.  A committee (``ensemble=True``) raises ``ValueError``:
+            draw a member, ``estimators_[k]``.
         ax : matplotlib Axes, default=None
             Where to draw; a new figure when None.
         log_scale : bool, default=True
