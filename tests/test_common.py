@@ -1,7 +1,8 @@
 """scikit-learn's estimator checks, with no expected failures.
 
 The default estimator, two other architectures, every solver, and the
-small-data options (``alpha='auto'``, ``normalize_y``, ``n_init``).  The
+small-data options (``alpha='auto'``, ``normalize_y``, ``n_init``, a
+committee: ``ensemble=True``).  The
 per-solver estimators use a small ``max_iter`` (the checks fit many times),
 large enough for ``check_regressors_train``'s R^2 > 0.5.
 
@@ -37,6 +38,8 @@ ESTIMATORS = [
     SigmoidMLPRegressor(solver="lm", alpha="auto", normalize_y=True, n_init=2,
                         max_iter=50),
     SigmoidMLPRegressor(solver="lbfgs", normalize_y=True, n_init=2, max_iter=100),
+    SigmoidMLPRegressor(solver="lm", alpha="auto", normalize_y=True, n_init=2,
+                        ensemble=True, max_iter=50),
     SigmoidMLPRegressor(normalize_y=True, learning_rate=0.1),
 ]
 

@@ -436,7 +436,8 @@ def test_n_init_keeps_the_best_restart_deterministically():
     est = _auto(n_init=3, normalize_y=True).fit(X, y)
     again = _auto(n_init=3, normalize_y=True).fit(X, y)
     np.testing.assert_array_equal(est.coefs_[0], again.coefs_[0])
-    seeds = check_random_state(0).randint(np.iinfo(np.int32).max, size=3)
+    # the starts: random_state itself, then seeds drawn from it (KMeans's draw)
+    seeds = [0, *check_random_state(0).randint(np.iinfo(np.int32).max, size=2)]
     single = [SigmoidMLPRegressor((4,), solver="lm", alpha="auto",
                                   normalize_y=True, random_state=int(s)).fit(X, y)
               for s in seeds]
@@ -453,7 +454,8 @@ def test_n_init_without_auto_keeps_the_smallest_loss():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est = SigmoidMLPRegressor((4,), solver="lbfgs", n_init=3, max_iter=30,
                                   random_state=0).fit(X, y)
-        seeds = check_random_state(0).randint(np.iinfo(np.int32).max, size=3)
+        seeds = [0, *check_random_state(0).randint(np.iinfo(np.int32).max,
+                                                   size=2)]
         losses = [SigmoidMLPRegressor((4,), solver="lbfgs", max_iter=30,
                                       random_state=int(s)).fit(X, y).loss_
                   for s in seeds]

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
-from . import _lm, _network
+from . import _committee, _lm, _network
 from ._diagnostics import warn_user
 from ._evidence import ALPHA_START, EvidenceRegulariser
 from ._lm import GaussNewtonSystem
@@ -177,42 +177,87 @@ def check_lm_size(est, hidden, X, y, stacklevel):
 
 
 def _restart_score(est):
-    """Higher is better: the log evidence under alpha='auto', else -loss_."""
+    """Higher is better: the log evidence under alpha='auto', else -loss_.
+
+    A start without a finite criterion (``loss_`` None or NaN) scores
+    ``-inf``, so it is kept only when no start has one.
+    """
     if isinstance(est.alpha, str):
-        return float(est.log_evidence_)
-    return -float(est.loss_) if est.loss_ is not None else -np.inf
+        score = float(est.log_evidence_)
+    else:
+        score = -float(est.loss_) if est.loss_ is not None else -np.inf
+    return score if not np.isnan(score) else -np.inf
+
+
+def start_points(random_state, n_init):
+    """The ``n_init`` starting points: ``random_state`` itself, then seeds.
+
+    Start 1 is ``random_state`` itself (exactly the fit of ``n_init=1``);
+    starts 2 .. ``n_init`` are seeded by ``n_init - 1`` integers drawn, as
+    ``KMeans`` draws its seeds (``randint(np.iinfo(np.int32).max)``), from
+    a generator made from ``random_state``.  The draws of ``n_init=k`` are
+    the first ``k - 1`` of every larger ``n_init``: the starts of ``n_init=k``
+    are always among those of ``n_init=k+1``.  A ``RandomState`` instance
+    (or None, numpy's global generator) is not advanced by the seeds: they
+    come from a copy of its state at the call, and start 1 consumes the
+    instance itself, exactly as a fit with ``n_init=1`` does.
+    """
+    if n_init == 1:
+        return [random_state]
+    source = check_random_state(random_state)
+    if isinstance(random_state, np.random.RandomState) or random_state is None:
+        copy = np.random.RandomState()
+        copy.set_state(source.get_state())
+        source = copy
+    seeds = source.randint(np.iinfo(np.int32).max, size=n_init - 1)
+    return [random_state, *(int(s) for s in seeds)]
 
 
 def fit_restarts(est, fit_one, warm):
-    """``n_init`` fits from seeds drawn from ``random_state``; keep the best.
+    """``n_init`` fits from :func:`start_points`; keep the best (or all).
 
     ``fit_one(random_state, first)`` fits ``est`` once.  With ``n_init=1``
-    or a warm start it runs once, seeded by ``random_state`` itself (the
-    behaviour without ``n_init``).  Otherwise, as ``KMeans`` does, ``n_init``
-    seeds are drawn from ``random_state`` and the fit with the largest
-    ``log_evidence_`` (``alpha='auto'``) or the smallest ``loss_`` is kept;
-    a failure of any start leaves ``est`` as it was before the call.
+    or a warm start it runs once, seeded by ``random_state`` itself.
+    Otherwise every start runs from the estimator as it was before the call
+    (so a start never continues another), and the fit with the largest
+    ``log_evidence_`` (``alpha='auto'``) or the smallest ``loss_`` is kept
+    (the first of equals).  Since the starts of ``n_init=k`` are among those
+    of ``n_init=k+1``, more starts never keep a worse criterion.  With
+    ``ensemble=True`` every start is also kept, as ``estimators_``
+    (:func:`._committee.members`), and ``best_index_`` names the kept
+    one.  A failure of any start leaves ``est``
+    as it was before the call.
     """
-    if warm or est.n_init == 1:
+    ensemble = bool(getattr(est, "ensemble", False))
+    if warm or (est.n_init == 1 and not ensemble):
         fit_one(est.random_state, True)
+        for name in _committee.COMMITTEE_ATTRIBUTES:  # of an earlier fit
+            est.__dict__.pop(name, None)
         return
-    seeds = check_random_state(est.random_state).randint(
-        np.iinfo(np.int32).max, size=est.n_init)
+    starts = start_points(est.random_state, est.n_init)
     saved = dict(est.__dict__)
-    best, best_score = None, None
+    fits, scores = [], []
     try:
-        for k, seed in enumerate(seeds):
-            fit_one(int(seed), k == 0)
-            score = _restart_score(est)
-            if best is None or score > best_score:
-                best, best_score = dict(est.__dict__), score
+        for k, start in enumerate(starts):
+            if k:
+                est.__dict__.clear()
+                est.__dict__.update(saved)
+            fit_one(start, k == 0)
+            fits.append(dict(est.__dict__))
+            scores.append(_restart_score(est))
     except BaseException:
         est.__dict__.clear()
         est.__dict__.update(saved)
         raise
+    best = int(np.argmax(scores))
     est.__dict__.clear()
-    est.__dict__.update(best)
-
+    est.__dict__.update(fits[best])
+    if ensemble:
+        est.estimators_ = _committee.members(type(est), fits, starts)
+        est.best_index_ = best
+    else:
+        for name in _committee.COMMITTEE_ATTRIBUTES:
+            est.__dict__.pop(name, None)
 
 
 def prepare_solver(est, state, *, restart):

@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import _lm, _network
+from . import _committee, _lm, _network
 from ._array_api import move, to_numpy
 from ._diagnostics import diagnose
 from ._fitting import (
@@ -377,14 +377,23 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         per engine call, and why a faster engine was declined (see the
         Architecture page).  Watching a fit never changes its weights.
     n_init : int, default=1
-        Number of fits from independent starting weights, as in ``KMeans``:
-        with ``n_init > 1``, ``n_init`` seeds are drawn from
-        ``random_state`` (deterministic for an int ``random_state``) and one
-        fit runs from each; the model kept is the one with the largest
-        ``log_evidence_`` under ``alpha='auto'``, else the smallest final
-        training loss ``loss_``.  1 fits once, seeded by ``random_state``
-        itself.  A ``fit`` concept: ``warm_start=True`` on a fitted model
-        continues that model once, and ``partial_fit`` ignores it.
+        Number of fits from independent starting weights, as in ``KMeans``;
+        the model kept is the one with the largest ``log_evidence_`` under
+        ``alpha='auto'``, else the smallest final training loss ``loss_``
+        (the first of equals).  The first start is seeded by
+        ``random_state`` itself, so it is exactly the fit of ``n_init=1``;
+        starts 2 to ``n_init`` are seeded by ``n_init - 1`` integers drawn
+        from ``random_state`` as ``KMeans`` draws its seeds
+        (``randint(np.iinfo(np.int32).max)``; deterministic for an int
+        ``random_state``).  Unlike ``KMeans``, whose first start also uses a
+        drawn seed, this keeps the default fit unchanged, and it makes the
+        starts of ``n_init=k`` the first ``k`` of every larger ``n_init``:
+        more starts never keep a worse ``log_evidence_`` (``loss_``).  A
+        ``RandomState`` instance is consumed by the first start exactly as
+        by a fit with ``n_init=1``; the seeds come from a copy of its state
+        at the call, so they do not advance it.  A ``fit`` concept:
+        ``warm_start=True`` on a fitted model continues that model once,
+        and ``partial_fit`` ignores it.
     normalize_y : bool, default=False
         Standardise the targets inside ``fit`` (per output, with the
         weighted mean and standard deviation; a constant target keeps
@@ -400,6 +409,24 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         A warm start keeps the scaling of the fit it continues; there is no
         ``partial_fit`` (one batch's statistics are not the data's).
         False (the default) is the deck's behaviour.
+    ensemble : bool, default=False
+        Keep all ``n_init`` fits as a committee (``estimators_``) instead of
+        the best one: ``predict`` returns the mean of the members'
+        predictions, and ``predict(X, return_std=True)`` the standard
+        deviation of the equal mixture of their predictive distributions,
+        :math:`\sigma^2 = \frac1M\sum_m \sigma_m^2 + \frac1M\sum_m
+        (\mu_m - \bar\mu)^2` (the members' variances plus their spread;
+        see :doc:`/evidence`).  The top-level fitted attributes
+        (``coefs_``, ``intercepts_``, ``loss_``, ``log_evidence_``, ...)
+        are those of the best member, ``estimators_[best_index_]``, the
+        model ``ensemble=False`` would keep.  ``n_init=1`` gives a
+        committee of one (the plain fit); ``warm_start=True`` is refused
+        (a warm start continues one network).  What describes one network
+        -- ``forward_pass``, ``loss_gradient``, the displays and
+        explanations of :mod:`sigmoid_mlp.inspection` -- raises
+        ``ValueError`` on a committee and names ``estimators_[k]``; there
+        is no ``partial_fit``.  ONNX export (:mod:`sigmoid_mlp.onnx`)
+        averages the members in the graph.
 
     Attributes
     ----------
@@ -469,6 +496,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         :math:`\ln p(y \mid \alpha_M, \beta)` (Laplace approximation, on
         the scale of ``y``; ``-inf`` for ``alpha=0``, a flat prior), what
         ``n_init`` ranks restarts by under ``alpha='auto'``.
+    estimators_ : list of SigmoidMLPRegressor
+        Only with ``ensemble=True``: the committee's members, one fitted
+        single network per start, in the order of the starts; member ``k``
+        has ``ensemble=False, n_init=1`` and the ``random_state`` its start
+        was seeded by, and every method of a single network
+        (``forward_pass``, ``predict(X, return_std=True)``, ...).
+    best_index_ : int
+        Only with ``ensemble=True``: the index in ``estimators_`` of the best
+        member, whose attributes the committee's top level shows.
 
     See Also
     --------
@@ -587,6 +623,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         verbose=False,
         n_init=1,
         normalize_y=False,
+        ensemble=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.solver = solver
@@ -613,6 +650,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.n_init = n_init
         self.normalize_y = normalize_y
+        self.ensemble = ensemble
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "coefs_")
@@ -710,7 +748,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _partial_fit_available(self):
         # normalize_y: one batch's mean and standard deviation are not the
         # data's, so there is no partial_fit (as for 'lbfgs' and 'lm')
-        return SOLVERS[self.solver].has_partial_fit and not self.normalize_y
+        # ensemble=True: fit makes a committee; partial_fit trains one network
+        return (SOLVERS[self.solver].has_partial_fit and not self.normalize_y
+                and not self.ensemble)
 
     @available_if(_partial_fit_available)
     @with_callbacks
@@ -728,8 +768,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``k`` calls on the same data give exactly the model of a ``fit`` with
         ``max_iter=k`` (when ``fit`` does not stop before).  A call that
         diverges, or is interrupted, leaves the model exactly as it was.
-        Not available for ``solver='lbfgs'`` and ``solver='lm'``
-        (``hasattr(est, 'partial_fit')`` is False there).
+        Not available for ``solver='lbfgs'`` and ``solver='lm'``, nor with
+        ``normalize_y`` or ``ensemble=True`` (``hasattr(est, 'partial_fit')``
+        is False there); on a model fitted as a committee it raises
+        ``ValueError`` (continue one member, ``estimators_[k]``, instead).
 
         Parameters
         ----------
@@ -747,6 +789,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         """
         first = not hasattr(self, "coefs_")
         hidden = check_params(self)
+        if hasattr(self, "estimators_"):
+            raise ValueError(
+                "partial_fit trains one network, and this model is a "
+                "committee of networks fitted with ensemble=True. Continue one "
+                "member, est.estimators_[k].partial_fit(X, y), or refit with "
+                "ensemble=False first."
+            )
         if self.early_stopping:
             raise ValueError(
                 "partial_fit runs one epoch on the batch it is given and holds out "
@@ -794,6 +843,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             the noise precision :math:`\beta` is estimated from the
             residuals and the prior is :math:`\alpha_M = \alpha\beta`
             (with ``alpha=0`` a flat prior: the bars can be very wide).
+            For a committee (``ensemble=True``) the mean of the members'
+            predictions and :math:`\sqrt{\frac1M\sum_m \sigma_m^2 +
+            \frac1M\sum_m (\mu_m - \bar\mu)^2}`.
 
         Returns
         -------
@@ -814,6 +866,16 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                     "with solver='lm', alpha='auto'."
                 )
         X = check_X_predict(self, X, "predict")
+        committee = getattr(self, "estimators_", None)
+        if committee is not None:  # ensemble=True: the members' mixture
+            y_pred, variance = _committee.combine(
+                [_network.predict(X, m.coefs_, m.intercepts_) for m in committee],
+                [m._predict_std(X) ** 2 for m in committee] if return_std
+                else None)
+            if not return_std:
+                return self._shape_output(y_pred)
+            return (self._shape_output(y_pred),
+                    self._shape_output(np.sqrt(variance)))
         y_pred = _network.predict(X, self.coefs_, self.intercepts_)
         if not return_std:
             return self._shape_output(y_pred)
@@ -857,9 +919,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``y`` and ``sample_weight`` follow ``X``'s library and device; the
         per-output sums of squares (one number per output) come to the host.
         """
-        y_pred = _network.predict(
-            check_X_predict(self, X, "score"), self.coefs_, self.intercepts_
-        )
+        X = check_X_predict(self, X, "score")
+        committee = getattr(self, "estimators_", None) or [self]
+        y_pred, _ = _committee.combine(
+            [_network.predict(X, m.coefs_, m.intercepts_) for m in committee])
         device = device_of(y_pred)
         y = xp.astype(move(y, xp, device), y_pred.dtype)
         if y.ndim == 1:
@@ -958,7 +1021,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ForwardPass
             ``pre_activations`` (every layer's z), ``activations`` (inputs,
             then every hidden layer's g(z)) and ``output`` (ŷ).
+
+        Raises
+        ------
+        ValueError
+            For a committee (``ensemble=True``), which has no single
+            network: call it on a member, ``estimators_[k]``.
         """
+        check_is_fitted(self)
+        _committee.check_single_network(self, "forward_pass")
         X = check_X_predict(self, X, "forward_pass")
         numpy = isinstance(self.coefs_[0], np.ndarray)
         pre_activations, activations = [], [X]
@@ -992,8 +1063,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         LossGradient
             ``(loss, coef_grads, intercept_grads)`` with the gradients in the
             ``coefs_`` / ``intercepts_`` layout.
+
+        Raises
+        ------
+        ValueError
+            For a committee (``ensemble=True``): call it on a member,
+            ``estimators_[k]``.
         """
         check_is_fitted(self)
+        _committee.check_single_network(self, "loss_gradient")
         check_fitted_namespace(self, X, "loss_gradient")
         X, y, sample_weight = check_data(self, X, y, sample_weight, reset=False)
         xp = namespace_of(X)

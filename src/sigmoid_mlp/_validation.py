@@ -152,6 +152,16 @@ def check_params(est):
         check_real("alpha", est.alpha, low=0,
                    hint="a non-negative L2 strength such as 1e-4, or 'auto'")
     check_int("n_init", est.n_init, low=1)
+    ensemble = getattr(est, "ensemble", False)
+    if not isinstance(ensemble, (bool, np.bool_)):
+        raise TypeError(f"ensemble must be True or False; got {ensemble!r}.")
+    if ensemble and est.warm_start:
+        raise ValueError(
+            "ensemble=True keeps a committee of n_init fresh fits, and "
+            "warm_start=True continues one network; they cannot be combined. "
+            "Set warm_start=False, or continue one member: "
+            "est.estimators_[k].set_params(warm_start=True).fit(X, y)."
+        )
     if isinstance(est.penalize_intercepts, str):
         if est.penalize_intercepts != "auto":
             raise ValueError(

@@ -33,7 +33,10 @@ The graph is the network's forward pass, read from ``coefs_`` and
 ``intercepts_``: for every layer ``MatMul`` then ``Add``, and ``Sigmoid``
 after every hidden layer; the output activation is the identity.  Any
 number of hidden layers and outputs converts, and so does a model built
-with :meth:`~sigmoid_mlp.SigmoidMLPRegressor.from_weights`.
+with :meth:`~sigmoid_mlp.SigmoidMLPRegressor.from_weights`.  A committee
+(``ensemble=True``) converts to all its members' forward passes, added and
+divided by their number (the mean ``predict`` returns; the graph has no
+standard deviation).
 
 Input types
     ``float32`` input (``FloatTensorType``, what ``X[:1].astype(np.float32)``
@@ -59,6 +62,7 @@ try:
     from skl2onnx.algebra.onnx_ops import (
         OnnxAdd,
         OnnxCast,
+        OnnxDiv,
         OnnxIdentity,
         OnnxMatMul,
         OnnxSigmoid,
@@ -186,6 +190,9 @@ def convert_sigmoid_mlp_regressor(scope, operator, container):
     ``intercepts_[l]``; ``Sigmoid`` after every hidden layer; identity
     output.  ``normalize_y`` folds its target scaling into the output layer
     at fit time, so ``coefs_`` and ``intercepts_`` are all there is to it.
+    A committee (``ensemble=True``) is every member's forward pass
+    (``estimators_[k]``), added and divided by their number, as ``predict``
+    averages them.
     Registered for :class:`~sigmoid_mlp.SigmoidMLPRegressor` by
     :func:`register`.
 
@@ -196,22 +203,36 @@ def convert_sigmoid_mlp_regressor(scope, operator, container):
     container : skl2onnx.common._container.ModelComponentContainer
     """
     est = operator.raw_operator
-    coefs, intercepts = _check_convertible(est)
+    _check_convertible(est)
     opv = container.target_opset
     input_type = operator.inputs[0].type
     dtype = _compute_dtype(input_type)
-    a = operator.inputs[0]
+    x = operator.inputs[0]
     if isinstance(input_type, Int64TensorType):
-        a = OnnxCast(a, to=onnx_proto.TensorProto.FLOAT, op_version=opv)
+        x = OnnxCast(x, to=onnx_proto.TensorProto.FLOAT, op_version=opv)
+    committee = getattr(est, "estimators_", None)
+    networks = [est] if committee is None else committee
+    out = None
+    for network in networks:  # a committee: the members' sum, then / M
+        a = _forward(x, *_check_convertible(network), dtype, opv)
+        out = a if out is None else OnnxAdd(out, a, op_version=opv)
+    if committee is not None:
+        out = OnnxDiv(out, np.array([len(networks)], dtype=dtype),
+                      op_version=opv)
+    out = OnnxIdentity(out, op_version=opv,
+                       output_names=[operator.outputs[0].full_name])
+    out.add_to(scope, container)
+
+
+def _forward(a, coefs, intercepts, dtype, opv):
+    """One network's forward pass on the ONNX node ``a``."""
     last = len(coefs) - 1
     for layer, (W, b) in enumerate(zip(coefs, intercepts)):
         a = OnnxMatMul(a, W.astype(dtype), op_version=opv)
         a = OnnxAdd(a, b.astype(dtype).reshape(1, -1), op_version=opv)
         if layer != last:
             a = OnnxSigmoid(a, op_version=opv)
-    out = OnnxIdentity(a, op_version=opv,
-                       output_names=[operator.outputs[0].full_name])
-    out.add_to(scope, container)
+    return a
 
 
 def register():

@@ -193,6 +193,12 @@ class TrainingAnimation:
         x = _single_feature(X, caller)
         y = _check_y(y, x.shape[0], caller)
         grid = _grid(x, grid_resolution, caller)
+        if getattr(network, "ensemble", False) is True:
+            raise ValueError(
+                f"{caller} animates the training of one network; ensemble=True "
+                "fits a committee of n_init networks. Set ensemble=False (and "
+                "n_init=1) to animate one, e.g. one member's parameters: "
+                "clone(model.estimators_[k]).")
         network.set_params(warm_start=True, max_iter=every)
         fit_params = {}
         if sample_weight is not None:

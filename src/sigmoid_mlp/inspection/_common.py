@@ -14,12 +14,15 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._committee import check_single_network
+
 
 def _split_network(estimator, caller):
     """Return ``(preprocess, network)`` for a network or a Pipeline ending in one.
 
     ``preprocess`` maps raw inputs to the network's inputs (identity for a
-    bare network).
+    bare network).  A committee (``ensemble=True``) raises ``ValueError``
+    naming its members, ``estimators_[k]``.
     """
     network = estimator
     preprocess = None
@@ -33,6 +36,8 @@ def _split_network(estimator, caller):
             f"one); got {type(network).__name__}."
         )
     check_is_fitted(network)
+    # a committee (ensemble=True) has no single network to show
+    check_single_network(network, caller)
     return preprocess, network
 
 

@@ -26,6 +26,7 @@ from ._common import (
     _require_matplotlib,
     _single_feature,
     _split_network,
+    check_single_network,
 )
 
 __all__ = [
@@ -429,7 +430,8 @@ class LossCurveDisplay:
             Anything with ``loss_curve_`` (``SigmoidMLPRegressor``,
             ``MLPRegressor`` with an SGD-type solver), or a pipeline ending in
             one; ``validation_loss_curve_`` is drawn when present and not
-            None.
+            None.  A committee (``ensemble=True``) raises ``ValueError``:
+            draw a member, ``estimators_[k]``.
         ax : matplotlib Axes, default=None
             Where to draw; a new figure when None.
         log_scale : bool, default=True
@@ -442,6 +444,7 @@ class LossCurveDisplay:
         network = estimator.steps[-1][1] if isinstance(estimator, Pipeline) \
             else estimator
         check_is_fitted(network)
+        check_single_network(network, "LossCurveDisplay.from_estimator")
         curve = getattr(network, "loss_curve_", None)
         if curve is None:
             raise ValueError(

@@ -1,0 +1,87 @@
+"""Committees (``ensemble=True``): the members, their average and its spread.
+
+:func:`._fitting.fit_restarts` runs the ``n_init`` starts; with
+``ensemble=True`` it keeps every start as a member (:func:`members`), a
+fitted single-network estimator.  The committee predicts the mean of its
+members' predictions, and its predictive variance is that of the equal
+mixture of the members' predictive distributions (:func:`combine`): the
+mean of the members' variances plus the variance of their means.  What
+describes one network (``forward_pass``, ``loss_gradient``,
+``partial_fit``, the inspection displays) refuses a committee and names
+the member to ask instead (:func:`check_single_network`).
+"""
+
+from __future__ import annotations
+
+import copy
+
+__all__ = ["COMMITTEE_ATTRIBUTES", "check_single_network", "combine", "members"]
+
+# The fitted attributes only a committee has; a fit without ensemble=True
+# removes them.
+COMMITTEE_ATTRIBUTES = ("estimators_", "best_index_")
+
+
+def members(cls, fits, starts):
+    """One fitted single-network estimator of class ``cls`` per start.
+
+    ``fits[k]`` is the estimator's ``__dict__`` after start ``k`` (its
+    parameters and fitted attributes), ``starts[k]`` that start's
+    ``random_state``.  A member has ``ensemble=False, n_init=1,
+    random_state=starts[k]``, so ``clone(member).fit(X, y)`` refits exactly
+    that member (for an int ``random_state``).  Its attributes are deep
+    copies: changing a member never changes the committee's top level,
+    which holds the best member's attributes.  Callbacks stay with the
+    committee (a member has none).
+    """
+    out = []
+    for fit, start in zip(fits, starts):
+        member = cls.__new__(cls)
+        state = {key: value for key, value in fit.items()
+                 if key not in COMMITTEE_ATTRIBUTES and key != "random_state"
+                 and not key.startswith(("_skl", "_callback"))}
+        member.__dict__.update(copy.deepcopy(state))
+        member.ensemble = False
+        member.n_init = 1
+        member.random_state = start
+        out.append(member)
+    return out
+
+
+def combine(means, variances=None):
+    """The committee's prediction and, with ``variances``, its variance.
+
+    ``means[m]`` and ``variances[m]`` are member ``m``'s predictive mean and
+    variance (same shapes).  Returns the mean :math:`\\bar\\mu =
+    \\frac1M\\sum_m \\mu_m` and the variance :math:`\\frac1M\\sum_m
+    \\sigma_m^2 + \\frac1M\\sum_m (\\mu_m - \\bar\\mu)^2`, the variance of
+    the equal mixture of the members' predictive distributions.
+    """
+    n = len(means)
+    mean = means[0]
+    for m in means[1:]:
+        mean = mean + m
+    mean = mean / n
+    if variances is None:
+        return mean, None
+    variance = 0.0
+    for m, v in zip(means, variances):
+        variance = variance + v + (m - mean) ** 2
+    return mean, variance / n
+
+
+def check_single_network(est, caller):
+    """Raise for a committee: ``caller`` describes one network."""
+    committee = getattr(est, "estimators_", None)
+    if committee is None:
+        return
+    best = getattr(est, "best_index_", 0)
+    raise ValueError(
+        f"{caller} describes one network, and this {type(est).__name__} is a "
+        f"committee of {len(committee)} networks (ensemble=True) whose "
+        "prediction is their average. Use one member instead: estimators_[k] "
+        f"is the k-th fitted network, estimators_[{best}] (best_index_) the "
+        "one whose attributes (coefs_, log_evidence_, ...) the committee "
+        "shows, e.g. model.estimators_[model.best_index_] (inside a Pipeline, "
+        "pipe[-1].estimators_[k] with pipe[:-1] for the inputs)."
+    )
