@@ -43,6 +43,7 @@ from ._protocol import (
     Validation,
     with_callbacks,
 )
+from ._sizes import SIZE_ATTRIBUTES, search_sizes
 from ._validation import (
     check_continuation,
     check_data,
@@ -696,14 +697,22 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
         checked = []
 
-        def fit_one(random_state, first):
-            checked[:] = fit_once(
-                self, X, y, sample_weight, X_val, y_val, sample_weight_val,
-                hidden, random_state, warn_size=first,
-                stacklevel=_WARN_STACKLEVEL + 3,
-            )
+        def fit_size(hidden):
+            def fit_one(random_state, first):
+                checked[:] = fit_once(
+                    self, X, y, sample_weight, X_val, y_val, sample_weight_val,
+                    hidden, random_state, warn_size=first,
+                    stacklevel=_WARN_STACKLEVEL + 3,
+                )
 
-        fit_restarts(self, fit_one, warm)
+            fit_restarts(self, fit_one, warm)
+
+        if hidden == "auto":  # every candidate size with n_init starts each
+            search_sizes(self, fit_size, warm)
+        else:
+            fit_size(hidden)
+            for name in SIZE_ATTRIBUTES:  # a search's, no longer this model's
+                self.__dict__.pop(name, None)
         # once per fit, on the kept model: a poor fit's cause, named
         diagnose(self, *checked, fit_call=True)
 
@@ -768,7 +777,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             run_call(self, state, X, y, sample_weight, None, fit_call=False,
                      stacklevel=_WARN_STACKLEVEL,
                      finish=lambda state: {"_y_scaling": None},
-                     remove=EVIDENCE_ATTRIBUTES)
+                     remove=EVIDENCE_ATTRIBUTES + SIZE_ATTRIBUTES)
             if first:  # the inputs' scale, once (a stream has no stopping rule)
                 diagnose(self, X, y, fit_call=False)
         return self
