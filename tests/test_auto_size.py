@@ -9,10 +9,13 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_friedman1
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from sigmoid_mlp import SigmoidMLPRegressor, _sizes
+import test_common as common
+from sigmoid_mlp import PoorFitWarning, SigmoidMLPRegressor, _sizes
 from sigmoid_mlp.persistence import dump, load
 
 
@@ -301,3 +304,26 @@ def test_an_auto_model_round_trips_through_persistence(tmp_path):
     assert again.hidden_layer_sizes_ == est.hidden_layer_sizes_
     assert again.evidence_by_size_ == est.evidence_by_size_
     assert_array_equal(again.predict(X), est.predict(X))
+
+
+# ------------------------------------------------------- scikit-learn's checks
+def _expected_failures(estimator):
+    # check_regressors_train sets alpha=0.01 on every estimator with an
+    # alpha; hidden_layer_sizes='auto' rightly refuses a fixed alpha
+    return {"check_regressors_train": "sets alpha=0.01, and "
+            "hidden_layer_sizes='auto' needs alpha='auto'"}
+
+
+@parametrize_with_checks(
+    [SigmoidMLPRegressor("auto", solver="lm", alpha="auto", normalize_y=True,
+                         max_iter=20)],
+    expected_failed_checks=_expected_failures)
+def test_auto_passes_sklearns_checks(estimator, check):
+    # as tests/test_common.py runs them: a PoorFitWarning is the right
+    # diagnosis on the checks' unscaled data, and fails everywhere else
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter(
+            "ignore" if common.check_name(check) in common.UNSCALED_DATA_CHECKS
+            else "error", PoorFitWarning)
+        check(estimator)

@@ -190,9 +190,23 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(3,)
+    hidden_layer_sizes : tuple of int or 'auto', default=(3,)
         Number of sigmoid units per hidden layer.  The default is the deck's
-        network: three hidden units.
+        network: three hidden units.  ``'auto'`` (with ``solver='lm'`` and
+        ``alpha='auto'``) fits one hidden layer of each candidate size in
+        ``sigmoid_mlp._sizes.CANDIDATE_SIZES`` = (2, 3, 5, 8, 12), in that
+        order and with ``n_init`` starts each, and keeps the size with the
+        largest log evidence *including the symmetry factor*
+        :math:`\ln(h!\,2^h)` of a layer of :math:`h` sigmoid units (the
+        :math:`h!\,2^h` weight vectors -- unit permutations and sign flips,
+        :math:`g(-z) = 1 - g(z)` -- that give the same network, of which the
+        Laplace approximation of ``log_evidence_`` counts one); the search
+        stops once two sizes in a row have not raised the best.  The model
+        kept is the fit of the chosen size (``hidden_layer_sizes_``; the
+        sizes' evidences in ``evidence_by_size_``), the same as a fit with
+        ``hidden_layer_sizes=hidden_layer_sizes_``.  With ``warm_start``, a
+        fitted model of one hidden layer is continued, without a new
+        search.  See "Choosing the hidden size" in :doc:`/evidence`.
     solver : {'gd', 'sgd', 'adam', 'lbfgs', 'lm'}, default='gd'
         How to step with the gradient :math:`g = \nabla J`:
 
@@ -470,6 +484,14 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         :math:`\ln p(y \mid \alpha_M, \beta)` (Laplace approximation, on
         the scale of ``y``; ``-inf`` for ``alpha=0``, a flat prior), what
         ``n_init`` ranks restarts by under ``alpha='auto'``.
+    hidden_layer_sizes_ : tuple of int
+        Only after a fit with ``hidden_layer_sizes='auto'``: the size
+        chosen, e.g. ``(5,)`` (``get_params()`` keeps ``'auto'``).
+    evidence_by_size_ : dict of int to float
+        Only after a fit with ``hidden_layer_sizes='auto'``: each size tried,
+        in the order tried, mapped to its ``log_evidence_`` plus the
+        symmetry term :math:`\ln(h!) + h\ln 2`; the chosen size has the
+        largest.  Sizes after the search stopped are absent.
 
     See Also
     --------
