@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+import test_common as common
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_friedman1
@@ -14,7 +15,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-import test_common as common
 from sigmoid_mlp import PoorFitWarning, SigmoidMLPRegressor, _sizes
 from sigmoid_mlp.persistence import dump, load
 
@@ -116,7 +116,7 @@ class _Fake:
             self.tried.append(h)
             if h == self.fail_at:
                 raise RuntimeError("boom")
-            warnings.warn(f"fit of size {h}", UserWarning)
+            warnings.warn(f"fit of size {h}", UserWarning, stacklevel=2)
             est.log_evidence_ = self.raw[h]
             est.coefs_ = [np.zeros((1, h)), np.zeros((h, 1))]
         return fit
