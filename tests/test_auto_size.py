@@ -327,3 +327,17 @@ def test_auto_passes_sklearns_checks(estimator, check):
             "ignore" if common.check_name(check) in common.UNSCALED_DATA_CHECKS
             else "error", PoorFitWarning)
         check(estimator)
+
+
+def test_an_auto_model_exports_to_onnx():
+    skl2onnx = pytest.importorskip("skl2onnx")
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("sigmoid_mlp.onnx")  # registers the converter
+    X, y = _wavy(n=30)
+    est = _auto().fit(X, y)
+    model = skl2onnx.to_onnx(est, X[:1])
+    session = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    out = session.run(None, {session.get_inputs()[0].name: X})[0]
+    # float64 end to end: a few ulps of outputs of order 1
+    assert_allclose(out.ravel(), est.predict(X), rtol=0, atol=1e-12)
