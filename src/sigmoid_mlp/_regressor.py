@@ -43,6 +43,7 @@ from ._protocol import (
     Validation,
     with_callbacks,
 )
+from ._sizes import SIZE_ATTRIBUTES, search_sizes
 from ._validation import (
     check_continuation,
     check_data,
@@ -189,9 +190,23 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(3,)
+    hidden_layer_sizes : tuple of int or 'auto', default=(3,)
         Number of sigmoid units per hidden layer.  The default is the deck's
-        network: three hidden units.
+        network: three hidden units.  ``'auto'`` (with ``solver='lm'`` and
+        ``alpha='auto'``) fits one hidden layer of each candidate size in
+        ``sigmoid_mlp._sizes.CANDIDATE_SIZES`` = (2, 3, 5, 8, 12), in that
+        order and with ``n_init`` starts each, and keeps the size with the
+        largest log evidence *including the symmetry factor*
+        :math:`\ln(h!\,2^h)` of a layer of :math:`h` sigmoid units (the
+        :math:`h!\,2^h` weight vectors -- unit permutations and sign flips,
+        :math:`g(-z) = 1 - g(z)` -- that give the same network, of which the
+        Laplace approximation of ``log_evidence_`` counts one); the search
+        stops once two sizes in a row have not raised the best.  The model
+        kept is the fit of the chosen size (``hidden_layer_sizes_``; the
+        sizes' evidences in ``evidence_by_size_``), the same as a fit with
+        ``hidden_layer_sizes=hidden_layer_sizes_``.  With ``warm_start``, a
+        fitted model of one hidden layer is continued, without a new
+        search.  See "Choosing the hidden size" in :doc:`/evidence`.
     solver : {'gd', 'sgd', 'adam', 'lbfgs', 'lm'}, default='gd'
         How to step with the gradient :math:`g = \nabla J`:
 
@@ -505,6 +520,14 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     best_index_ : int
         Only with ``ensemble=True``: the index in ``estimators_`` of the best
         member, whose attributes the committee's top level shows.
+    hidden_layer_sizes_ : tuple of int
+        Only after a fit with ``hidden_layer_sizes='auto'``: the size
+        chosen, e.g. ``(5,)`` (``get_params()`` keeps ``'auto'``).
+    evidence_by_size_ : dict of int to float
+        Only after a fit with ``hidden_layer_sizes='auto'``: each size tried,
+        in the order tried, mapped to its ``log_evidence_`` plus the
+        symmetry term :math:`\ln(h!) + h\ln 2`; the chosen size has the
+        largest.  Sizes after the search stopped are absent.
 
     See Also
     --------
@@ -734,14 +757,22 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         warm = bool(self.warm_start) and hasattr(self, "coefs_")
         checked = []
 
-        def fit_one(random_state, first):
-            checked[:] = fit_once(
-                self, X, y, sample_weight, X_val, y_val, sample_weight_val,
-                hidden, random_state, warn_size=first,
-                stacklevel=_WARN_STACKLEVEL + 3,
-            )
+        def fit_size(hidden):
+            def fit_one(random_state, first):
+                checked[:] = fit_once(
+                    self, X, y, sample_weight, X_val, y_val, sample_weight_val,
+                    hidden, random_state, warn_size=first,
+                    stacklevel=_WARN_STACKLEVEL + 3,
+                )
 
-        fit_restarts(self, fit_one, warm)
+            fit_restarts(self, fit_one, warm)
+
+        if hidden == "auto":  # every candidate size with n_init starts each
+            search_sizes(self, fit_size, warm)
+        else:
+            fit_size(hidden)
+            for name in SIZE_ATTRIBUTES:  # a search's, no longer this model's
+                self.__dict__.pop(name, None)
         # once per fit, on the kept model: a poor fit's cause, named
         diagnose(self, *checked, fit_call=True)
 
@@ -817,7 +848,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             run_call(self, state, X, y, sample_weight, None, fit_call=False,
                      stacklevel=_WARN_STACKLEVEL,
                      finish=lambda state: {"_y_scaling": None},
-                     remove=EVIDENCE_ATTRIBUTES)
+                     remove=EVIDENCE_ATTRIBUTES + SIZE_ATTRIBUTES)
             if first:  # the inputs' scale, once (a stream has no stopping rule)
                 diagnose(self, X, y, fit_call=False)
         return self

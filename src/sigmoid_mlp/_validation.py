@@ -1,7 +1,7 @@
 """Every check of the estimator's hyperparameters and data, in one place.
 
 * :func:`check_params` -- the hyperparameters (raises with what is wrong and
-  how to fix it; returns ``hidden_layer_sizes`` as a tuple).
+  how to fix it; returns ``hidden_layer_sizes`` as a tuple, or ``'auto'``).
 * :func:`check_data`, :func:`check_validation_data`, :func:`check_X_predict`
   -- the data of ``fit`` / ``partial_fit`` / ``predict``, through
   scikit-learn's public ``validate_data(est, ...)`` (which records
@@ -90,13 +90,14 @@ def check_fitted_namespace(est, X, method):
 def check_params(est):
     """Check every hyperparameter; raise with what is wrong and how to fix it."""
     sizes = est.hidden_layer_sizes
+    auto = isinstance(sizes, str) and sizes == "auto"
     if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
         sizes = (sizes,)
     try:
-        sizes = tuple(sizes)
+        sizes = None if isinstance(sizes, str) else tuple(sizes)
     except TypeError:
         sizes = None
-    if (
+    if not auto and (
         not sizes
         or not all(
             isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0
@@ -105,7 +106,8 @@ def check_params(est):
     ):
         raise ValueError(
             "hidden_layer_sizes must be a positive integer or a non-empty "
-            "tuple of positive integers, e.g. (3,) or (5, 4); got "
+            "tuple of positive integers, e.g. (3,) or (5, 4), or 'auto' (the "
+            "size chosen by the evidence, with solver='lm', alpha='auto'); got "
             f"{est.hidden_layer_sizes!r}."
         )
     check_option("solver", est.solver, tuple(SOLVERS))
@@ -208,7 +210,24 @@ def check_params(est):
         value = getattr(est, name)
         if not isinstance(value, (bool, np.bool_, numbers.Integral)):
             raise TypeError(f"{name} must be a bool; got {value!r}.")
+    if auto:
+        _check_auto_size(est)
+        return "auto"
     return tuple(int(s) for s in sizes)
+
+
+def _check_auto_size(est):
+    """hidden_layer_sizes='auto' compares sizes by the log evidence, which
+    only the evidence path computes: solver='lm' with a string alpha (the
+    test the evidence path itself uses; check_params has accepted it)."""
+    if est.solver != "lm" or not isinstance(est.alpha, str):
+        raise ValueError(
+            "hidden_layer_sizes='auto' chooses the size by the log evidence, "
+            "which needs solver='lm' and an evidence-based alpha such as "
+            f"alpha='auto'; got solver={est.solver!r}, alpha={est.alpha!r}. "
+            "Set solver='lm', alpha='auto', or give hidden_layer_sizes a "
+            "tuple such as (3,)."
+        )
 
 
 def check_data(est, X, y, sample_weight, reset):
