@@ -1,6 +1,6 @@
 """
 Which inputs matter? Relevance per input with ``alpha='ard'``
-============================================================
+=============================================================
 
 ``alpha='ard'`` (with ``solver='lm'``) gives each input's fan-out weights a
 prior strength of its own and lets the evidence choose them all (MacKay's
