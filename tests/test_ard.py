@@ -289,3 +289,38 @@ def test_ard_errors_early_stopping_and_unknown_strings():
         SigmoidMLPRegressor(solver="lm", alpha="ard", early_stopping=True).fit(X, y)
     with pytest.raises(ValueError, match="'auto' or 'ard'"):
         SigmoidMLPRegressor(solver="lm", alpha="ARD").fit(X, y)
+
+
+def test_integer_sample_weights_are_repeated_rows_under_ard():
+    X, y = friedman(n=80)
+    w = np.random.RandomState(1).randint(1, 3, size=len(y))
+    kw = dict(hidden_layer_sizes=(3,), solver="lm", alpha="ard", random_state=0)
+    weighted = SigmoidMLPRegressor(**kw).fit(X, y, sample_weight=w)
+    repeated = SigmoidMLPRegressor(**kw).fit(np.repeat(X, w, axis=0),
+                                             np.repeat(y, w))
+    # the same objective, evidence and updates; only the sums' order differs
+    np.testing.assert_allclose(weighted.input_alphas_, repeated.input_alphas_,
+                               rtol=1e-7)
+    np.testing.assert_allclose(weighted.log_evidence_, repeated.log_evidence_,
+                               rtol=1e-10)
+
+
+def test_two_outputs_two_hidden_layers_and_float32_with_ard():
+    X, y = friedman(n=80)
+    kw = dict(solver="lm", alpha="ard", random_state=0)
+    two = SigmoidMLPRegressor(hidden_layer_sizes=(3,), normalize_y=True,
+                              **kw).fit(X, np.column_stack([y, X[:, 0]]))
+    _, std = two.predict(X, return_std=True)
+    assert std.shape == (80, 2) and (std > 0).all()
+    assert two.input_alphas_.shape == (10,)
+    # the second output is input 0 itself: input 0 is the most relevant
+    assert np.argmax(two.relevance_) in (0, 1)
+    deep = SigmoidMLPRegressor(hidden_layer_sizes=(4, 3), **kw).fit(X, y)
+    assert deep.input_alphas_.shape == (10,)
+    np.testing.assert_allclose(deep.relevance_.sum(), 1.0)
+    # float32 data: the evidence from a float64 system at the final weights
+    single = SigmoidMLPRegressor(hidden_layer_sizes=(3,), **kw).fit(
+        X.astype(np.float32), y.astype(np.float32))
+    double = SigmoidMLPRegressor(hidden_layer_sizes=(3,), **kw).fit(X, y)
+    np.testing.assert_allclose(np.log(single.input_alphas_),
+                               np.log(double.input_alphas_), atol=0.05)

@@ -640,6 +640,8 @@ class ARDRegulariser(EvidenceRegulariser):
     :math:`\alpha_i \ge 10^{2.8}` in all 12 fits split from the start;
     tied first, 4 of the 12 learnt it (:math:`\alpha_i \approx 10^{-1}`)
     with a log evidence 60 to 90 nats higher, which ``n_init`` picks.
+    ``patience``: the stalled updates allowed before the split (0: split at
+    the first).
     The compiled 'lm' iterations do not implement the groups: the plan runs
     ``alpha='ard'`` in the driver's Python loop (on the compiled sums).
     """
