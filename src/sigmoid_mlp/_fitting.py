@@ -480,8 +480,7 @@ def _error(message, solver, epoch, learning_rate, loss, coefs, intercepts,
 # ---- normalize_y: the target scaling, folded into the linear output layer
 
 # Fitted attributes of the evidence (solver='lm'); removed by fits that do not
-# define them.
-# The attributes of alpha='ard' only.
+# define them (ARD_ATTRIBUTES: alpha='ard' fits only).
 ARD_ATTRIBUTES = ("input_alphas_", "relevance_", "input_effective_n_params_")
 EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
                        "log_evidence_", "_posterior_factor", "_posterior_beta",

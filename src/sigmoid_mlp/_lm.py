@@ -283,6 +283,9 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     rises, the stopping rule's count restarts, and once it has risen by less
     than :data:`~sigmoid_mlp._evidence.EVIDENCE_TOL` nats over
     ``n_iter_no_change`` iterations the run stops, status 'converged'.
+    ``alpha='ard'`` (an :class:`~sigmoid_mlp._evidence.ARDRegulariser`)
+    re-estimates one strength per input's fan-out weights the same way; the
+    plan keeps it in this loop (``config.block`` is 0).
 
     When the plan gives the compiled engine (``config.block > 0``: numba,
     float64 dense data, at most 64 weights), the same iterations run in the
