@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 
 from . import _committee, _lm, _network
 from ._diagnostics import warn_user
-from ._evidence import ALPHA_START, EvidenceRegulariser
+from ._evidence import ALPHA_START, ARDRegulariser, EvidenceRegulariser
 from ._lm import GaussNewtonSystem
 from ._network import copy_arrays, device_of, namespace_of
 from ._plan import (
@@ -86,10 +86,8 @@ def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
         prepare_solver(est, state, restart=True)
     else:
         state = initial_state(est, hidden, X, y, random_state)
-    if isinstance(est.alpha, str):  # alpha='auto'
-        start = getattr(est, "alpha_", None) if warm else None
-        state.regulariser = EvidenceRegulariser(
-            ALPHA_START if start is None else start)
+    if isinstance(est.alpha, str):  # alpha='auto' or 'ard'
+        state.regulariser = make_regulariser(est, warm)
     validation = check_validation_data(
         est, X_val, y_val, sample_weight_val, X.dtype, y.shape[1],
         xp=xp, device=None if xp is None else device_of(X),
@@ -120,8 +118,21 @@ def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
 
     run_call(est, state, X, y, sample_weight, validation, fit_call=True,
              stacklevel=stacklevel, finish=finish,
-             remove=() if est.solver == "lm" else EVIDENCE_ATTRIBUTES)
+             remove=(EVIDENCE_ATTRIBUTES if est.solver != "lm"
+                     else () if est.alpha == "ard" else ARD_ATTRIBUTES))
     return checked
+
+
+def make_regulariser(est, warm):
+    """The evidence's re-estimation of ``alpha='auto'`` or ``'ard'``,
+    starting from :data:`ALPHA_START` (a warm start: from the fitted
+    ``alpha_``, and ``input_alphas_`` for 'ard')."""
+    start = getattr(est, "alpha_", None) if warm else None
+    start = ALPHA_START if start is None else start
+    if est.alpha != "ard":
+        return EvidenceRegulariser(start)
+    inputs = getattr(est, "input_alphas_", None) if warm else None
+    return ARDRegulariser(start, inputs)
 
 
 # solver='lm' with max_iter='auto' runs at most this many iterations (the
@@ -377,8 +388,11 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
         learning_rate_schedule=est.learning_rate_schedule,
         penalise_intercepts=penalises_intercepts(est),
         watched=validation is not None or hooks.active,
+        per_weight_alpha=isinstance(regulariser, ARDRegulariser),
     )
     driver, objective = the_plan.driver, the_plan.objective
+    if regulariser is not None:  # alpha='ard': one strength per weight
+        regulariser.attach(objective)
     state.engine = the_plan.engine
     if est.verbose and est.verbose > 1:
         print(the_plan.describe(), flush=True)
@@ -511,9 +525,11 @@ def _error(message, solver, epoch, learning_rate, loss, coefs, intercepts,
 # ---- normalize_y: the target scaling, folded into the linear output layer
 
 # Fitted attributes of the evidence (solver='lm'); removed by fits that do not
-# define them.
+# define them (ARD_ATTRIBUTES: alpha='ard' fits only).
+ARD_ATTRIBUTES = ("input_alphas_", "relevance_", "input_effective_n_params_")
 EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
-                       "log_evidence_", "_posterior_factor", "_posterior_beta")
+                       "log_evidence_", "_posterior_factor", "_posterior_beta",
+                       *ARD_ATTRIBUTES)
 
 
 def target_scaling(y, sample_weight):
@@ -564,18 +580,23 @@ def evidence_attributes(est, state, X, y, sample_weight, scaling):
     weights, else from a new one (:func:`._lm.evidence_attributes`)."""
     regulariser = state.regulariser
     alpha = float(est.alpha if regulariser is None else regulariser.alpha)
+    ard = regulariser if isinstance(regulariser, ARDRegulariser) else None
     x = _network.pack(state.coefs, state.intercepts).astype(np.float64)
     last = state.gauss_newton
     if (last is not None and last[0].dtype == np.float64
-            and last[0].alpha == alpha and np.array_equal(last[1], x)):
+            and last[0].alpha == alpha and np.array_equal(last[1], x)
+            and (ard is None or np.array_equal(last[0].penalty, ard.per_weight()))):
         # the driver's system at these very weights (no pass over the data)
         system, _, loss, curvature = last
     else:  # e.g. early stopping restored earlier weights; float32 data
         layer_sizes = [X.shape[1], *(c.shape[1] for c in state.coefs)]
         system = gauss_newton(X, y, sample_weight, alpha, layer_sizes, np.float64,
                               penalise_intercepts=penalises_intercepts(est))
+        if ard is not None:
+            ard.attach(system)
         loss = system.loss(x)
         _, curvature = system.gradient_curvature(x)
     scale = np.ones(y.shape[1]) if scaling is None else np.asarray(
         scaling[1], dtype=np.float64)
-    return _lm.evidence_attributes(system, x, loss, curvature, alpha, scale)
+    return _lm.evidence_attributes(system, x, loss, curvature, alpha, scale,
+                                   ard=ard)

@@ -53,6 +53,8 @@ class GaussNewtonSystem:
     .. math:: \nabla J = \frac{u + \alpha P w}{S}, \qquad
               H = \frac{M + \alpha P}{S}.
 
+    Under ``alpha='ard'`` :math:`\alpha P` is :math:`\operatorname{diag}(a)`,
+    one strength per weight (:meth:`set_alpha`).
     :math:`H` is the Hessian of :math:`J` without the terms with second
     derivatives of the network: symmetric and positive semi-definite.  The
     weights are flat in :func:`._network.pack`'s order.
@@ -71,6 +73,8 @@ class GaussNewtonSystem:
         self.y = y
         self.sample_weight = sample_weight
         self.alpha = float(alpha)
+        # alpha='ard': one strength per weight (set_alpha), else None
+        self.penalty = None
         self.layer_sizes = list(layer_sizes)
         self.dtype = dtype
         self.n_samples = X.shape[0]
@@ -91,15 +95,25 @@ class GaussNewtonSystem:
         self._compiled = compiled_sums
         self.engine = "numpy" if self._compiled is None else "compiled"
 
-    def set_alpha(self, alpha):
-        """Change the L2 strength :math:`\alpha` (``alpha='auto'`` re-estimates it)."""
+    def set_alpha(self, alpha, per_weight=None):
+        r"""Change the L2 strength :math:`\alpha` (``alpha='auto'`` re-estimates it).
+
+        ``per_weight`` (``alpha='ard'``): one strength :math:`a_j` per packed
+        weight (0 where unpenalised), in place of :math:`\alpha P` in
+        :math:`J`, its gradient and curvature; ``alpha`` is then the other
+        weights' strength (the intercepts' floor of the evidence).
+        """
         self.alpha = float(alpha)
+        self.penalty = (None if per_weight is None
+                        else np.asarray(per_weight, dtype=np.float64))
 
     def weights(self, x):
         """``(coefs, intercepts)`` in the data's dtype from the packed float64 ``x``."""
         return _network.unpack(x.astype(self.dtype, copy=False), self.layer_sizes)
 
     def _penalty(self, x):
+        if self.penalty is not None:
+            return 0.5 * float((self.penalty * x) @ x) / self.weight_sum
         if not self.alpha:
             return 0.0
         return 0.5 * self.alpha * float((self.penalised * x) @ x) / self.weight_sum
@@ -153,7 +167,10 @@ class GaussNewtonSystem:
         """Scale the sums by :math:`1/S` and add the L2 term."""
         grad = np.array(u, dtype=np.float64)
         curvature = np.array(M, dtype=np.float64)
-        if self.alpha:
+        if self.penalty is not None:
+            grad += self.penalty * x
+            curvature.flat[:: curvature.shape[0] + 1] += self.penalty
+        elif self.alpha:
             grad += self.alpha * self.penalised * x
             curvature.flat[:: curvature.shape[0] + 1] += self.alpha * self.penalised
         grad /= self.weight_sum
@@ -266,6 +283,9 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     rises, the stopping rule's count restarts, and once it has risen by less
     than :data:`~sigmoid_mlp._evidence.EVIDENCE_TOL` nats over
     ``n_iter_no_change`` iterations the run stops, status 'converged'.
+    ``alpha='ard'`` (an :class:`~sigmoid_mlp._evidence.ARDRegulariser`)
+    re-estimates one strength per input's fan-out weights the same way; the
+    plan keeps it in this loop (``config.block`` is 0).
 
     When the plan gives the compiled engine (``config.block > 0``: numba,
     float64 dense data, at most 64 weights), the same iterations run in the
@@ -443,16 +463,33 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
     return x, kernel.loss, curvature, status
 
 
-def evidence_attributes(system, x, loss, curvature, alpha, scale):
+def evidence_attributes(system, x, loss, curvature, alpha, scale, ard=None):
     """``alpha_``, ``noise_variance_``, ``effective_n_params_``,
     ``log_evidence_`` and the posterior of the error bars, from the
     Gauss-Newton system at the final (trained-scale) weights ``x``;
-    ``scale``: the target scaling per output (ones without ``normalize_y``)."""
-    G, e_data, _, n_residuals = _evidence.EvidenceRegulariser.quantities(
-        system, x, loss, curvature)
+    ``scale``: the target scaling per output (ones without ``normalize_y``).
+
+    ``ard`` (``alpha='ard'``: the :class:`~._evidence.ARDRegulariser` whose
+    strengths the system has): also ``input_alphas_``, ``relevance_`` and
+    ``input_effective_n_params_``; ``alpha_`` is then the other weights'."""
     floor = _evidence.EvidenceRegulariser().data_floor(system)
-    post = _evidence.posterior(G, x, system.penalised, e_data, n_residuals,
-                               alpha, e_data_floor=floor)
+    extra = {}
+    if ard is None:
+        G, e_data, _, n_residuals = _evidence.EvidenceRegulariser.quantities(
+            system, x, loss, curvature)
+        post = _evidence.posterior(G, x, system.penalised, e_data, n_residuals,
+                                   alpha, e_data_floor=floor)
+    else:
+        G, e_data, _, n_residuals = ard.quantities(system, x, loss, curvature)
+        post, gammas = _evidence.group_posterior(
+            G, x, system.penalised, ard.groups, ard.alphas, e_data, n_residuals,
+            e_data_floor=floor)
+        input_alphas = np.array(ard.input_alphas, dtype=np.float64)
+        # the prior variances of the inputs' fan-out weights, as fractions
+        variances = 1.0 / input_alphas
+        extra = {"input_alphas_": input_alphas,
+                 "relevance_": variances / variances.sum(),
+                 "input_effective_n_params_": np.array(gammas[:-1])}
     noise = scale**2 / post.beta
     # the density of y on the user's scale: every one of the S weighted
     # residuals of output k is divided by scale_k
@@ -465,6 +502,7 @@ def evidence_attributes(system, x, loss, curvature, alpha, scale):
         "log_evidence_": log_evidence,
         "_posterior_factor": post.covariance_factor,
         "_posterior_beta": post.beta,
+        **extra,
     }
 
 

@@ -307,7 +307,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         than ``MLPRegressor``'s ``1e-4``.
     n_iter_no_change : int, default=10
         See ``tol``.  May be ``numpy.inf`` to run all ``max_iter`` epochs.
-    alpha : float or 'auto', default=0.0
+    alpha : float, 'auto' or 'ard', default=0.0
         Strength of the L2 penalty on the weights (not the intercepts, unless
         ``penalize_intercepts``), with
         ``MLPRegressor``'s scaling :math:`\alpha/(2S)`.  0 keeps :math:`J`
@@ -323,11 +323,23 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         so ``alpha=est.alpha_, penalize_intercepts=True`` states the same
         objective.  Not combinable with ``early_stopping`` (an alternative
         to it).
+
+        ``'ard'`` (with ``solver='lm'`` only): MacKay's automatic relevance
+        determination.  Input :math:`i`'s fan-out weights (row :math:`i` of
+        ``coefs_[0]``, also with several hidden layers) get a prior
+        strength :math:`\alpha_i` of their own, every other penalised
+        weight one shared :math:`\alpha`, all re-estimated as under
+        ``'auto'`` (:math:`\alpha_{M,g} = \gamma_g/(2E_{W,g})` per group;
+        the groups share one value until the evidence stops rising, then
+        split).  Fitted ``input_alphas_`` and ``relevance_`` say how much
+        each input is used; the rest is as under ``'auto'``.  The compiled
+        'lm' iterations re-estimate one strength only, so ``'ard'`` runs in
+        the driver's loop (slower per iteration on small problems).
     penalize_intercepts : bool or 'auto', default='auto'
         Whether the L2 term also covers the intercepts,
         :math:`\frac{\alpha}{2S}(\sum_l \lVert W^{(l)}\rVert^2 +
         \lVert b^{(l)}\rVert^2)`.  ``'auto'`` means True under
-        ``alpha='auto'`` and False otherwise.  False is ``MLPRegressor``'s
+        ``alpha='auto'`` or ``'ard'`` and False otherwise.  False is ``MLPRegressor``'s
         objective (the coefs only).  True is the Gaussian prior on every
         weight of MATLAB's ``trainbr`` and R's ``brnn``: with the intercepts
         free, a hidden unit can spend a steep sigmoid at a cheap bias on a
@@ -510,7 +522,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         Only after ``solver='lm'`` fits: the log evidence
         :math:`\ln p(y \mid \alpha_M, \beta)` (Laplace approximation, on
         the scale of ``y``; ``-inf`` for ``alpha=0``, a flat prior), what
-        ``n_init`` ranks restarts by under ``alpha='auto'``.
+        ``n_init`` ranks restarts by under ``alpha='auto'``.  Under
+        ``alpha='ard'`` the prior has one precision per group and the
+        log evidence sums its terms over the groups (:doc:`/evidence`).
     estimators_ : list of SigmoidMLPRegressor
         Only with ``ensemble=True``: the committee's members, one fitted
         single network per start, in the order of the starts; member ``k``
@@ -528,6 +542,22 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         in the order tried, mapped to its ``log_evidence_`` plus the
         symmetry term :math:`\ln(h!) + h\ln 2`; the chosen size has the
         largest.  Sizes after the search stopped are absent.
+    input_alphas_ : ndarray of shape (n_features_in_,)
+        Only after ``alpha='ard'`` fits: the prior strength
+        :math:`\alpha_i` of each input's fan-out weights (row :math:`i` of
+        ``coefs_[0]``), in ``alpha_``'s units (``alpha_`` is then the other
+        weights' strength; with ``normalize_y`` those of the standardised
+        problem).  Large means irrelevant: the evidence holds that input's
+        weights near 0 (the updates stop at ``1e10``).
+    relevance_ : ndarray of shape (n_features_in_,)
+        Only after ``alpha='ard'`` fits: ``(1 / input_alphas_) / sum(1 /
+        input_alphas_)``, each input's share of the prior variance of the
+        first layer's weights; non-negative, sums to 1.  Comparable between
+        inputs of the same scale (standardise ``X``).
+    input_effective_n_params_ : ndarray of shape (n_features_in_,)
+        Only after ``alpha='ard'`` fits: :math:`\gamma_i`, how many of input
+        :math:`i`'s fan-out weights the data determine (between 0 and the
+        first hidden layer's size); ``effective_n_params_`` includes them.
 
     See Also
     --------
@@ -1116,10 +1146,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 f"y has {y.shape[1]} outputs but the network has {self.n_outputs_}."
             )
         alpha = self.alpha
-        if isinstance(alpha, str) and alpha == "auto":
+        if isinstance(alpha, str) and alpha in ("auto", "ard"):
             if not hasattr(self, "alpha_"):
                 raise ValueError(
-                    "alpha='auto' has no value before fit; fit first (alpha_ is "
+                    f"alpha={alpha!r} has no value before fit; fit first (alpha_ is "
                     "then used) or give alpha a number."
                 )
             alpha = self.alpha_
@@ -1127,6 +1157,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         loss, coef_grads, intercept_grads = _network.loss_gradient(
             X, y, self.coefs_, self.intercepts_, sample_weight, float(alpha)
         )
+        if self.alpha == "ard":
+            # input i's fan-out weights: input_alphas_[i] in place of alpha_
+            S = X.shape[0] if sample_weight is None else sample_weight.sum()
+            extra = (self.input_alphas_ - float(alpha))[:, None]
+            loss = loss + 0.5 * float((extra * self.coefs_[0] ** 2).sum()) / S
+            coef_grads = [coef_grads[0] + extra * self.coefs_[0] / S,
+                          *coef_grads[1:]]
         if alpha and penalises_intercepts(self):
             # the intercepts' share of the L2 term (penalize_intercepts)
             S = X.shape[0] if sample_weight is None else sample_weight.sum()

@@ -132,21 +132,25 @@ def check_params(est):
     check_int("n_iter_no_change", est.n_iter_no_change, low=1,
               allow_inf=True)
     if isinstance(est.alpha, str):
-        if est.alpha != "auto":
+        if est.alpha not in ("auto", "ard"):
             raise ValueError(
-                "alpha must be a non-negative number or 'auto'; got "
+                "alpha must be a non-negative number, 'auto' or 'ard'; got "
                 f"{est.alpha!r}."
             )
+        # 'ard': one evidence-chosen strength per input's fan-out weights
+        what = ("alpha='auto' (evidence-based regularisation)"
+                if est.alpha == "auto" else
+                "alpha='ard' (evidence-based relevance per input)")
         if est.solver != "lm":
             raise ValueError(
-                "alpha='auto' (evidence-based regularisation) needs "
+                f"{what} needs "
                 "solver='lm', whose Gauss-Newton curvature it uses; got "
                 f"solver={est.solver!r}. Set solver='lm', or give alpha a "
                 "number."
             )
         if est.early_stopping:
             raise ValueError(
-                "alpha='auto' chooses the regularisation from the training "
+                f"alpha={est.alpha!r} chooses the regularisation from the training "
                 "data's evidence, an alternative to early stopping; set "
                 "early_stopping=False (X_val can still be monitored)."
             )
