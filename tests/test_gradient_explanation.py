@@ -247,6 +247,21 @@ def test_errors_say_what_was_wrong():
         explain_gradient(deck_model(), X, y, sample_weight=-np.ones(len(y)))
 
 
+def test_an_ard_model_is_refused_with_the_way_to_its_gradient():
+    # one L2 strength per input (alpha='ard') is not the deck's cost: the
+    # explanation says so and names loss_gradient, which has the ARD terms
+    X, y = sine_data()
+    ard = SigmoidMLPRegressor(solver="lm", alpha="ard",
+                              random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"alpha='ard'.*loss_gradient\(X, y\)"):
+        explain_gradient(ard, X, y)
+    from sigmoid_mlp.inspection import GradientDisplay
+
+    with pytest.raises(ValueError, match=r"alpha='ard'"):
+        GradientDisplay.from_estimator(ard, X, y)
+    assert all(np.isfinite(g).all() for g in ard.loss_gradient(X, y).coef_grads)
+
+
 # ------------------------------------------------------------ GradientDisplay
 def test_gradient_display_bars_are_the_derivatives_and_the_steps():
     matplotlib = pytest.importorskip("matplotlib")

@@ -96,6 +96,10 @@ def test_errors_say_what_was_wrong(tmp_path):
         export_playground(deck_model(), X, y, tmp_path / "p.html", learning_rate=0)
     with pytest.raises(ValueError, match="inconsistent"):
         export_playground(deck_model(), X, y[:-1], tmp_path / "p.html")
+    ard = SigmoidMLPRegressor(solver="lm", alpha="ard",
+                              random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"alpha='ard'.*loss_gradient"):
+        export_playground(ard, X, y, tmp_path / "p.html")
     assert not (tmp_path / "p.html").exists()
 
 

@@ -149,3 +149,25 @@ def _step_size(learning_rate, network, caller):
         raise ValueError(f"{caller}: learning_rate must be a positive number (the "
                          f"deck's step size α); got {learning_rate!r}.")
     return learning_rate
+
+
+def _l2_settings(network, caller):
+    """``(alpha, penalize_intercepts)`` of the estimator's ``loss_gradient``:
+    the deck's one L2 strength (``alpha='auto'``: the one the evidence chose)."""
+    alpha = network.alpha
+    if isinstance(alpha, str) and alpha == "ard":
+        raise ValueError(
+            f"{caller} writes the deck's cost with one L2 strength; this model "
+            "was fitted with alpha='ard', one strength per input "
+            "(input_alphas_) and one for the other weights (alpha_). Its "
+            "gradient, per-input terms included, is estimator.loss_gradient(X, "
+            "y); for the deck's picture refit with alpha='auto' or a number.")
+    auto = isinstance(alpha, str) and alpha == "auto"
+    if auto:
+        alpha = getattr(network, "alpha_", None)
+        if alpha is None:
+            raise ValueError("alpha='auto' has no value before fit; fit first.")
+    penalize = network.penalize_intercepts
+    if isinstance(penalize, str):
+        penalize = auto
+    return float(alpha), bool(penalize)

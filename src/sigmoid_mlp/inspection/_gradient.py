@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._common import _idx, _num, _require_matplotlib, _split_network, _step_size
+from ._common import (
+    _idx,
+    _l2_settings,
+    _num,
+    _require_matplotlib,
+    _split_network,
+    _step_size,
+)
 
 __all__ = ["GradientDisplay", "GradientExplanation", "explain_gradient"]
 
@@ -88,20 +95,6 @@ class GradientExplanation:
 
     def __repr__(self):
         return str(self)
-
-
-def _l2_settings(network):
-    """``(alpha, penalize_intercepts)`` of the estimator's ``loss_gradient``."""
-    alpha = network.alpha
-    auto = isinstance(alpha, str) and alpha == "auto"
-    if auto:
-        alpha = getattr(network, "alpha_", None)
-        if alpha is None:
-            raise ValueError("alpha='auto' has no value before fit; fit first.")
-    penalize = network.penalize_intercepts
-    if isinstance(penalize, str):
-        penalize = auto
-    return float(alpha), bool(penalize)
 
 
 def _check_int(caller, name, value, low):
@@ -216,7 +209,7 @@ def explain_gradient(estimator, X, y, *, sample_weight=None, learning_rate=None,
     sw = (np.asarray(sample_weight, dtype=np.float64).ravel() if weighted
           else np.ones(n))
     S = float(sw.sum())
-    alpha, penalize = _l2_settings(network)
+    alpha, penalize = _l2_settings(network, caller)
     hidden = [np.asarray(a, dtype=np.float64) for a in forward.activations[1:]]
     slopes = [a * (1 - a) for a in hidden]
     inputs = [x, *hidden]  # a^(l-1) for l = 1 .. L

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import _split_network, _step_size
+from ._common import _l2_settings, _split_network, _step_size
 
 __all__ = ["export_playground"]
 
@@ -66,13 +66,7 @@ def playground_data(estimator, X, y, *, sample_weight=None, learning_rate=None,
             "e.g. X[:500], y[:500].")
     y = np.asarray(y, dtype=np.float64).ravel()
     learning_rate = _step_size(learning_rate, network, caller)
-    alpha = network.alpha
-    auto = isinstance(alpha, str) and alpha == "auto"
-    if auto:
-        alpha = network.alpha_
-    penalize = network.penalize_intercepts
-    if isinstance(penalize, str):
-        penalize = auto
+    alpha, penalize = _l2_settings(network, caller)
     if x_focus is None:
         x_focus = float(np.median(x))
     note = ("Drag a slider to change a weight; 'step' takes one gradient-descent "
