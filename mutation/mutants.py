@@ -197,10 +197,10 @@ MUTANTS = [
            "    gamma = n_penalised - 0.5 * float(alpha) * float(penalised @ diagonal)",
            (T_ORACLE, "-k", "mackay"), "default"),
     Mutant("evidence_dof", "_evidence.py",
-           "    dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))\n"
-           "    e_data = max(float(e_data), float(e_data_floor), _TINY)",
-           "    dof = max(n_residuals - n_unpenalised, min(1.0, 0.5 * n_residuals))\n"
-           "    e_data = max(float(e_data), float(e_data_floor), _TINY)",
+           "    alpha_m, beta : float\n    \"\"\"\n"
+           "    dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))\n",
+           "    alpha_m, beta : float\n    \"\"\"\n"
+           "    dof = max(n_residuals - n_unpenalised, min(1.0, 0.5 * n_residuals))\n",
            (T_ORACLE, "-k", "mackay"), "default"),
     Mutant("evidence_alpha_ratio", "_evidence.py",
            "        alpha = gamma * e_data / (dof * e_weights)",
@@ -211,7 +211,9 @@ MUTANTS = [
            "        alpha = 1.001 * gamma * e_data / (dof * e_weights)",
            (T_EVIDENCE, "-k", "fixed_point"), "default"),
     Mutant("evidence_log_det", "_evidence.py",
+           "        - alpha * beta * e_weights\n"
            "        - 0.5 * float(log_det) - 0.5 * (n_penalised + n_unpenalised) * log_beta",
+           "        - alpha * beta * e_weights\n"
            "        - 0.5 * float(log_det) - 0.5 * n_penalised * log_beta",
            # (under alpha='auto' every weight is penalised: n_unpenalised is
            # 0 and the mutant equivalent; the exact linear-model evidence has
@@ -222,7 +224,11 @@ MUTANTS = [
            "        + 0.5 * n_penalised * log_beta\n",
            (T_ORACLE, "-k", "mackay"), "default"),
     Mutant("evidence_noise_term", "_evidence.py",
+           "        + 0.5 * n_penalised * log_alpha_m\n"
+           "        + 0.5 * n_unpenalised * math.log(2 * math.pi)\n"
            "        + 0.5 * n_residuals * (log_beta - math.log(2 * math.pi))",
+           "        + 0.5 * n_penalised * log_alpha_m\n"
+           "        + 0.5 * n_unpenalised * math.log(2 * math.pi)\n"
            "        + 0.5 * n_residuals * log_beta",
            (T_ORACLE, "-k", "mackay"), "default"),
     Mutant("evidence_beta_posterior", "_evidence.py",
@@ -230,7 +236,9 @@ MUTANTS = [
            "        _, _, beta = reestimate(gamma, 1.01 * e_data, e_weights, n_residuals,",
            (T_ORACLE, "-k", "mackay"), "default"),
     Mutant("evidence_residual_count", "_evidence.py",
+           "        e_data = max(S * float(loss) - system.alpha * e_weights, 0.0)\n"
            "        return e_data, e_weights, system.y.shape[1] * S",
+           "        e_data = max(S * float(loss) - system.alpha * e_weights, 0.0)\n"
            "        return e_data, e_weights, system.y.shape[1] * system.y.shape[0]",
            (T_ORACLE, "-k", "mackay and True"), "default"),
     Mutant("evidence_intercept_floor", "_evidence.py",
@@ -287,13 +295,31 @@ MUTANTS = [
            "                    and regulariser.stalled > config.n_iter_no_change + 1):",
            (T_EVIDENCE, "-k", "stops_once_the_evidence"), "numpy"),
     Mutant("restarts_ignore_warm_start", "_fitting.py",
-           "    if warm or est.n_init == 1:",
-           "    if est.n_init == 1:",
+           "    if warm or (est.n_init == 1 and not ensemble):",
+           "    if (est.n_init == 1 and not ensemble):",
            (T_EVIDENCE, "-k", "warm_start_continues_once"), "default"),
     Mutant("restarts_keep_the_worst", "_fitting.py",
-           "            if best is None or score > best_score:",
-           "            if best is None or score < best_score:",
+           "    best = int(np.argmax(scores))",
+           "    best = int(np.argmin(scores))",
            (T_EVIDENCE, "-k", "n_init_keeps_the_best"), "default"),
+    # ------------------------------------------ small data (issue 28)
+    Mutant("n_init_first_start_drawn", "_fitting.py",
+           "    return [random_state, *(int(s) for s in seeds)]",
+           "    return [int(s) for s in source.randint(np.iinfo(np.int32).max, "
+           "size=n_init)]",
+           ("tests/test_committee.py", "-k", "starts_are or more_starts"), "default"),
+    Mutant("committee_spread", "_committee.py",
+           "        variance = variance + v + (m - mean) ** 2",
+           "        variance = variance + v",
+           ("tests/test_committee.py", "-k", "mixture"), "default"),
+    Mutant("symmetry_factor_sign_flips", "_sizes.py",
+           "    return math.lgamma(h + 1) + h * math.log(2.0)",
+           "    return math.lgamma(h + 1)",
+           ("tests/test_auto_size.py", "-k", "symmetry"), "default"),
+    Mutant("ard_group_gamma", "_evidence.py",
+           "    gammas = sizes - alphas * _group_sums(groups, diagonal, n_groups)",
+           "    gammas = sizes - _group_sums(groups, diagonal, n_groups)",
+           ("tests/test_ard.py", "-k", "literal_formulas"), "default"),
     # ------------------------------------- no silent skips (environment)
     Mutant("compiled_engine_unavailable", "_compiled/core.py",
            "    from numba import njit\n",
