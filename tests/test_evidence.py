@@ -462,7 +462,7 @@ def test_n_init_without_auto_keeps_the_smallest_loss():
     assert est.loss_ == min(losses)
 
 
-def test_n_init_one_is_todays_fit_and_warm_start_continues_once():
+def test_n_init_one_is_todays_fit_and_warm_start_continues_once(monkeypatch):
     X, y = _problem()
     one = _auto().fit(X, y)
     plain = _auto(n_init=1).fit(X, y)
@@ -472,7 +472,19 @@ def test_n_init_one_is_todays_fit_and_warm_start_continues_once():
     # the oracle: the same model continued once, by a warm start with n_init=1
     once = copy.deepcopy(est).set_params(n_init=1, warm_start=True).fit(X, y)
     est.set_params(warm_start=True)
+    # count the fits: a warm start continues the model once (n_init warm
+    # continuations from the same weights would end the same, at n_init
+    # times the cost)
+    calls = []
+    real_fit_once = regressor_module.fit_once
+
+    def counting_fit_once(*args, **kwargs):
+        calls.append(1)
+        return real_fit_once(*args, **kwargs)
+
+    monkeypatch.setattr(regressor_module, "fit_once", counting_fit_once)
     est.fit(X, y)
+    assert len(calls) == 1
     # one continued fit, not 4 new ones: the curve extends the first fit's
     # (restarts from the seeds would redraw it from scratch, the same 66
     # iterations again) and everything equals the single continuation bit
