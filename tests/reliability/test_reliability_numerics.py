@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sigmoid_mlp import SigmoidMLPRegressor, _network
 
-from ._helpers import N_EXAMPLES, PARTIAL_FIT_SOLVERS, make_estimator
+from ._helpers import DERANDOMIZE, N_EXAMPLES, PARTIAL_FIT_SOLVERS, make_estimator
 
 DTYPES = [np.float32, np.float64]
 
@@ -66,7 +66,7 @@ def _random_network(rng, n_features, hidden, n_outputs):
     return coefs, intercepts
 
 
-@settings(max_examples=N_EXAMPLES, deadline=None)
+@settings(max_examples=N_EXAMPLES, deadline=None, derandomize=DERANDOMIZE)
 @given(
     seed=st.integers(0, 2**31 - 1),
     n_samples=st.integers(1, 10),

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sigmoid_mlp import SigmoidMLPRegressor, TrainingDivergedError, _network
 
 from ._helpers import (
+    DERANDOMIZE,
     N_EXAMPLES,
     PARTIAL_FIT_SOLVERS,
     SOLVERS,
@@ -34,6 +35,7 @@ from ._helpers import (
 SETTINGS = settings(
     max_examples=N_EXAMPLES,
     deadline=None,
+    derandomize=DERANDOMIZE,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
