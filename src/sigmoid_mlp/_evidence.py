@@ -429,12 +429,7 @@ class EvidenceRegulariser:
         # (beta at its optimum for it: reestimate's beta uses gamma(old))
         evidence = log_evidence(max(e_data, floor), e_weights, old, beta, log_det,
                                 n_residuals, n_penalised, n_unpenalised)
-        self.log_evidence = evidence
-        self.changed = evidence > self._anchor + self.tol
-        if self.changed:
-            self._anchor, self.stalled = evidence, 0
-        else:
-            self.stalled += 1
+        self._record(evidence)
         self.alpha = new
         delta = new - old
         system.set_alpha(new)
@@ -443,6 +438,17 @@ class EvidenceRegulariser:
         curvature = curvature.copy()
         curvature.flat[:: curvature.shape[0] + 1] += delta * system.penalised / S
         return loss, grad, curvature
+
+    def _record(self, evidence):
+        """The stopping rule's bookkeeping: keep ``evidence``; it changed when
+        it beats the anchor by :attr:`tol` (the anchor moves there and the
+        stall count restarts), else one more stalled update."""
+        self.log_evidence = evidence
+        self.changed = evidence > self._anchor + self.tol
+        if self.changed:
+            self._anchor, self.stalled = evidence, 0
+        else:
+            self.stalled += 1
 
     def attach(self, system):
         """Nothing to do: the system was built with :attr:`alpha`
@@ -720,12 +726,7 @@ class ARDRegulariser(EvidenceRegulariser):
         evidence = group_log_evidence(max(e_data, floor), e_weights, old_alphas,
                                       beta, log_det, n_residuals, sizes,
                                       n_unpenalised)
-        self.log_evidence = evidence
-        self.changed = evidence > self._anchor + self.tol
-        if self.changed:
-            self._anchor, self.stalled = evidence, 0
-        else:
-            self.stalled += 1
+        self._record(evidence)
         if self.tied and self.stalled > self.patience:
             # the shared alpha has settled: split the groups
             self.tied, self.changed = False, True
