@@ -1157,16 +1157,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         loss, coef_grads, intercept_grads = _network.loss_gradient(
             X, y, self.coefs_, self.intercepts_, sample_weight, float(alpha)
         )
+        S = _network.weight_sum(X, sample_weight)
         if self.alpha == "ard":
             # input i's fan-out weights: input_alphas_[i] in place of alpha_
-            S = X.shape[0] if sample_weight is None else sample_weight.sum()
             extra = (self.input_alphas_ - float(alpha))[:, None]
             loss = loss + 0.5 * float((extra * self.coefs_[0] ** 2).sum()) / S
             coef_grads = [coef_grads[0] + extra * self.coefs_[0] / S,
                           *coef_grads[1:]]
         if alpha and penalises_intercepts(self):
             # the intercepts' share of the L2 term (penalize_intercepts)
-            S = X.shape[0] if sample_weight is None else sample_weight.sum()
             loss = loss + _network.l2_penalty(self.intercepts_, float(alpha), S)
             intercept_grads = [g + float(alpha) * b / S
                                for g, b in zip(intercept_grads, self.intercepts_)]
