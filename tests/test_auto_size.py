@@ -46,6 +46,18 @@ def _symmetries(h):
     return math.log(math.factorial(h) * 2**h)
 
 
+def _determined(est, z=2.0):
+    """The oracle of the count: hidden units whose outgoing weight (divided
+    by the target's scale under normalize_y) is more than z posterior
+    standard deviations from 0, the covariance written out as F F^T and its
+    diagonal read at the flat order's coefs_[1] block (after coefs_[0])."""
+    cov = est._posterior_factor @ est._posterior_factor.T
+    n_in, h = est.coefs_[0].shape
+    sd = np.sqrt(np.diag(cov)[n_in * h: n_in * h + h])
+    v = est.coefs_[1][:, 0] / est._y_scaling[1][0]
+    return int(np.sum(np.abs(v) > z * sd))
+
+
 # ---------------------------------------------------------- the symmetry term
 @pytest.mark.parametrize("h", [1, 2, 3, 5, 8, 12, 30])
 def test_symmetry_term_is_log_of_h_factorial_times_two_to_the_h(h):
@@ -62,8 +74,59 @@ def test_each_size_evidence_is_its_direct_fits_plus_the_symmetry_term():
     for h, total in est.evidence_by_size_.items():
         direct = _auto(hidden_layer_sizes=(h,)).fit(X, y)
         # the same fit, so the same float plus an exactly computed constant
-        assert_allclose(total, direct.log_evidence_ + _symmetries(h),
+        k = _determined(direct)
+        assert 0 <= k <= h
+        assert_allclose(total, direct.log_evidence_ + _symmetries(k),
                         rtol=0, atol=1e-9)
+
+
+def _hand_made(out, sd_out, scale=None):
+    """A stand-in fit of 2 inputs -> len(out) units -> out.shape[1] outputs
+    whose posterior is diagonal: sd 1 everywhere but sd_out on coefs_[1]."""
+    out = np.asarray(out, dtype=float)
+    h, n_out = out.shape
+    est = _Est()
+    est.coefs_ = [np.ones((2, h)), out]
+    n = 2 * h + h * n_out + h + n_out
+    sd = np.ones(n)
+    sd[2 * h: 2 * h + h * n_out] = np.asarray(sd_out, dtype=float).ravel()
+    est._posterior_factor = np.diag(sd)
+    if scale is not None:
+        est._y_scaling = (np.zeros(n_out), np.asarray(scale, dtype=float))
+    return est
+
+
+@pytest.mark.parametrize("out, sd_out, scale, expected", [
+    # |v| / sd = 5, 0.1, 3: the middle unit is within reach of 0
+    ([[5.0], [0.1], [-3.0]], [[1.0], [1.0], [1.0]], None, 2),
+    # exactly 2 sd is not more than 2 sd
+    ([[2.0], [-2.0]], [[1.0], [1.0]], None, 0),
+    # the same ratios, with the weights on the user's scale (y scale 10)
+    ([[50.0], [1.0], [-30.0]], [[1.0], [1.0], [1.0]], [10.0], 2),
+    # the sd is per weight: a large weight with a larger sd does not count
+    ([[5.0], [5.0]], [[1.0], [4.0]], None, 1),
+    # two outputs: a unit counts when either of its outgoing weights does
+    ([[0.1, 3.0], [0.1, 0.1], [-2.5, 0.0]], [[1.0, 1.0]] * 3, [1.0, 1.0], 2),
+    # the second output's scale 10 brings 3.0 down to 0.3
+    ([[0.1, 3.0], [0.1, 0.1], [-2.5, 0.0]], [[1.0, 1.0]] * 3, [1.0, 10.0], 1),
+])
+def test_determined_units_counts_weights_set_apart_from_zero(out, sd_out, scale,
+                                                             expected):
+    assert _sizes.DETERMINED_Z == 2.0
+    assert _sizes.determined_units(_hand_made(out, sd_out, scale)) == expected
+
+
+def test_without_a_posterior_every_unit_counts():
+    est = _hand_made([[0.0], [0.0], [0.0]], [[1.0]] * 3)
+    est._posterior_factor = None
+    assert _sizes.determined_units(est) == 3
+
+
+def test_a_real_fit_counts_as_the_covariance_written_out():
+    X, y = _wavy()
+    for h in (2, 8):
+        est = _auto(hidden_layer_sizes=(h,)).fit(X, y)
+        assert _sizes.determined_units(est) == _determined(est)
 
 
 # --------------------------------------------------------- the choice itself
@@ -95,7 +158,7 @@ def test_n_init_applies_per_candidate_size():
     est = _auto(n_init=2).fit(X, y)
     for h, total in est.evidence_by_size_.items():
         direct = _auto(hidden_layer_sizes=(h,), n_init=2).fit(X, y)
-        assert_allclose(total, direct.log_evidence_ + _symmetries(h),
+        assert_allclose(total, direct.log_evidence_ + _symmetries(_determined(direct)),
                         rtol=0, atol=1e-9)
     h = est.hidden_layer_sizes_[0]
     direct = _auto(hidden_layer_sizes=(h,), n_init=2).fit(X, y)
@@ -197,8 +260,9 @@ def test_the_real_search_follows_the_rule(monkeypatch):
     sizes = (1, 2, 3, 4, 6)
     monkeypatch.setattr(_sizes, "CANDIDATE_SIZES", sizes)
     X, y = _wavy(n=50, seed=2)
-    totals = {h: _auto(hidden_layer_sizes=(h,)).fit(X, y).log_evidence_
-              + _symmetries(h) for h in sizes}
+    fits = {h: _auto(hidden_layer_sizes=(h,)).fit(X, y) for h in sizes}
+    totals = {h: fit.log_evidence_ + _symmetries(_determined(fit))
+              for h, fit in fits.items()}
     est = _auto().fit(X, y)
     assert list(est.evidence_by_size_) == _expected_rule(sizes, totals, 2)
 
@@ -282,7 +346,8 @@ def test_warm_start_continues_the_chosen_size_once():
     assert_array_equal(est.coefs_[0], oracle.coefs_[0])
     assert est.n_iter_ == oracle.n_iter_
     assert est.evidence_by_size_ == {
-        h[0]: oracle.log_evidence_ + _sizes.symmetry_log_factor(h[0])}
+        h[0]: oracle.log_evidence_
+        + _sizes.symmetry_log_factor(_sizes.determined_units(oracle))}
 
 
 def test_warm_start_from_two_hidden_layers_is_refused():

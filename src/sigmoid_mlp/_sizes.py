@@ -2,8 +2,9 @@
 
 :func:`search_sizes` fits one candidate size after another (each with all
 ``n_init`` starts, through the ``fit_size`` it is given) and keeps the one
-whose log evidence, *with the network's symmetry factor*
-(:func:`symmetry_log_factor`), is largest.  It stops early once
+whose log evidence, *with the network's symmetry factor* over the units
+the posterior determines (:func:`symmetry_log_factor` of
+:func:`determined_units`), is largest.  It stops early once
 ``PATIENCE`` larger sizes in a row have not raised the best.  The search
 knows nothing of training: ``fit_size((h,))`` fits the estimator with
 ``h`` hidden units and leaves ``log_evidence_`` on it.
@@ -14,12 +15,17 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from ._diagnostics import warn_user
+from ._network import FlatLayout
 
 __all__ = [
     "CANDIDATE_SIZES",
+    "DETERMINED_Z",
     "PATIENCE",
     "SIZE_ATTRIBUTES",
+    "determined_units",
     "search_sizes",
     "symmetry_log_factor",
 ]
@@ -39,6 +45,10 @@ CANDIDATE_SIZES = (2, 3, 5, 8, 12)
 #: poor local optimum of that size; two in a row are a trend).
 PATIENCE = 2
 
+#: A hidden unit counts in the symmetry factor when one of its outgoing
+#: weights lies more than this many posterior standard deviations from 0.
+DETERMINED_Z = 2.0
+
 #: Fitted attributes of a search; a fit with a fixed size removes them.
 SIZE_ATTRIBUTES = ("hidden_layer_sizes_", "evidence_by_size_")
 
@@ -57,11 +67,45 @@ def symmetry_log_factor(h):
     return math.lgamma(h + 1) + h * math.log(2.0)
 
 
-def _total(est, h):
-    """The log evidence of size ``h`` with the symmetry factor; NaN counts
-    as ``-inf`` (a size whose evidence could not be computed never wins)."""
-    value = float(est.log_evidence_) + symmetry_log_factor(h)
-    return -math.inf if math.isnan(value) else value
+def determined_units(est):
+    r"""How many units of the one hidden layer the posterior sets apart from 0.
+
+    A unit counts when one of its outgoing weights :math:`v` (on the scale
+    the network was trained on, i.e. divided by the target's scale under
+    ``normalize_y``) lies more than ``DETERMINED_Z`` posterior standard
+    deviations from zero: :math:`|v| > z\,\sqrt{(A^{-1})_{vv}}`, with
+    :math:`A^{-1} = F F^\top` the Laplace covariance the fit keeps for
+    ``return_std``.  Only such units make the sign-flipped and permuted
+    copies of a mode *separate* modes: a unit whose outgoing weight the
+    data leave within reach of 0 joins its flipped copy through the ridge
+    :math:`v = 0` (one mode, whose mass the Laplace approximation has
+    already counted once), and units of that kind exchanged give one
+    region, not several.  Without a posterior (no evidence fit) every unit
+    counts.
+    """
+    factor = getattr(est, "_posterior_factor", None)
+    coefs = est.coefs_
+    n_hidden = coefs[-1].shape[0]
+    if factor is None:
+        return n_hidden
+    out = np.asarray(coefs[-1], dtype=np.float64)
+    scaling = getattr(est, "_y_scaling", None)
+    if scaling is not None:
+        out = out / np.asarray(scaling[1], dtype=np.float64)
+    layout = FlatLayout([coefs[0].shape[0], *(c.shape[1] for c in coefs)])
+    start, end, shape = layout.slices[len(coefs) - 1]
+    sd = np.sqrt(np.sum(np.asarray(factor)[start:end] ** 2, axis=1)).reshape(shape)
+    return int(np.sum(np.any(np.abs(out) > DETERMINED_Z * sd, axis=1)))
+
+
+def _total(est):
+    """The log evidence of the fit in ``est`` with the symmetry factor of its
+    determined units; NaN counts as ``-inf`` (a size whose evidence could
+    not be computed never wins)."""
+    value = float(est.log_evidence_)
+    if math.isnan(value):
+        return -math.inf
+    return value + symmetry_log_factor(determined_units(est))
 
 
 def search_sizes(est, fit_size, warm):
@@ -102,7 +146,7 @@ def search_sizes(est, fit_size, warm):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 fit_size((h,))
-            total = _total(est, h)
+            total = _total(est)
             evidence_by_size[h] = total
             if best is None or total > best[0]:
                 best = (total, h, dict(est.__dict__), list(caught))
