@@ -99,3 +99,30 @@ def test_summarise(bench):
     assert summary[gp]["mean_seconds_ratio_to_gp"] == 1.0
     assert "mean_coverage90" not in summary[rf] and "mean_nlpd" not in summary[rf]
     assert summary[rf]["mean_seconds_ratio_to_gp"] == pytest.approx(0.375)
+
+
+def test_target_figures_read_the_issues_targets_off_one_run(bench):
+    gp, nnet, recipe, one = (bench.GP_LABEL, bench.NNET_LABEL, bench.RECIPE,
+                             bench.RECIPE_ONE)
+    results = {
+        "a": {gp: {"r2": 0.50, "seconds": 10.0}, nnet: {"r2": 0.70, "seconds": 1.0},
+              recipe: {"r2": 0.60, "seconds": 0.5}, one: {"r2": 0.9, "seconds": 0.2}},
+        "b": {gp: {"r2": 0.80, "seconds": 30.0}, nnet: {"r2": 0.10, "seconds": 1.0},
+              recipe: {"r2": 0.75, "seconds": 1.5}, one: {"r2": 0.7, "seconds": 0.4}},
+    }
+    for name, cov in (("a", 0.85), ("b", 0.93)):
+        results[name][recipe]["coverage90"] = cov
+        results[name][recipe]["nlpd"] = 1.0
+    summary = bench.summarise(results, [gp, nnet, recipe, one], ["a", "b"])
+    t = bench.target_figures(results, summary, ["a", "b"])
+    assert t["r2_above_gp"] == pytest.approx((0.60 + 0.75) / 2 - (0.50 + 0.80) / 2)
+    # the best contender excludes both recipes: nnet on a, the GP on b
+    assert t["gap_to_best"]["a"] == (nnet, pytest.approx(0.10))
+    assert t["gap_to_best"]["b"] == (gp, pytest.approx(0.05))
+    assert t["coverage90"] == (pytest.approx(0.89), 0.85)
+    assert t["n_init1_seconds_over_nnet"] == pytest.approx(0.6 / 2.0)
+    assert t["seconds_over_gp"] == pytest.approx(2.0 / 40.0)
+    assert t["mean_per_set_seconds_over_gp"] == pytest.approx((0.05 + 0.05) / 2)
+    # without the recipe there is nothing to read
+    del summary[recipe]
+    assert bench.target_figures(results, summary, ["a", "b"]) == {}

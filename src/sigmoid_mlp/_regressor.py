@@ -193,14 +193,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int or 'auto', default=(3,)
         Number of sigmoid units per hidden layer.  The default is the deck's
         network: three hidden units.  ``'auto'`` (with ``solver='lm'`` and
-        ``alpha='auto'``) fits one hidden layer of each candidate size in
+        ``alpha='auto'`` or ``'ard'``) fits one hidden layer of each candidate size in
         ``sigmoid_mlp._sizes.CANDIDATE_SIZES`` = (2, 3, 5, 8, 12), in that
         order and with ``n_init`` starts each, and keeps the size with the
         largest log evidence *including the symmetry factor*
-        :math:`\ln(h!\,2^h)` of a layer of :math:`h` sigmoid units (the
-        :math:`h!\,2^h` weight vectors -- unit permutations and sign flips,
-        :math:`g(-z) = 1 - g(z)` -- that give the same network, of which the
-        Laplace approximation of ``log_evidence_`` counts one); the search
+        :math:`\ln(k!\,2^k)` of the :math:`k` hidden units whose outgoing
+        weight the posterior sets more than two standard deviations from 0
+        (the :math:`k!\,2^k` weight vectors -- unit permutations and sign
+        flips, :math:`g(-z) = 1 - g(z)` -- that give the same network as
+        separate modes, of which the Laplace approximation of
+        ``log_evidence_`` counts one; units the data leave near 0 join
+        their flipped copies and add no separate modes); the search
         stops once two sizes in a row have not raised the best.  The model
         kept is the fit of the chosen size (``hidden_layer_sizes_``; the
         sizes' evidences in ``evidence_by_size_``), the same as a fit with
@@ -540,8 +543,9 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     evidence_by_size_ : dict of int to float
         Only after a fit with ``hidden_layer_sizes='auto'``: each size tried,
         in the order tried, mapped to its ``log_evidence_`` plus the
-        symmetry term :math:`\ln(h!) + h\ln 2`; the chosen size has the
-        largest.  Sizes after the search stopped are absent.
+        symmetry term :math:`\ln(k!) + k\ln 2` of its :math:`k` determined
+        units (``sigmoid_mlp._sizes.determined_units``); the chosen size
+        has the largest.  Sizes after the search stopped are absent.
     input_alphas_ : ndarray of shape (n_features_in_,)
         Only after ``alpha='ard'`` fits: the prior strength
         :math:`\alpha_i` of each input's fan-out weights (row :math:`i` of
