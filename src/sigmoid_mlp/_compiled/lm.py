@@ -21,10 +21,11 @@ import math
 
 import numpy as np
 
-from .._evidence import log_evidence, reestimate
+from .._evidence import log_evidence
 from .._network import FlatLayout
 from .._solvers import lm_damping_after_accept
 from .core import _carry_back, _no_improvement_count, _sigmoid_row, jit
+from .evidence import _cholesky, _evidence_curvature, _gamma, _reestimate
 
 # Networks with more weights use numpy (BLAS) for the Gauss-Newton curvature:
 # the per-sample outer product costs p^2/2 operations, where BLAS on numpy's
@@ -142,9 +143,6 @@ _gauss_newton_sums = jit(_gauss_newton_sums)
 
 
 
-_EPS = float(np.finfo(np.float64).eps)
-
-
 # ----------------------------------------------------------------- 'lm', fused
 class LMState:
     """The state compiled 'lm' iterations carry between calls, by name.
@@ -216,29 +214,6 @@ LM_DIVERGED = 3     # the gradient or curvature at an accepted step is not finit
 LM_SINGULAR = 4     # the evidence's curvature could not be factorised
 
 
-def _cholesky(A, shift, L, upper):
-    """``L L^T = A + shift I`` (lower ``L``), reading A's upper triangle if
-    ``upper`` (as LAPACK's ``dposv`` does by default) else its lower one.
-    False when a pivot is not positive (or is NaN): not positive definite."""
-    p = A.shape[0]
-    for j in range(p):
-        d = A[j, j] + shift
-        for k in range(j):
-            d -= L[j, k] * L[j, k]
-        if not d > 0.0:
-            return False
-        ljj = math.sqrt(d)
-        L[j, j] = ljj
-        for i in range(j + 1, p):
-            s = A[j, i] if upper else A[i, j]
-            for k in range(j):
-                s -= L[i, k] * L[j, k]
-            L[i, j] = s / ljj
-        for i in range(j):
-            L[i, j] = 0.0
-    return True
-
-
 def _damped_step(curv, mu, grad, step, L):
     """``(H + mu I) step = -grad`` by Cholesky (``LevenbergMarquardt.step``);
     False when the system cannot be solved or the step is not finite."""
@@ -259,59 +234,6 @@ def _damped_step(curv, mu, grad, step, L):
         if not math.isfinite(step[i]):
             return False
     return True
-
-
-def _evidence_curvature(curv, S, pen, alpha, c, A, L):
-    """:func:`._evidence.regularised_cholesky` of ``C = S curv``: fills ``L``
-    and returns ``ln det``, or NaN when even the largest jitter fails."""
-    p = pen.shape[0]
-    big = 1.0
-    for a in range(p):
-        for b in range(p):
-            A[a, b] = 0.5 * (S * curv[a, b] + S * curv[b, a])
-        A[a, a] += c * alpha * (1.0 - pen[a])
-        big = max(big, A[a, a])
-    if not _cholesky(A, 0.0, L, False):
-        extra = p * _EPS * big
-        factored = False
-        for _ in range(39):
-            factored = _cholesky(A, extra, L, False)
-            if factored:
-                break
-            extra = 10.0 * extra
-        if not factored:
-            return math.nan
-    log_det = 0.0
-    for a in range(p):
-        log_det += math.log(L[a, a])
-    return 2.0 * log_det
-
-
-def _gamma(L, pen, alpha, inv):
-    """:func:`._evidence.effective_parameters` from the factor ``L``."""
-    p = pen.shape[0]
-    n_pen = 0.0
-    for a in range(p):
-        n_pen += pen[a]
-    if alpha == 0.0:
-        return n_pen
-    for j in range(p):  # inv := L^-1, column by column
-        for i in range(j):
-            inv[i, j] = 0.0
-        inv[j, j] = 1.0 / L[j, j]
-        for i in range(j + 1, p):
-            s = 0.0
-            for k in range(j, i):
-                s -= L[i, k] * inv[k, j]
-            inv[i, j] = s / L[i, i]
-    trace = 0.0
-    for j in range(p):  # diag(C^-1)_j = Σ_i inv[i, j]^2
-        d = 0.0
-        for i in range(j, p):
-            d += inv[i, j] * inv[i, j]
-        trace += pen[j] * d
-    gamma = n_pen - alpha * trace
-    return min(max(gamma, 0.0), n_pen)
 
 
 def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
@@ -474,13 +396,9 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
 
 
 
-_reestimate = jit(reestimate)
 _log_evidence = jit(log_evidence)
 _lm_damping_after_accept = jit(lm_damping_after_accept)
-_cholesky = jit(_cholesky)
 _damped_step = jit(_damped_step)
-_evidence_curvature = jit(_evidence_curvature)
-_gamma = jit(_gamma)
 _lm_block = jit(_lm_block)
 
 
