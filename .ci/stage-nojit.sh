@@ -19,7 +19,8 @@ from sigmoid_mlp import _compiled
 # the stage means nothing if the engines are off or still compiled
 assert _compiled.AVAILABLE, "numba is not importable: the compiled engines are off"
 for kernel in (_compiled.lm._lm_block, _compiled.mini_batch._mb_epoch,
-               _compiled.full_batch._gd_block, _compiled.core._sigmoid_row):
+               _compiled.full_batch._gd_block, _compiled.core._sigmoid_row,
+               _compiled.evidence._group_update):
     assert inspect.isfunction(kernel), f"{kernel} is compiled despite NUMBA_DISABLE_JIT"
 print("the compiled engines run as plain Python")
 PYEOF

@@ -8,15 +8,16 @@ alpha='auto' when every input matters, and everything 'auto' has
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import make_friedman1
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from sigmoid_mlp import SigmoidMLPRegressor, _evidence, _fitting, _network
+from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _evidence, _fitting, _network
 from sigmoid_mlp._lm import GaussNewtonSystem
-from sigmoid_mlp._plan import plan
 
 
 def sigmoid(z):
@@ -267,13 +268,31 @@ def test_refit_and_warm_start_keep_the_attributes_consistent():
         assert not hasattr(model, name)
 
 
-def test_the_plan_runs_ard_in_the_driver_loop_and_says_why():
+@pytest.mark.skipif(not _compiled.AVAILABLE, reason="the compiled engine needs numba")
+def test_ard_runs_the_fused_compiled_iterations(monkeypatch, capsys):
+    """alpha='ard' takes the plan of any 'lm' fit: the fused compiled
+    iterations (blocks of LM_BLOCK unwatched, of 1 watched), nothing declined."""
     X, y = friedman(n=50)
-    the_plan = plan("lm", X, y[:, None], None, 0.01, [10, 3, 1],
-                    penalise_intercepts=True, per_weight_alpha=True)
-    assert the_plan.block == 0
-    if the_plan.engine == "compiled":
-        assert any("alpha='ard'" in why for why in the_plan.declined)
+    original = _compiled.lm.run_block
+    sizes = []
+
+    def recorded(system, x, grad, curv, penalised, state, n_max):
+        sizes.append(n_max)
+        return original(system, x, grad, curv, penalised, state, n_max)
+
+    monkeypatch.setattr(_compiled.lm, "run_block", recorded)
+    kw = dict(hidden_layer_sizes=(3,), solver="lm", alpha="ard", max_iter=20,
+              random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = SigmoidMLPRegressor(**kw).fit(X, y)
+        assert model._engine == "compiled" and sizes == [20]
+        sizes.clear()
+        watched = SigmoidMLPRegressor(verbose=2, **kw).fit(X, y)
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "1 epoch per engine call" in first and "declined" not in first
+    assert sizes == [1] * watched.n_iter_
+    np.testing.assert_array_equal(watched.input_alphas_, model.input_alphas_)
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "adam", "sgd", "gd"])

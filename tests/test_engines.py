@@ -154,6 +154,8 @@ WATCHED = {
     "lm": dict(solver="lm", max_iter=15, alpha=1e-3),
     "lm-auto": dict(solver="lm", alpha="auto", max_iter=30),
     "lm-auto-norm": dict(solver="lm", alpha="auto", max_iter=30, normalize_y=True),
+    "lm-ard": dict(solver="lm", alpha="ard", max_iter=30),
+    "lm-ard-norm": dict(solver="lm", alpha="ard", max_iter=30, normalize_y=True),
 }
 
 

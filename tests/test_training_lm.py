@@ -1,6 +1,7 @@
 """solver='lm': the Gauss-Newton system, its compiled twin, and the
 Levenberg-Marquardt loop through the estimator."""
 
+import math
 import warnings
 
 import numpy as np
@@ -18,8 +19,11 @@ from sigmoid_mlp import (
     SigmoidMLPRegressor,
     TrainingDivergedError,
     _compiled,
+    _evidence,
+    _fitting,
     _network,
 )
+from sigmoid_mlp._evidence import ARDRegulariser
 from sigmoid_mlp._lm import GaussNewtonSystem
 
 needs_numba = pytest.mark.skipif(not _compiled.AVAILABLE, reason="numba not installed")
@@ -211,6 +215,171 @@ def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
         assert_allclose(getattr(fused, name), getattr(loop, name), rtol=1e-8)
 
 
+# alpha='ard': the groups' evidence update in the fused kernel
+# (_compiled.evidence._group_update), against the Python loop's
+# ARDRegulariser.update (on the compiled sums, and on numpy's), to the
+# tolerances above
+ARD_CASES = {
+    "3 hidden": dict(hidden_layer_sizes=(3,)),
+    "2 hidden, 5 inputs": dict(hidden_layer_sizes=(2,), n_features=5),
+    "6 hidden, normalize_y": dict(hidden_layer_sizes=(6,), normalize_y=True),
+    "two layers": dict(hidden_layer_sizes=(3, 2)),
+    "two outputs": dict(hidden_layer_sizes=(3,), n_outputs=2),
+    "two outputs, normalize_y": dict(hidden_layer_sizes=(4,), n_outputs=2,
+                                     normalize_y=True),
+    "weighted": dict(hidden_layer_sizes=(3,), weighted=True),
+    "n_init=2": dict(hidden_layer_sizes=(3,), n_init=2, normalize_y=True),
+    "an irrelevant input": dict(hidden_layer_sizes=(3,), n_features=4,
+                                irrelevant=1),
+    "an irrelevant input, normalize_y": dict(hidden_layer_sizes=(5,),
+                                             n_features=4, irrelevant=1,
+                                             normalize_y=True),
+    "split after 2 stalls": dict(hidden_layer_sizes=(3,), split_after=2),
+}
+
+ARD_ATTRIBUTES = ("alpha_", "effective_n_params_", "log_evidence_", "loss_",
+                  "noise_variance_", "input_alphas_", "relevance_",
+                  "input_effective_n_params_")
+
+
+def ard_data(n=120, n_features=3, n_outputs=1, irrelevant=0, seed=0):
+    """Every input but the last ``irrelevant`` ones enters y.  (An input
+    whose strength reaches ~1e9, its weights ~1e-10, has that strength
+    determined to ~1e-8 only, by any two engines: not a test of the kernel.)"""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, n_features)
+    used = n_features - irrelevant
+    w = np.linspace(1.0, 0.5, used) * np.where(np.arange(used) % 2, -1, 1)
+    y = (np.tanh(X[:, :used] @ w)[:, None] * np.linspace(1, 0.5, n_outputs)
+         + 0.1 * rng.randn(n, n_outputs))
+    return X, (y.ravel() if n_outputs == 1 else y)
+
+
+def _ard_fit(X, y, sw, split_after, monkeypatch, **params):
+    original = _fitting.make_regulariser
+    if split_after is not None:  # ARDRegulariser's patience before the split
+        def patient(est, warm):
+            regulariser = original(est, warm)
+            regulariser.patience = split_after
+            return regulariser
+
+        monkeypatch.setattr(_fitting, "make_regulariser", patient)
+    try:
+        return _fit_lm(X, y, sw, alpha="ard", **params)
+    finally:
+        monkeypatch.setattr(_fitting, "make_regulariser", original)
+
+
+@needs_numba
+@pytest.mark.parametrize("case", ARD_CASES)
+def test_fused_lm_runs_ard_as_the_iteration_loop(monkeypatch, case):
+    params = dict(ARD_CASES[case])
+    X, y = ard_data(n_features=params.pop("n_features", 3),
+                    n_outputs=params.pop("n_outputs", 1),
+                    irrelevant=params.pop("irrelevant", 0))
+    sw = (np.random.RandomState(3).uniform(0.5, 2, X.shape[0])
+          if params.pop("weighted", False) else None)
+    split_after = params.pop("split_after", None)
+    calls = {"n": 0}
+    original = _compiled.lm.run_block
+
+    def counted(*args):
+        calls["n"] += 1
+        return original(*args)
+
+    monkeypatch.setattr(_compiled.lm, "run_block", counted)
+    fused = _ard_fit(X, y, sw, split_after, monkeypatch, **params)
+    assert calls["n"] >= 1 and fused._engine == "compiled"
+    n_init = params.get("n_init", 1)
+    assert calls["n"] <= n_init * ((fused.n_iter_ - 1) // plan.LM_BLOCK + 1)
+    monkeypatch.setattr(plan, "FUSE_LM", False)
+    loop = _ard_fit(X, y, sw, split_after, monkeypatch, **params)
+    monkeypatch.setattr(plan, "ENGINE", "numpy")
+    numpy_loop = _ard_fit(X, y, sw, split_after, monkeypatch, **params)
+    assert numpy_loop._engine == "numpy"
+    for other in (loop, numpy_loop):
+        assert fused.n_iter_ == other.n_iter_
+        assert_allclose(fused.loss_curve_, other.loss_curve_, rtol=1e-10)
+        for a, b in zip(fused.coefs_ + fused.intercepts_,
+                        other.coefs_ + other.intercepts_):
+            assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+        for name in ARD_ATTRIBUTES:
+            assert_allclose(getattr(fused, name), getattr(other, name), rtol=1e-8)
+    if "irrelevant" in case:  # the test has an input to find
+        assert np.argmax(fused.input_alphas_) == X.shape[1] - 1
+
+
+def _ard_system(seed=0, n=40, d=3, h=3):
+    """A compiled Gauss-Newton system under alpha='ard' with strengths far
+    apart, and J, its gradient and curvature at some weights."""
+    rng = np.random.RandomState(seed)
+    X, y = rng.randn(n, d), rng.randn(n, 1)
+    system = plan.gauss_newton(X, y, None, 0.01, [d, h, 1], np.float64,
+                               penalise_intercepts=True)
+    regulariser = ARDRegulariser(0.3, input_alphas=[0.01, 2.0, 40.0][:d])
+    regulariser.attach(system)
+    x = rng.randn(system.penalised.size)
+    grad, curvature = system.gradient_curvature(x)
+    return system, regulariser, x, system.loss(x), grad, curvature
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_compiled_ard_update_is_ard_regularisers(tied):
+    """One evidence update, _compiled.evidence._group_update against
+    ARDRegulariser.update at the same weights (tied: alpha='auto''s update
+    on the groups' sums, and the split after the first stalled update)."""
+    system, regulariser, x, loss, grad, curvature = _ard_system()
+    regulariser.tied = tied
+    regulariser._anchor = 1e300 if tied else -math.inf  # tied: it stalls
+    kernel = _compiled.lm.LMState(**regulariser.kernel_state(system))
+    alphas, slot, work = kernel.group_arrays(x.size)
+    p = x.size
+    A, L, inv = np.empty((p, p)), np.empty((p, p)), np.empty((p, p))
+    k_grad, k_curv = grad.copy(), curvature.copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        (factored, k_loss, changed, anchor, stalled, k_tied, evidence, gamma,
+         beta) = _compiled.evidence._group_update(
+            x, loss, k_grad, k_curv, system.weight_sum, system.penalised, slot,
+            alphas, work, _evidence.INTERCEPT_FLOOR, float(system.weight_sum),
+            kernel.data_floor, kernel.evidence_tol, kernel.anchor, kernel.stalled,
+            bool(kernel.tied), kernel.split_after, A, L, inv)
+    new_loss, new_grad, new_curvature = regulariser.update(system, x, loss, grad,
+                                                           curvature)
+    assert factored and not k_tied and not regulariser.tied
+    assert changed and regulariser.changed
+    assert stalled == regulariser.stalled == 0
+    assert_allclose(anchor, regulariser._anchor, rtol=1e-12)
+    assert_allclose(evidence, regulariser.log_evidence, rtol=1e-12)
+    assert_allclose([gamma, beta], [regulariser.gamma, regulariser.beta], rtol=1e-12)
+    assert_allclose(work[_compiled.evidence.G_GAMMA], regulariser.gammas, rtol=1e-12)
+    assert_allclose(alphas, regulariser.alphas, rtol=1e-12)
+    assert_allclose(k_loss, new_loss, rtol=1e-12)
+    assert_allclose(k_grad, new_grad, rtol=1e-12, atol=1e-15)
+    assert_allclose(k_curv, new_curvature, rtol=1e-12, atol=1e-15)
+    if tied:  # the split happened: the strengths are no longer all equal
+        assert np.ptp(alphas) > 0
+
+
+def test_ard_state_round_trips_through_the_kernel_state():
+    """kernel_state then load_kernel_state (no update in between) leaves the
+    regulariser as it was and gives the system its per-weight strengths."""
+    system, regulariser, *_ = _ard_system()
+    regulariser.tied, regulariser.stalled, regulariser.n_updates = True, 2, 5
+    regulariser._anchor = -12.5
+    before = dict(vars(regulariser))
+    kernel = _compiled.lm.LMState(alpha=regulariser.alpha,
+                                  **regulariser.kernel_state(system))
+    system.set_alpha(1.0)  # forgets the per-weight strengths
+    assert regulariser.load_kernel_state(kernel, system, updated=False) is False
+    for name, value in before.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(regulariser, name), value)
+        elif name != "_floor":  # (the cached E_D floor of the system)
+            assert getattr(regulariser, name) == value, name
+    np.testing.assert_array_equal(system.penalty, regulariser.per_weight())
+    assert system.alpha == regulariser.alpha
+
+
 @needs_numba
 def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monkeypatch):
     X, y = scaled_data()
@@ -244,12 +413,16 @@ def test_fused_lm_blocks_are_one_run_and_an_interrupt_keeps_the_last_block(monke
 
 
 @needs_numba
-def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch):
+@pytest.mark.parametrize("alpha", ["auto", "ard"])
+def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch, alpha):
     """A non-finite gradient at an accepted step (the kernel's LM_DIVERGED)
     raises the training error and keeps the previous model."""
     X, y = scaled_data()
-    est = _fit_lm(X, y, alpha="auto", max_iter=3)
+    est = _fit_lm(X, y, alpha=alpha, max_iter=3)
     before = [w.copy() for w in est.coefs_ + est.intercepts_]
+    attributes = {name: np.copy(getattr(est, name)) for name in ARD_ATTRIBUTES
+                  if hasattr(est, name)}
+    assert len(attributes) == (8 if alpha == "ard" else 5)
     original = _compiled.lm.run_block
 
     def diverging(self, x, grad, curv, penalised, state, n_max):
@@ -262,6 +435,8 @@ def test_fused_lm_divergence_leaves_the_model_untouched(monkeypatch):
         est.fit(X, y)
     for a, b in zip(before, est.coefs_ + est.intercepts_):
         np.testing.assert_array_equal(a, b)
+    for name, value in attributes.items():
+        np.testing.assert_array_equal(getattr(est, name), value)
 
 
 @needs_numba

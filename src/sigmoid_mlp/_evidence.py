@@ -461,10 +461,11 @@ class EvidenceRegulariser:
                     data_floor=self.system_floor(system), stalled=self.stalled,
                     n_updates=self.n_updates)
 
-    def load_kernel_state(self, kernel, *, updated):
+    def load_kernel_state(self, kernel, system, *, updated):
         """Take over the compiled iterations' state (an ``LMState``: alpha,
         anchor, stall count, updates, and, when ``updated``, the last
-        evidence, gamma and beta); return :attr:`changed`."""
+        evidence, gamma and beta), give ``system`` the strength; return
+        :attr:`changed`."""
         self.alpha = kernel.alpha
         self._anchor = kernel.anchor
         self.stalled = kernel.stalled
@@ -473,6 +474,7 @@ class EvidenceRegulariser:
             self.changed = self.stalled == 0
             self.log_evidence = kernel.log_evidence
             self.gamma, self.beta = kernel.gamma, kernel.beta
+        system.set_alpha(self.alpha)
         return bool(updated) and self.changed
 
 
@@ -648,8 +650,10 @@ class ARDRegulariser(EvidenceRegulariser):
     with a log evidence 60 to 90 nats higher, which ``n_init`` picks.
     ``patience``: the stalled updates allowed before the split (0: split at
     the first).
-    The compiled 'lm' iterations do not implement the groups: the plan runs
-    ``alpha='ard'`` in the driver's Python loop (on the compiled sums).
+    The compiled 'lm' iterations run the same update
+    (:func:`sigmoid_mlp._compiled.evidence._group_update`): :meth:`kernel_state`
+    hands them the strengths, the groups and whether they are tied,
+    :meth:`load_kernel_state` takes them back.
     """
 
     def __init__(self, alpha=ALPHA_START, input_alphas=None, tol=None,
@@ -679,6 +683,26 @@ class ARDRegulariser(EvidenceRegulariser):
         if self.input_alphas is None:
             self.input_alphas = np.full(system.layer_sizes[0], self.alpha)
         system.set_alpha(self.alpha, self.per_weight())
+
+    def kernel_state(self, system):
+        """:meth:`EvidenceRegulariser.kernel_state` and the groups: every
+        group's strength, every weight's group, whether they are tied and
+        the stalled updates allowed before they split."""
+        return dict(super().kernel_state(system), alphas=self.alphas,
+                    groups=self.groups, tied=int(self.tied),
+                    split_after=self.patience)
+
+    def load_kernel_state(self, kernel, system, *, updated):
+        """:meth:`EvidenceRegulariser.load_kernel_state`, the groups'
+        strengths (and, when ``updated``, their gammas) included; the
+        system gets the per-weight strengths."""
+        changed = super().load_kernel_state(kernel, system, updated=updated)
+        self.input_alphas = np.array(kernel.alphas[:-1])
+        self.tied = bool(kernel.tied)
+        if updated:
+            self.gammas = np.array(kernel.gammas)
+        system.set_alpha(self.alpha, self.per_weight())
+        return changed
 
     @staticmethod
     def energies(system, x, loss):

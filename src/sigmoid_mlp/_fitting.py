@@ -388,7 +388,6 @@ def train(est, state, X, y, sample_weight, validation, *, n_epochs, fit_call,
         learning_rate_schedule=est.learning_rate_schedule,
         penalise_intercepts=penalises_intercepts(est),
         watched=validation is not None or hooks.active,
-        per_weight_alpha=isinstance(regulariser, ARDRegulariser),
     )
     driver, objective = the_plan.driver, the_plan.objective
     if regulariser is not None:  # alpha='ard': one strength per weight

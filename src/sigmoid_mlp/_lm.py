@@ -284,8 +284,7 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     than :data:`~sigmoid_mlp._evidence.EVIDENCE_TOL` nats over
     ``n_iter_no_change`` iterations the run stops, status 'converged'.
     ``alpha='ard'`` (an :class:`~sigmoid_mlp._evidence.ARDRegulariser`)
-    re-estimates one strength per input's fan-out weights the same way; the
-    plan keeps it in this loop (``config.block`` is 0).
+    re-estimates one strength per input's fan-out weights the same way.
 
     When the plan gives the compiled engine (``config.block > 0``: numba,
     float64 dense data, at most 64 weights), the same iterations run in the
@@ -381,7 +380,9 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
                      config, protocol, n_samples):
     """:func:`run_lm`'s iterations in the compiled kernel
     (:func:`._compiled.lm.run_block`: the same steps, stopping tests and
-    evidence updates), ``config.block`` iterations per call.
+    evidence updates, ``alpha='ard'``'s included; the regulariser hands its
+    state over with ``kernel_state`` and takes it back with
+    ``load_kernel_state``), ``config.block`` iterations per call.
 
     With blocks of many iterations the kernel applies the protocol's
     stopping rule itself and each block is committed at once
@@ -424,11 +425,12 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
         losses = _compiled.lm.run_block(system._compiled, x, grad, curvature,
                                         system.penalised, kernel, n_max)
         damping.mu, damping.nu = kernel.mu, kernel.nu
-        system.set_alpha(kernel.alpha)
         changed = False
-        if auto:
+        if auto:  # the regulariser takes over its state and sets the system's
             changed = regulariser.load_kernel_state(
-                kernel, updated=kernel.n_updates > updates)
+                kernel, system, updated=kernel.n_updates > updates)
+        else:
+            system.set_alpha(kernel.alpha)
         code = kernel.code
         reason = None
         if losses.size:

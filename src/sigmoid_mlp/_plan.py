@@ -171,7 +171,7 @@ LM_BLOCK = 64
 
 def plan(solver, X, y, sample_weight, alpha, layer_sizes, *, n_epochs=1,
          learning_rate_schedule="constant", penalise_intercepts=False,
-         watched=False, per_weight_alpha=False):
+         watched=False):
     """Which driver, engine and blocking run a call: the one place that decides.
 
     Full-batch 'gd' with a constant step size on numpy or scipy.sparse data
@@ -182,9 +182,7 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *, n_epochs=1,
     batches on other libraries); 'lbfgs' runs :func:`._drivers.run_lbfgs` on
     the reference objective.  ``watched`` (``verbose``, callbacks or a
     validation set: something runs between epochs) makes the fused engines
-    run one epoch per call.  ``per_weight_alpha`` (``alpha='ard'``, one
-    strength per input) keeps 'lm' in the driver's Python loop: the compiled
-    iterations re-estimate one :math:`\alpha` only.  Returns a :class:`Plan`.
+    run one epoch per call.  Returns a :class:`Plan`.
     """
     declined = []
     dtype = X.dtype  # numpy's, or another array library's (array_api_dispatch)
@@ -194,12 +192,7 @@ def plan(solver, X, y, sample_weight, alpha, layer_sizes, *, n_epochs=1,
         _declined(declined, objective, "gauss_newton", X, y, sample_weight,
                   n_weights=FlatLayout(layer_sizes).size)
         block = 0
-        if per_weight_alpha and objective.engine == "compiled":
-            declined.append(
-                "compiled 'lm' iterations declined: alpha='ard' (one prior "
-                "strength per input) runs in the driver's loop on the "
-                "compiled sums")
-        elif objective.engine == "compiled" and dtype == np.float64 and FUSE_LM:
+        if objective.engine == "compiled" and dtype == np.float64 and FUSE_LM:
             block = 1 if watched else LM_BLOCK
         return Plan(solver, _lm.run_lm, objective, objective.engine, block,
                     dtype, tuple(declined))

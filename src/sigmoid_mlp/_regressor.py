@@ -335,9 +335,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``'auto'`` (:math:`\alpha_{M,g} = \gamma_g/(2E_{W,g})` per group;
         the groups share one value until the evidence stops rising, then
         split).  Fitted ``input_alphas_`` and ``relevance_`` say how much
-        each input is used; the rest is as under ``'auto'``.  The compiled
-        'lm' iterations re-estimate one strength only, so ``'ard'`` runs in
-        the driver's loop (slower per iteration on small problems).
+        each input is used; the rest is as under ``'auto'``, the compiled
+        'lm' iterations included.
     penalize_intercepts : bool or 'auto', default='auto'
         Whether the L2 term also covers the intercepts,
         :math:`\frac{\alpha}{2S}(\sum_l \lVert W^{(l)}\rVert^2 +

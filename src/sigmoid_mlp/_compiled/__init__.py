@@ -8,7 +8,9 @@
 * :mod:`.mini_batch` -- :class:`CompiledMiniBatch`, one call per epoch of
   'sgd', 'adam' or scheduled 'gd';
 * :mod:`.lm` -- :class:`CompiledSystem`, the Gauss-Newton sums of 'lm', and
-  whole Levenberg-Marquardt iterations per call (:func:`.lm.run_block`).
+  whole Levenberg-Marquardt iterations per call (:func:`.lm.run_block`);
+* :mod:`.evidence` -- the Cholesky factor and the evidence updates of those
+  iterations (``alpha='auto'``: one strength; ``alpha='ard'``: one per group).
 
 Whether a problem runs here is decided by :func:`sigmoid_mlp._plan.plan`
 alone; every engine is tested equal to :mod:`sigmoid_mlp._network`.  Without

@@ -11,8 +11,10 @@ something must (``verbose``, callbacks, a validation set), the iterations of
 steps by Cholesky, the stopping tests and, under ``alpha='auto'``, the
 evidence update of :class:`sigmoid_mlp._evidence.EvidenceRegulariser`, with
 :func:`sigmoid_mlp._evidence.reestimate` and
-:func:`sigmoid_mlp._evidence.log_evidence` compiled as they are; tested
-against the Python loop to ``1e-8`` over whole fits.
+:func:`sigmoid_mlp._evidence.log_evidence` compiled as they are; under
+``alpha='ard'`` that of :class:`sigmoid_mlp._evidence.ARDRegulariser`, one
+strength per group (:func:`.evidence._group_update`).  Tested against the
+Python loop to ``1e-8`` over whole fits.
 """
 
 from __future__ import annotations
@@ -21,10 +23,19 @@ import math
 
 import numpy as np
 
-from .._evidence import log_evidence, reestimate
+from .._evidence import log_evidence
 from .._network import FlatLayout
 from .._solvers import lm_damping_after_accept
 from .core import _carry_back, _no_improvement_count, _sigmoid_row, jit
+from .evidence import (
+    G_GAMMA,
+    _cholesky,
+    _evidence_curvature,
+    _gamma,
+    _group_penalty,
+    _group_update,
+    _reestimate,
+)
 
 # Networks with more weights use numpy (BLAS) for the Gauss-Newton curvature:
 # the per-sample outer product costs p^2/2 operations, where BLAS on numpy's
@@ -142,9 +153,6 @@ _gauss_newton_sums = jit(_gauss_newton_sums)
 
 
 
-_EPS = float(np.finfo(np.float64).eps)
-
-
 # ----------------------------------------------------------------- 'lm', fused
 class LMState:
     """The state compiled 'lm' iterations carry between calls, by name.
@@ -160,20 +168,32 @@ class LMState:
     and beta.  Integers: (out) iterations done and the outcome code, the
     evaluations of J, the stopping rule's count, the evidence's stall count,
     whether alpha is re-estimated, whether the tests may stop the run, the
-    number of evidence updates, the ``max_fun`` budget, the number of outputs.
+    number of evidence updates, the ``max_fun`` budget, the number of
+    outputs, and under ``alpha='ard'`` whether the groups are still tied and
+    the stalled updates allowed before they split.
+
+    Arrays (:attr:`ARRAYS`), ``alpha='ard'`` only: ``alphas``, the strength
+    of every group (updated in place; ``alpha`` is the last one's), and
+    ``groups``, the group of every packed weight
+    (:func:`sigmoid_mlp._evidence.input_groups`); :attr:`gammas`, the
+    groups' effective numbers of parameters at the last update.  Without
+    them the kernel has one strength, ``alpha``.
     """
 
     FLOATS = ("loss", "mu", "nu", "alpha", "best_loss", "tol", "patience",
               "weight_sum", "evidence_tol", "anchor", "data_floor",
               "intercept_floor", "log_evidence", "gamma", "beta")
     INTS = ("done", "code", "n_fun", "count", "stalled", "auto", "check",
-            "n_updates", "max_fun", "n_outputs")
+            "n_updates", "max_fun", "n_outputs", "tied", "split_after")
+    ARRAYS = ("alphas", "groups")
 
     def __init__(self, **values):
         fl = np.full(len(self.FLOATS), math.nan)
         it = np.zeros(len(self.INTS), dtype=np.int64)
         object.__setattr__(self, "fl", fl)
         object.__setattr__(self, "it", it)
+        object.__setattr__(self, "arrays", dict.fromkeys(self.ARRAYS))
+        object.__setattr__(self, "_groups", None)  # the kernel's group arrays
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -182,6 +202,8 @@ class LMState:
             return float(self.fl[self.FLOATS.index(name)])
         if name in self.INTS:
             return int(self.it[self.INTS.index(name)])
+        if name in self.ARRAYS:
+            return self.arrays[name]
         raise AttributeError(name)
 
     def __setattr__(self, name, value):
@@ -189,15 +211,39 @@ class LMState:
             self.fl[self.FLOATS.index(name)] = value
         elif name in self.INTS:
             self.it[self.INTS.index(name)] = value
+        elif name in self.ARRAYS:
+            dtype = np.int64 if name == "groups" else np.float64
+            self.arrays[name] = np.array(value, dtype=dtype)
+            object.__setattr__(self, "_groups", None)
         else:
             raise AttributeError(f"LMState has no slot {name!r}")
+
+    @property
+    def gammas(self):
+        """The groups' gamma at the last evidence update (``alpha='ard'``)."""
+        return None if self._groups is None else self._groups[2][G_GAMMA]
+
+    def group_arrays(self, n_weights):
+        """``(alphas, slot, work)`` for :func:`_lm_block`: the strengths, the
+        group of every weight (an unpenalised one's: the last group) and
+        the groups' work array; one group of strength ``alpha`` when the
+        state has no ``groups``."""
+        if self._groups is None:
+            alphas, groups = self.alphas, self.groups
+            if groups is None:
+                alphas, slot = np.array([self.alpha]), np.zeros(n_weights, np.int64)
+            else:
+                slot = np.where(groups >= 0, groups, alphas.size - 1)
+            work = np.zeros((4, alphas.size))
+            object.__setattr__(self, "_groups", (alphas, slot, work))
+        return self._groups
 
 
 # the slots' indices, compile-time constants of the kernel
 (F_LOSS, F_MU, F_NU, F_ALPHA, F_BEST, F_TOL, F_PATIENCE, F_S, F_EV_TOL, F_ANCHOR,
  F_FLOOR, F_INTERCEPT_FLOOR, F_EVIDENCE, F_GAMMA, F_BETA) = range(len(LMState.FLOATS))
 (I_DONE, I_CODE, I_N_FUN, I_COUNT, I_STALLED, I_AUTO, I_CHECK, I_N_UPDATES,
- I_MAX_FUN, I_N_OUTPUTS) = range(len(LMState.INTS))
+ I_MAX_FUN, I_N_OUTPUTS, I_TIED, I_SPLIT_AFTER) = range(len(LMState.INTS))
 
 
 # Codes of _lm_block's it[1] (the outcome of a block of iterations).
@@ -214,29 +260,6 @@ LM_DIVERGED = 3     # the gradient or curvature at an accepted step is not finit
 
 
 LM_SINGULAR = 4     # the evidence's curvature could not be factorised
-
-
-def _cholesky(A, shift, L, upper):
-    """``L L^T = A + shift I`` (lower ``L``), reading A's upper triangle if
-    ``upper`` (as LAPACK's ``dposv`` does by default) else its lower one.
-    False when a pivot is not positive (or is NaN): not positive definite."""
-    p = A.shape[0]
-    for j in range(p):
-        d = A[j, j] + shift
-        for k in range(j):
-            d -= L[j, k] * L[j, k]
-        if not d > 0.0:
-            return False
-        ljj = math.sqrt(d)
-        L[j, j] = ljj
-        for i in range(j + 1, p):
-            s = A[j, i] if upper else A[i, j]
-            for k in range(j):
-                s -= L[i, k] * L[j, k]
-            L[i, j] = s / ljj
-        for i in range(j):
-            L[i, j] = 0.0
-    return True
 
 
 def _damped_step(curv, mu, grad, step, L):
@@ -261,70 +284,23 @@ def _damped_step(curv, mu, grad, step, L):
     return True
 
 
-def _evidence_curvature(curv, S, pen, alpha, c, A, L):
-    """:func:`._evidence.regularised_cholesky` of ``C = S curv``: fills ``L``
-    and returns ``ln det``, or NaN when even the largest jitter fails."""
-    p = pen.shape[0]
-    big = 1.0
-    for a in range(p):
-        for b in range(p):
-            A[a, b] = 0.5 * (S * curv[a, b] + S * curv[b, a])
-        A[a, a] += c * alpha * (1.0 - pen[a])
-        big = max(big, A[a, a])
-    if not _cholesky(A, 0.0, L, False):
-        extra = p * _EPS * big
-        factored = False
-        for _ in range(39):
-            factored = _cholesky(A, extra, L, False)
-            if factored:
-                break
-            extra = 10.0 * extra
-        if not factored:
-            return math.nan
-    log_det = 0.0
-    for a in range(p):
-        log_det += math.log(L[a, a])
-    return 2.0 * log_det
-
-
-def _gamma(L, pen, alpha, inv):
-    """:func:`._evidence.effective_parameters` from the factor ``L``."""
-    p = pen.shape[0]
-    n_pen = 0.0
-    for a in range(p):
-        n_pen += pen[a]
-    if alpha == 0.0:
-        return n_pen
-    for j in range(p):  # inv := L^-1, column by column
-        for i in range(j):
-            inv[i, j] = 0.0
-        inv[j, j] = 1.0 / L[j, j]
-        for i in range(j + 1, p):
-            s = 0.0
-            for k in range(j, i):
-                s -= L[i, k] * inv[k, j]
-            inv[i, j] = s / L[i, i]
-    trace = 0.0
-    for j in range(p):  # diag(C^-1)_j = Σ_i inv[i, j]^2
-        d = 0.0
-        for i in range(j, p):
-            d += inv[i, j] * inv[i, j]
-        trace += pen[j] * d
-    gamma = n_pen - alpha * trace
-    return min(max(gamma, 0.0), n_pen)
-
-
 def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
               kbuf, d_cur, d_next, jac, res, wj, u, M, x, grad, curv, new_x,
-              new_grad, new_curv, step, A, L, inv, pen, fl, it, losses):
+              new_grad, new_curv, step, A, L, inv, pen, alphas, slot, work,
+              fl, it, losses):
     """Up to ``losses.shape[0]`` Levenberg-Marquardt iterations of
     :func:`._lm.run_lm`, with the protocol's stopping rule on J and,
     under ``alpha='auto'``, :meth:`._evidence.EvidenceRegulariser.update`
-    after every accepted step, in one call.
+    after every accepted step (under ``alpha='ard'``,
+    :meth:`._evidence.ARDRegulariser.update`), in one call.
 
     ``x``, ``grad``, ``curv`` (J's gradient and curvature, L2 term included)
     are the current point and are updated in place; ``fl`` and ``it`` are
     an :class:`LMState`'s arrays, read and written by their named slots.
+    With more than one group (``alpha='ard'``) the L2 strengths are
+    ``alphas`` (per group; ``slot``: each weight's group, ``work`` the
+    groups' scratch, :meth:`LMState.group_arrays`), else ``alpha``: the
+    one-strength arithmetic is kept as it was, branch by branch.
     """
     p = x.shape[0]
     loss, mu, nu, alpha = fl[F_LOSS], fl[F_MU], fl[F_NU], fl[F_ALPHA]
@@ -334,6 +310,8 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
     n_fun, count, stalled = it[I_N_FUN], it[I_COUNT], it[I_STALLED]
     auto, check = it[I_AUTO] == 1, it[I_CHECK] == 1
     n_updates, max_fun, n_out = it[I_N_UPDATES], it[I_MAX_FUN], it[I_N_OUTPUTS]
+    tied, split_after = it[I_TIED] == 1, it[I_SPLIT_AFTER]
+    grouped = alphas.shape[0] > 1
     n_pen = 0.0
     for a in range(p):
         n_pen += pen[a]
@@ -366,7 +344,9 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
                                    intercept_off, act_off, False, acts, kbuf,
                                    d_cur, d_next, jac, res, wj, u, M)
             new_loss = s / (2.0 * S)
-            if alpha != 0.0:
+            if grouped:
+                new_loss += _group_penalty(new_x, pen, slot, alphas) / S
+            elif alpha != 0.0:
                 e = 0.0
                 for a in range(p):
                     e += pen[a] * new_x[a] * new_x[a]
@@ -397,13 +377,17 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
         finite = True
         for a in range(p):
             g = u[a]
-            if alpha != 0.0:
+            if grouped:
+                g += alphas[slot[a]] * pen[a] * new_x[a]
+            elif alpha != 0.0:
                 g += alpha * pen[a] * new_x[a]
             new_grad[a] = g / S
             finite = finite and math.isfinite(new_grad[a])
             for b in range(p):
                 h = M[a, b]
-                if a == b and alpha != 0.0:
+                if a == b and grouped:
+                    h += alphas[slot[a]] * pen[a]
+                elif a == b and alpha != 0.0:
                     h += alpha * pen[a]
                 new_curv[a, b] = h / S
                 finite = finite and math.isfinite(new_curv[a, b])
@@ -411,7 +395,19 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
             code = LM_DIVERGED
             break
         changed = False
-        if auto:  # ---- alpha='auto': the evidence update at the new weights
+        if auto and grouped:  # ---- alpha='ard': the groups' evidence update
+            (factored, new_loss, changed, anchor, stalled, tied, evidence, gamma,
+             beta) = _group_update(new_x, new_loss, new_grad, new_curv, S, pen,
+                                   slot, alphas, work, c, n_out * S, floor,
+                                   ev_tol, anchor, stalled, tied, split_after, A,
+                                   L, inv)
+            if not factored:
+                code = LM_SINGULAR
+                break
+            n_updates += 1
+            fl[F_EVIDENCE], fl[F_GAMMA], fl[F_BETA] = evidence, gamma, beta
+            alpha = alphas[alphas.shape[0] - 1]
+        elif auto:  # ---- alpha='auto': the evidence update at the new weights
             e_weights = 0.0
             for a in range(p):
                 e_weights += pen[a] * new_x[a] * new_x[a]
@@ -471,16 +467,13 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
     fl[F_BEST], fl[F_ANCHOR] = best, anchor
     it[I_DONE], it[I_CODE], it[I_N_FUN] = done, code, n_fun
     it[I_COUNT], it[I_STALLED], it[I_N_UPDATES] = count, stalled, n_updates
+    it[I_TIED] = 1 if tied else 0
 
 
 
-_reestimate = jit(reestimate)
 _log_evidence = jit(log_evidence)
 _lm_damping_after_accept = jit(lm_damping_after_accept)
-_cholesky = jit(_cholesky)
 _damped_step = jit(_damped_step)
-_evidence_curvature = jit(_evidence_curvature)
-_gamma = jit(_gamma)
 _lm_block = jit(_lm_block)
 
 
@@ -540,6 +533,7 @@ def run_block(system, x, grad, curv, penalised, state, n_max):
     """
     s = system
     new_x, new_grad, new_curv, step, A, L, inv = s.lm_work
+    alphas, slot, work = state.group_arrays(x.shape[0])
     losses = np.empty(n_max)
     # Overflow at a trial step only rejects it (compiled, IEEE arithmetic is
     # silent; as plain Python, NUMBA_DISABLE_JIT, numpy scalars would warn)
@@ -547,5 +541,5 @@ def run_block(system, x, grad, curv, penalised, state, n_max):
         _lm_block(s.X, s.y, s.sw, s.has_sw, s.sizes, s.coef_off, s.intercept_off,
                   s.act_off, s.acts, s.kbuf, s.d_cur, s.d_next, s.jac, s.res, s.wj,
                   s.u, s.M, x, grad, curv, new_x, new_grad, new_curv, step, A, L,
-                  inv, penalised, state.fl, state.it, losses)
+                  inv, penalised, alphas, slot, work, state.fl, state.it, losses)
     return losses[: state.done]
