@@ -33,12 +33,12 @@ import math
 import warnings
 
 import numpy as np
+import small_data
 from sklearn.datasets import make_friedman1
 from sklearn.metrics import r2_score
 from sklearn.model_selection import RepeatedKFold
 from sklearn.preprocessing import StandardScaler
 
-import small_data
 from sigmoid_mlp import SigmoidMLPRegressor
 from sigmoid_mlp._sizes import (
     CANDIDATE_SIZES,
