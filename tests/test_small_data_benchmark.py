@@ -123,6 +123,9 @@ def test_target_figures_read_the_issues_targets_off_one_run(bench):
     assert t["n_init1_seconds_over_nnet"] == pytest.approx(0.6 / 2.0)
     assert t["seconds_over_gp"] == pytest.approx(2.0 / 40.0)
     assert t["mean_per_set_seconds_over_gp"] == pytest.approx((0.05 + 0.05) / 2)
-    # without the recipe there is nothing to read
+    # without the committee only the time of n_init=1 against nnet is read
     del summary[recipe]
+    assert bench.target_figures(results, summary, ["a", "b"]) == {
+        "n_init1_seconds_over_nnet": pytest.approx(0.3)}
+    del summary[one]
     assert bench.target_figures(results, summary, ["a", "b"]) == {}
