@@ -5,7 +5,8 @@ driver, through a real :class:`~sigmoid_mlp._protocol.Protocol`) on given
 weights and reports what it did as a :class:`GDResult`; ``fast_call`` is the
 list-of-arrays interface over an engine's flat vectors.  ``pick`` gives the
 engine :data:`sigmoid_mlp._plan.ENGINE` names for a numpy kernel, and
-skips the test when that engine cannot take the case.
+skips the test when that engine cannot take the case.  ``record_lm_blocks``
+records the blocks a fit hands the fused 'lm' kernel.
 """
 
 from dataclasses import dataclass, field
@@ -22,6 +23,24 @@ from sigmoid_mlp._protocol import (
     is_divergent,
 )
 from sigmoid_mlp._solvers import GradientDescent
+
+
+def record_lm_blocks(monkeypatch):
+    """Wrap the fused 'lm' kernel's entry, :func:`_compiled.lm.run_block`.
+
+    Returns the list to which every call appends its ``n_max`` (the
+    iterations that block may take): its length is how many calls a fit
+    made, its items how long each block was.
+    """
+    original = _compiled.lm.run_block
+    blocks = []
+
+    def recorded(system, x, grad, curv, penalised, state, n_max):
+        blocks.append(n_max)
+        return original(system, x, grad, curv, penalised, state, n_max)
+
+    monkeypatch.setattr(_compiled.lm, "run_block", recorded)
+    return blocks
 
 
 def pick(kernel):

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _engine_helpers import record_lm_blocks
 from sklearn.datasets import make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
@@ -273,14 +274,7 @@ def test_ard_runs_the_fused_compiled_iterations(monkeypatch, capsys):
     """alpha='ard' takes the plan of any 'lm' fit: the fused compiled
     iterations (blocks of LM_BLOCK unwatched, of 1 watched), nothing declined."""
     X, y = friedman(n=50)
-    original = _compiled.lm.run_block
-    sizes = []
-
-    def recorded(system, x, grad, curv, penalised, state, n_max):
-        sizes.append(n_max)
-        return original(system, x, grad, curv, penalised, state, n_max)
-
-    monkeypatch.setattr(_compiled.lm, "run_block", recorded)
+    sizes = record_lm_blocks(monkeypatch)
     kw = dict(hidden_layer_sizes=(3,), solver="lm", alpha="ard", max_iter=20,
               random_state=0)
     with warnings.catch_warnings():

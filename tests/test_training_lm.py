@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _engine_helpers import record_lm_blocks
 from _helpers import deck_split, scaled_data
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
@@ -194,19 +195,12 @@ def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
     X, y = scaled_data(n_outputs=params.pop("n_outputs", 1))
     sw = (np.random.RandomState(3).uniform(0.5, 2, X.shape[0])
           if params.pop("weighted", False) else None)
-    calls = {"n": 0}
-    original = _compiled.lm.run_block
-
-    def counted(self, *args):
-        calls["n"] += 1
-        return original(self, *args)
-
-    monkeypatch.setattr(_compiled.lm, "run_block", counted)
+    blocks = record_lm_blocks(monkeypatch)
     fused = _fit_lm(X, y, sw, **params)
-    assert calls["n"] >= 1 and fused._engine == "compiled"
+    assert len(blocks) >= 1 and fused._engine == "compiled"
     monkeypatch.setattr(plan, "FUSE_LM", False)
     loop = _fit_lm(X, y, sw, **params)
-    assert calls["n"] == (fused.n_iter_ - 1) // plan.LM_BLOCK + 1
+    assert len(blocks) == (fused.n_iter_ - 1) // plan.LM_BLOCK + 1
     assert fused.n_iter_ == loop.n_iter_
     assert_allclose(fused.loss_curve_, loop.loss_curve_, rtol=1e-10)
     for a, b in zip(fused.coefs_ + fused.intercepts_, loop.coefs_ + loop.intercepts_):
@@ -280,18 +274,11 @@ def test_fused_lm_runs_ard_as_the_iteration_loop(monkeypatch, case):
     sw = (np.random.RandomState(3).uniform(0.5, 2, X.shape[0])
           if params.pop("weighted", False) else None)
     split_after = params.pop("split_after", None)
-    calls = {"n": 0}
-    original = _compiled.lm.run_block
-
-    def counted(*args):
-        calls["n"] += 1
-        return original(*args)
-
-    monkeypatch.setattr(_compiled.lm, "run_block", counted)
+    blocks = record_lm_blocks(monkeypatch)
     fused = _ard_fit(X, y, sw, split_after, monkeypatch, **params)
-    assert calls["n"] >= 1 and fused._engine == "compiled"
+    assert len(blocks) >= 1 and fused._engine == "compiled"
     n_init = params.get("n_init", 1)
-    assert calls["n"] <= n_init * ((fused.n_iter_ - 1) // plan.LM_BLOCK + 1)
+    assert len(blocks) <= n_init * ((fused.n_iter_ - 1) // plan.LM_BLOCK + 1)
     monkeypatch.setattr(plan, "FUSE_LM", False)
     loop = _ard_fit(X, y, sw, split_after, monkeypatch, **params)
     monkeypatch.setattr(plan, "ENGINE", "numpy")
@@ -446,14 +433,7 @@ def test_lm_with_per_iteration_work_runs_the_kernel_one_iteration_per_call(
     the compiled kernel then takes one iteration per call (the plan's block
     of 1), so watching never changes the code that computes the steps."""
     X, y = scaled_data()
-    original = _compiled.lm.run_block
-    sizes = []
-
-    def recorded(system, x, grad, curv, penalised, state, n_max):
-        sizes.append(n_max)
-        return original(system, x, grad, curv, penalised, state, n_max)
-
-    monkeypatch.setattr(_compiled.lm, "run_block", recorded)
+    sizes = record_lm_blocks(monkeypatch)
     for params in (dict(verbose=1), dict(early_stopping=True)):
         sizes.clear()
         est = _fit_lm(X, y, alpha=1e-3, max_iter=3, **params)
