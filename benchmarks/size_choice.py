@@ -6,16 +6,16 @@ on X per fold) this fits ``SigmoidMLPRegressor(solver='lm', alpha=ALPHA,
 normalize_y=True, random_state=0)`` with each candidate size of
 ``sigmoid_mlp._sizes.CANDIDATE_SIZES`` and records its ``log_evidence_``,
 its count of determined units (:func:`sigmoid_mlp._sizes.determined_units`)
-and its test R^2.  It then walks the candidates with the search's rule (the
-largest total wins, stop after ``PATIENCE`` sizes without a gain) under
-three totals:
+and its test R^2.  It then walks the candidates with the search's own rule
+(:func:`sigmoid_mlp._sizes.walk`: the largest total wins, stop after
+``PATIENCE`` sizes without a gain) under three totals:
 
 * ``none``: ``log_evidence_`` alone;
 * ``all units``: ``+ ln(h! 2^h)``, every unit counted (the textbook factor);
 * ``determined``: ``+ ln(k! 2^k)``, ``k`` the determined units -- what
   ``hidden_layer_sizes='auto'`` does.  On the first fold of every set the
   script also fits ``hidden_layer_sizes='auto'`` itself and checks that it
-  chose the same size, so the walk here is the estimator's.
+  chose the same size.
 
 It prints, per data set, the mean CV R^2 of every fixed size and of the
 three choices (with the median size chosen), and the means over the sets.
@@ -42,9 +42,9 @@ from sklearn.preprocessing import StandardScaler
 from sigmoid_mlp import SigmoidMLPRegressor
 from sigmoid_mlp._sizes import (
     CANDIDATE_SIZES,
-    PATIENCE,
     determined_units,
     symmetry_log_factor,
+    walk,
 )
 
 CRITERIA = {
@@ -64,19 +64,13 @@ def panel_data(panel):
     return small_data.r_datasets(table, with_diabetes=False)
 
 
-def walk(fold, criterion):
-    """The size the search keeps under ``criterion``, as the search walks."""
-    best, misses = None, 0
-    for h in CANDIDATE_SIZES:
+def chosen(fold, criterion):
+    """The size the search keeps under ``criterion``: its own rule,
+    :func:`sigmoid_mlp._sizes.walk`, on the fold's recorded fits."""
+    def total_of(h):
         ev, k, _ = fold[h]
-        total = -math.inf if math.isnan(ev) else criterion(ev, h, k)
-        if best is None or total > best[0]:
-            best, misses = (total, h), 0
-        else:
-            misses += 1
-            if misses >= PATIENCE:
-                break
-    return best[1]
+        return -math.inf if math.isnan(ev) else criterion(ev, h, k)
+    return walk(CANDIDATE_SIZES, total_of)[0]
 
 
 def make(alpha, hidden):
@@ -112,7 +106,7 @@ def main(argv=None):
                                r2_score(y[test], est.predict(X_test)))
                 if index == 0:  # the estimator's own search, once per set
                     auto = make(args.alpha, "auto").fit(X_train, y[train])
-                    mine = walk(fold, CRITERIA["determined"])
+                    mine = chosen(fold, CRITERIA["determined"])
                     assert auto.hidden_layer_sizes_ == (mine,), (
                         name, auto.hidden_layer_sizes_, mine)
             folds.append(fold)
@@ -122,7 +116,7 @@ def main(argv=None):
             fixed_means[h].append(r2)
             line += f"{r2:{width}.3f}"
         for label, criterion in CRITERIA.items():
-            sizes = [walk(f, criterion) for f in folds]
+            sizes = [chosen(f, criterion) for f in folds]
             r2 = float(np.mean([f[h][2] for f, h in zip(folds, sizes)]))
             chosen_means[label].append(r2)
             line += f"{r2:9.3f}/{np.median(sizes):<4g}"

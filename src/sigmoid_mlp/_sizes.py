@@ -5,7 +5,8 @@
 whose log evidence, *with the network's symmetry factor* over the units
 the posterior determines (:func:`symmetry_log_factor` of
 :func:`determined_units`), is largest.  It stops early once
-``PATIENCE`` larger sizes in a row have not raised the best.  The search
+``PATIENCE`` larger sizes in a row have not raised the best (the rule
+alone, on any totals: :func:`walk`).  The search
 knows nothing of training: ``fit_size((h,))`` fits the estimator with
 ``h`` hidden units and leaves ``log_evidence_`` on it.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "determined_units",
     "search_sizes",
     "symmetry_log_factor",
+    "walk",
 ]
 
 #: The candidate sizes of the one hidden layer, tried in this order.  The
@@ -108,6 +110,26 @@ def _total(est):
     return value + symmetry_log_factor(determined_units(est))
 
 
+def walk(candidates, total_of):
+    """The search's rule, apart from the fitting: the best candidate and the totals.
+
+    Calls ``total_of(h)`` for each candidate in turn and stops once
+    ``PATIENCE`` candidates in a row have not raised the best total (a tie
+    is not a gain).  Returns the candidate with the largest total (the
+    first of equals) and ``{h: total}`` for the candidates tried, in order.
+    """
+    totals, best, not_gaining = {}, None, 0
+    for h in candidates:
+        totals[h] = total_of(h)
+        if best is None or totals[h] > totals[best]:
+            best, not_gaining = h, 0
+        else:
+            not_gaining += 1
+            if not_gaining >= PATIENCE:
+                break
+    return best, totals
+
+
 def search_sizes(est, fit_size, warm):
     """Fit the candidate sizes with ``fit_size``; leave ``est`` at the best.
 
@@ -136,30 +158,24 @@ def search_sizes(est, fit_size, warm):
         candidates = hidden
     else:
         candidates = tuple(CANDIDATE_SIZES)
-    evidence_by_size = {}
-    best = None  # (total, size, the estimator's state, its warnings)
-    not_gaining = 0
+    fits = {}  # size -> (the estimator's state after its fit, its warnings)
+
+    def total_of(h):
+        est.__dict__.clear()
+        est.__dict__.update(saved)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit_size((h,))
+        fits[h] = (dict(est.__dict__), list(caught))
+        return _total(est)
+
     try:
-        for h in candidates:
-            est.__dict__.clear()
-            est.__dict__.update(saved)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                fit_size((h,))
-            total = _total(est)
-            evidence_by_size[h] = total
-            if best is None or total > best[0]:
-                best = (total, h, dict(est.__dict__), list(caught))
-                not_gaining = 0
-            else:
-                not_gaining += 1
-                if not_gaining >= PATIENCE:
-                    break
+        h, evidence_by_size = walk(candidates, total_of)
     except BaseException:
         est.__dict__.clear()
         est.__dict__.update(saved)
         raise
-    _, h, state, caught = best
+    state, caught = fits[h]
     est.__dict__.clear()
     est.__dict__.update(state)
     est.hidden_layer_sizes_ = (h,)
