@@ -381,8 +381,8 @@ def target_figures(results, summary, names):
         out["seconds_over_gp"] = recipe["seconds"] / summary[GP_LABEL]["seconds"]
         out["mean_per_set_seconds_over_gp"] = recipe.get("mean_seconds_ratio_to_gp")
     gaps = {}
+    others = [k for k in summary if k not in (RECIPE, RECIPE_ONE)]
     for name in names:
-        others = [k for k in summary if k not in (RECIPE, RECIPE_ONE)]
         if others:
             best = max(others, key=lambda k: results[name][k]["r2"])
             gaps[name] = (best, results[name][best]["r2"] - results[name][RECIPE]["r2"])
