@@ -98,9 +98,27 @@ def test_compiled_path_is_only_for_small_float64_dense_problems():
     X, y = rng.randn(50, 2), rng.randn(50, 1)
     assert _system(X.astype(np.float32), y.astype(np.float32), None, 0.0,
                    [2, 3, 1], "auto", np.float32)._compiled is None
-    wide = [2, 30, 1]  # 121 weights > MAX_GN_WEIGHTS
+    wide = [2, 30, 1]  # 121 weights > MAX_GN_WEIGHTS (100)
     assert _system(X, y, None, 0.0, wide, "auto")._compiled is None
     assert _system(X, y, None, 0.0, [2, 3, 1], "numpy")._compiled is None
+
+
+@pytest.mark.parametrize("p", [1, 2, 7, 101])
+def test_compiled_triangular_inverse_is_lapacks(p):
+    """_compiled.evidence._invert_factor (the evidence's C^-1 = L^-T L^-1)
+    against LAPACK's triangular inverse, overwriting whatever was in ``inv``
+    (zeros above the diagonal)."""
+    from scipy.linalg import lapack
+
+    rng = np.random.RandomState(p)
+    B = rng.randn(p, 2 * p)
+    L = np.linalg.cholesky(B @ B.T + np.eye(p))
+    inv = np.full((p, p), np.nan)
+    _compiled.evidence._invert_factor(L, inv)
+    expected, info = lapack.dtrtri(L, lower=1)
+    assert info == 0
+    assert_allclose(inv, np.tril(expected), rtol=1e-12, atol=1e-14)
+    assert np.all(inv[np.triu_indices(p, 1)] == 0.0)
 
 
 # ------------------------------------------------------------ the estimator

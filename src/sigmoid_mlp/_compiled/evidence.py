@@ -86,17 +86,26 @@ def _evidence_curvature(curv, S, pen, alpha, c, A, L):
 
 
 def _invert_factor(L, inv):
-    """``inv := L^-1`` (lower triangular), column by column."""
+    """``inv := L^-1`` (lower triangular), row by row.
+
+    Row ``i`` is ``(e_i - Σ_{k<i} L[i, k] inv[k, :]) / L[i, i]``, subtracted
+    in order of ``k``: every inner loop runs along a row (contiguous), and
+    each entry sees the same operations in the same order as the
+    column-by-column substitution."""
     p = L.shape[0]
-    for j in range(p):
-        for i in range(j):
-            inv[i, j] = 0.0
-        inv[j, j] = 1.0 / L[j, j]
-        for i in range(j + 1, p):
-            s = 0.0
-            for k in range(j, i):
-                s -= L[i, k] * inv[k, j]
-            inv[i, j] = s / L[i, i]
+    for i in range(p):
+        row = inv[i]
+        for j in range(p):
+            row[j] = 0.0
+        row[i] = 1.0
+        for k in range(i):
+            lik = L[i, k]
+            other = inv[k]
+            for j in range(k + 1):
+                row[j] -= lik * other[j]
+        lii = L[i, i]
+        for j in range(i + 1):
+            row[j] = row[j] / lii
 
 
 def _gamma(L, pen, alpha, inv):
