@@ -18,7 +18,7 @@ from sklearn.metrics import r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sigmoid_mlp import SigmoidMLPRegressor
+from sigmoid_mlp import SigmoidMLPRegressor, _committee
 
 INT32_MAX = np.iinfo(np.int32).max
 
@@ -381,3 +381,42 @@ def test_onnx_averages_the_members(committee):
                                    providers=["CPUExecutionProvider"])
     (pred,) = session.run(None, {session.get_inputs()[0].name: X})
     assert np.abs(pred - best.predict(X)).max() > 1e-4
+
+
+class _Thing:
+    """An object with a ``__dict__``, standing in for an estimator."""
+
+
+def test_candidates_start_from_the_saved_state_and_keep_one():
+    thing = _Thing()
+    thing.value, thing.history = 0, ()
+
+    def fit(step):
+        thing.value += step  # a candidate that continued another would add up
+        thing.history = (*thing.history, step)
+        thing.extra = step
+
+    with _committee.Candidates(thing) as tried:
+        for step in (1, 10, 100):
+            tried.fit(step, lambda: fit(step))  # noqa: B023 (called at once)
+        assert thing.__dict__ == {"value": 100, "history": (100,), "extra": 100}
+        tried.keep(10)
+    assert thing.__dict__ == {"value": 10, "history": (10,), "extra": 10}
+    assert list(tried.fits) == [1, 10, 100]
+    assert [f["value"] for f in tried.fits.values()] == [1, 10, 100]
+
+
+def test_candidates_restore_the_saved_state_when_a_fit_fails():
+    thing = _Thing()
+    thing.value = 0
+
+    def fails():
+        thing.value = 5
+        thing.half_done = True
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        with _committee.Candidates(thing) as tried:
+            tried.fit("a", lambda: setattr(thing, "value", 1))
+            tried.fit("b", fails)
+    assert thing.__dict__ == {"value": 0}

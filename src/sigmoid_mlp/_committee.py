@@ -9,17 +9,69 @@ mean of the members' variances plus the variance of their means.  What
 describes one network (``forward_pass``, ``loss_gradient``,
 ``partial_fit``, the inspection displays) refuses a committee and names
 the member to ask instead (:func:`check_single_network`).
+
+:class:`Candidates` is what the ``n_init`` starts and the size search
+(:func:`._sizes.search_sizes`) share: fits of one estimator that each start
+from its state before the call, one of which is kept, and none of which
+is left behind when one fails.
 """
 
 from __future__ import annotations
 
 import copy
 
-__all__ = ["COMMITTEE_ATTRIBUTES", "check_single_network", "combine", "members"]
+__all__ = ["COMMITTEE_ATTRIBUTES", "Candidates", "check_single_network", "combine",
+           "members"]
 
 # The fitted attributes only a committee has; a fit without ensemble=True
 # removes them.
 COMMITTEE_ATTRIBUTES = ("estimators_", "best_index_")
+
+
+class Candidates:
+    """Fits of one estimator from the same saved state; one is kept.
+
+    Use as a context manager::
+
+        with Candidates(est) as tried:
+            for key in keys:
+                tried.fit(key, lambda: ...)   # fits est; its state is recorded
+            tried.keep(best_key)              # est becomes that fit
+
+    Every :meth:`fit` starts from the estimator's state at construction, so
+    a candidate never continues another; ``fits`` maps each key to the
+    estimator's ``__dict__`` after its fit (a shallow copy, in order).  An
+    exception inside the ``with`` block (a failed or interrupted fit)
+    restores the saved state before it propagates: nothing half-fitted is
+    left on the estimator.
+    """
+
+    def __init__(self, est):
+        self.est = est
+        self.saved = dict(est.__dict__)
+        self.fits = {}
+
+    def _become(self, state):
+        self.est.__dict__.clear()
+        self.est.__dict__.update(state)
+
+    def fit(self, key, fit):
+        """Run ``fit()`` from the saved state and record the result as ``key``."""
+        self._become(self.saved)
+        fit()
+        self.fits[key] = dict(self.est.__dict__)
+
+    def keep(self, key):
+        """Leave the estimator as the fit recorded as ``key``."""
+        self._become(self.fits[key])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is not None:
+            self._become(self.saved)
+        return False
 
 
 def members(cls, fits, starts):

@@ -246,23 +246,14 @@ def fit_restarts(est, fit_one, warm):
             est.__dict__.pop(name, None)
         return
     starts = start_points(est.random_state, est.n_init)
-    saved = dict(est.__dict__)
-    fits, scores = [], []
-    try:
+    scores = []
+    with _committee.Candidates(est) as tried:
         for k, start in enumerate(starts):
-            if k:
-                est.__dict__.clear()
-                est.__dict__.update(saved)
-            fit_one(start, k == 0)
-            fits.append(dict(est.__dict__))
+            tried.fit(k, lambda: fit_one(start, k == 0))  # noqa: B023 (called at once)
             scores.append(_restart_score(est))
-    except BaseException:
-        est.__dict__.clear()
-        est.__dict__.update(saved)
-        raise
-    best = int(np.argmax(scores))
-    est.__dict__.clear()
-    est.__dict__.update(fits[best])
+        best = int(np.argmax(scores))
+        tried.keep(best)
+    fits = list(tried.fits.values())
     if ensemble:
         est.estimators_ = _committee.members(type(est), fits, starts)
         est.best_index_ = best

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from ._committee import Candidates
 from ._diagnostics import warn_user
 from ._network import FlatLayout
 
@@ -145,7 +146,6 @@ def search_sizes(est, fit_size, warm):
     With ``warm`` (``warm_start=True`` on a fitted model) the fitted
     network, of one hidden layer, is continued once, with no search.
     """
-    saved = dict(est.__dict__)
     if warm:
         hidden = tuple(c.shape[1] for c in est.coefs_[:-1])
         if len(hidden) != 1:
@@ -158,27 +158,19 @@ def search_sizes(est, fit_size, warm):
         candidates = hidden
     else:
         candidates = tuple(CANDIDATE_SIZES)
-    fits = {}  # size -> (the estimator's state after its fit, its warnings)
+    caught_by = {}  # size -> the warnings of its fit
 
-    def total_of(h):
-        est.__dict__.clear()
-        est.__dict__.update(saved)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fit_size((h,))
-        fits[h] = (dict(est.__dict__), list(caught))
-        return _total(est)
+    with Candidates(est) as tried:
+        def total_of(h):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                tried.fit(h, lambda: fit_size((h,)))
+            caught_by[h] = list(caught)
+            return _total(est)
 
-    try:
         h, evidence_by_size = walk(candidates, total_of)
-    except BaseException:
-        est.__dict__.clear()
-        est.__dict__.update(saved)
-        raise
-    state, caught = fits[h]
-    est.__dict__.clear()
-    est.__dict__.update(state)
+        tried.keep(h)
     est.hidden_layer_sizes_ = (h,)
     est.evidence_by_size_ = evidence_by_size
-    for item in caught:
+    for item in caught_by[h]:
         warn_user(item.message, item.category)
