@@ -15,7 +15,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from sigmoid_mlp import PoorFitWarning, SigmoidMLPRegressor, _sizes
+from sigmoid_mlp import (
+    PoorFitWarning,
+    SigmoidMLPRegressor,
+    _fitting,
+    _regressor,
+    _sizes,
+)
 from sigmoid_mlp.persistence import dump, load
 
 
@@ -291,6 +297,52 @@ def test_a_nearly_linear_target_gets_a_small_network():
     assert est.hidden_layer_sizes_ == (2,)
     # the rule stopped: 3 and 5 did not beat 2, so 8 and 12 were not fitted
     assert list(est.evidence_by_size_) == [2, 3, 5]
+
+
+def _size_warnings(caught):
+    return [w for w in caught if "every iteration builds and solves" in str(w.message)]
+
+
+@pytest.mark.parametrize("n_init", [1, 2])
+@pytest.mark.parametrize("limit", [40, 10])
+def test_a_slow_search_says_so_before_it_starts(monkeypatch, n_init, limit):
+    """'lm''s cost warning comes once, before the first candidate is fitted,
+    about the largest candidate (12 units: 61 weights on 3 inputs), even
+    when the search stops before it (the rule stops this one at 5 units);
+    the candidates' own fits do not warn again (limit 10: every candidate,
+    the kept one included, is above it)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 3)
+    y = X @ np.array([1.0, -0.5, 0.3]) + 0.1 * rng.randn(100)
+    monkeypatch.setattr(_fitting, "LM_WARN_WEIGHTS", limit)  # 8 units: 41 weights
+    search = _regressor.search_sizes
+    seen_at_start = []
+
+    def recording_search(*args):
+        seen_at_start.append(len(_size_warnings(caught)))
+        return search(*args)
+
+    monkeypatch.setattr(_regressor, "search_sizes", recording_search)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = _auto(n_init=n_init).fit(X, y)
+    assert list(est.evidence_by_size_) == [2, 3, 5]
+    assert seen_at_start == [1]
+    (only,) = _size_warnings(caught)
+    assert issubclass(only.category, UserWarning)
+    assert str(only.message).startswith(
+        f"hidden_layer_sizes='auto' fits up to {5 * n_init} networks (the sizes "
+        f"(2, 3, 5, 8, 12) with n_init={n_init} starts each")
+    assert "the largest of 12 units. solver='lm' with 61 weights" in str(only.message)
+    assert "or set hidden_layer_sizes to a size of your choice" in str(only.message)
+
+
+def test_a_search_of_small_networks_does_not_warn_about_its_cost():
+    X, y = _wavy(n=40)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _auto(max_iter=3).fit(X, y)
+    assert _size_warnings(caught) == []
 
 
 # --------------------------------------------------------------- the limits

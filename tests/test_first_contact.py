@@ -132,6 +132,19 @@ def test_lm_size_warning_points_at_the_caller(monkeypatch, callbacks):
 
 
 @pytest.mark.parametrize("callbacks", CALLBACKS)
+def test_lm_size_search_warning_points_at_the_caller(monkeypatch, callbacks):
+    X, y = deck_data(30)
+    monkeypatch.setattr(_fitting, "LM_WARN_WEIGHTS", 5)
+    est = with_callbacks(SigmoidMLPRegressor(
+        "auto", solver="lm", alpha="auto", max_iter=2, random_state=0), callbacks)
+    call = lambda: est.fit(X, y)  # noqa: E731
+    caught = record(call)
+    assert any("hidden_layer_sizes='auto' fits up to 5 networks" in str(w.message)
+               for w in caught)
+    assert_points_here(caught, UserWarning, call)
+
+
+@pytest.mark.parametrize("callbacks", CALLBACKS)
 @pytest.mark.parametrize("n_init", [1, 3])
 def test_poor_fit_warning_of_fit_points_at_the_caller(callbacks, n_init):
     X, y = offset_data(1, n=200)

@@ -166,23 +166,49 @@ def budget_text(est):
     return f"max_iter={est.max_iter}"
 
 
-def check_lm_size(est, hidden, X, y, stacklevel):
-    """Warn when solver='lm' would spend seconds per iteration (or more)."""
+def check_lm_size(est, hidden, X, y, stacklevel, *, candidates=None):
+    """Warn when solver='lm' would spend seconds per iteration (or more).
+
+    ``X`` and ``y`` are only measured (``shape``), so the check can run
+    before the data are validated; data whose shape cannot be read are left
+    to the validation's error.  With ``candidates`` (the one-layer sizes of
+    ``hidden_layer_sizes='auto'``, :func:`._sizes.candidate_sizes`) the
+    warning is about the search's largest network, issued before the
+    search starts: the search records its candidates' warnings and
+    re-issues only the kept one's, too late for this one."""
     if est.solver != "lm":
         return
-    layer_sizes = [X.shape[1], *hidden, y.shape[1]]
+    n_fits = 1
+    if candidates is not None:
+        hidden, n_fits = (max(candidates),), len(candidates) * est.n_init
+    try:
+        shape_X, shape_y = np.shape(X), np.shape(y)
+    except (TypeError, ValueError):  # ragged lists, array-likes that refuse
+        return  # numpy's functions: the validation will say what is wrong
+    if len(shape_X) != 2 or len(shape_y) not in (1, 2):
+        return
+    (n, d), k = shape_X, (1 if len(shape_y) == 1 else shape_y[1])
+    layer_sizes = [d, *hidden, k]
     p = sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
     if p <= LM_WARN_WEIGHTS:
         return
-    n, k = X.shape[0], y.shape[1]
     seconds = LM_SECONDS_PER_FLOP * (n * k * p**2 + p**3)
+    search = (
+        f"hidden_layer_sizes='auto' fits up to {n_fits} networks (the sizes "
+        f"{tuple(candidates)} with n_init={est.n_init} starts each, stopping "
+        f"once larger sizes stop gaining), the largest of {hidden[0]} units. "
+        if candidates is not None else "")
+    advice = (
+        "; for larger ones use solver='lbfgs' or solver='adam'"
+        + (", or set hidden_layer_sizes to a size of your choice, e.g. (3,)"
+           if candidates is not None else "") + ".")
     warn_user(
-        f"solver='lm' with {p} weights: every iteration builds and solves a "
-        f"{p} x {p} system, O(n k p^2 + p^3) time (about {seconds:.2g} s per "
-        f"iteration here on a typical CPU, for up to {budget_text(est)}) "
-        f"and {8 * p * p / 2**20:.0f} MiB per copy of the matrix. "
-        f"'lm' is meant for networks of up to about {LM_WARN_WEIGHTS} "
-        "weights; for larger ones use solver='lbfgs' or solver='adam'.",
+        f"{search}solver='lm' with {p} weights: every iteration builds and "
+        f"solves a {p} x {p} system, O(n k p^2 + p^3) time (about "
+        f"{seconds:.2g} s per iteration here on a typical CPU, for up to "
+        f"{budget_text(est)}) and {8 * p * p / 2**20:.0f} MiB per copy of the "
+        f"matrix. 'lm' is meant for networks of up to about {LM_WARN_WEIGHTS} "
+        f"weights{advice}",
         UserWarning,
     )
 

@@ -26,6 +26,7 @@ from ._array_api import move, to_numpy
 from ._diagnostics import diagnose
 from ._fitting import (
     EVIDENCE_ATTRIBUTES,
+    check_lm_size,
     fit_once,
     fit_restarts,
     initial_state,
@@ -43,7 +44,7 @@ from ._protocol import (
     Validation,
     with_callbacks,
 )
-from ._sizes import SIZE_ATTRIBUTES, search_sizes
+from ._sizes import SIZE_ATTRIBUTES, candidate_sizes, search_sizes
 from ._validation import (
     check_continuation,
     check_data,
@@ -794,13 +795,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             def fit_one(random_state, first):
                 checked[:] = fit_once(
                     self, X, y, sample_weight, X_val, y_val, sample_weight_val,
-                    hidden, random_state, warn_size=first,
+                    hidden, random_state, warn_size=first and not searching,
                     stacklevel=_WARN_STACKLEVEL + 3,
                 )
 
             fit_restarts(self, fit_one, warm)
 
-        if hidden == "auto":  # every candidate size with n_init starts each
+        searching = hidden == "auto"
+        if searching:  # every candidate size with n_init starts each
+            # the cost, said before the search (which records its fits' warnings)
+            check_lm_size(self, None, X, y, _WARN_STACKLEVEL,
+                          candidates=candidate_sizes(self, warm))
             search_sizes(self, fit_size, warm)
         else:
             fit_size(hidden)

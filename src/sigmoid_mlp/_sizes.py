@@ -27,6 +27,7 @@ __all__ = [
     "DETERMINED_Z",
     "PATIENCE",
     "SIZE_ATTRIBUTES",
+    "candidate_sizes",
     "determined_units",
     "search_sizes",
     "symmetry_log_factor",
@@ -131,6 +132,23 @@ def walk(candidates, total_of):
     return best, totals
 
 
+def candidate_sizes(est, warm):
+    """The sizes a search fits: :data:`CANDIDATE_SIZES`, or with ``warm``
+    (``warm_start=True`` on a fitted model) the fitted network's one hidden
+    layer, continued once."""
+    if not warm:
+        return tuple(CANDIDATE_SIZES)
+    hidden = tuple(c.shape[1] for c in est.coefs_[:-1])
+    if len(hidden) != 1:
+        raise ValueError(
+            "hidden_layer_sizes='auto' with warm_start=True continues the "
+            "fitted network, which must have one hidden layer; this one "
+            f"has hidden layers {hidden}. Set warm_start=False to search "
+            "the size again, or hidden_layer_sizes to the fitted sizes."
+        )
+    return hidden
+
+
 def search_sizes(est, fit_size, warm):
     """Fit the candidate sizes with ``fit_size``; leave ``est`` at the best.
 
@@ -146,18 +164,7 @@ def search_sizes(est, fit_size, warm):
     With ``warm`` (``warm_start=True`` on a fitted model) the fitted
     network, of one hidden layer, is continued once, with no search.
     """
-    if warm:
-        hidden = tuple(c.shape[1] for c in est.coefs_[:-1])
-        if len(hidden) != 1:
-            raise ValueError(
-                "hidden_layer_sizes='auto' with warm_start=True continues the "
-                "fitted network, which must have one hidden layer; this one "
-                f"has hidden layers {hidden}. Set warm_start=False to search "
-                "the size again, or hidden_layer_sizes to the fitted sizes."
-            )
-        candidates = hidden
-    else:
-        candidates = tuple(CANDIDATE_SIZES)
+    candidates = candidate_sizes(est, warm)
     caught_by = {}  # size -> the warnings of its fit
 
     with Candidates(est) as tried:
