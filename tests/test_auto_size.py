@@ -345,6 +345,21 @@ def test_a_search_of_small_networks_does_not_warn_about_its_cost():
     assert _size_warnings(caught) == []
 
 
+def test_verbose_reports_each_size_and_the_choice(capsys):
+    X, y = _wavy(n=60)
+    est = _auto(verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    sizes = [line for line in lines if line.startswith("hidden_layer_sizes=(")]
+    assert len(sizes) == len(est.evidence_by_size_)
+    for line, (h, total) in zip(sizes, est.evidence_by_size_.items()):
+        assert line.startswith(f"hidden_layer_sizes=({h},): log evidence ")
+        assert float(line.rsplit("total ", 1)[1]) == pytest.approx(total, rel=1e-5)
+    assert lines[-1] == (f"chosen: hidden_layer_sizes_={est.hidden_layer_sizes_}, "
+                         f"the largest total of {len(sizes)} sizes tried")
+    _auto().fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
 # --------------------------------------------------------------- the limits
 @pytest.mark.parametrize("params", [
     {"solver": "lm", "alpha": 0.0},

@@ -420,3 +420,21 @@ def test_candidates_restore_the_saved_state_when_a_fit_fails():
             tried.fit("a", lambda: setattr(thing, "value", 1))
             tried.fit("b", fails)
     assert thing.__dict__ == {"value": 0}
+
+
+@pytest.mark.parametrize("alpha", ["auto", 0.1])
+def test_verbose_names_each_start_and_the_kept_one(capsys, alpha):
+    X, y = _problem()
+    est = SigmoidMLPRegressor((3,), solver="lm", alpha=alpha, n_init=3,
+                              ensemble=True, random_state=0, verbose=1).fit(X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if not line.startswith("Epoch")]
+    seeds = [m.random_state for m in est.estimators_]
+    assert lines[:3] == [f"start {k + 1} of 3: random_state={seed!r}"
+                         for k, seed in enumerate(seeds)]
+    values = [m.log_evidence_ if alpha == "auto" else m.loss_ for m in est.estimators_]
+    which = "largest log_evidence_" if alpha == "auto" else "smallest loss_"
+    assert lines[3].startswith(f"kept start {est.best_index_ + 1} of 3, the {which} (")
+    printed = [float(v) for v in lines[3].split("(")[1].rstrip(")").split(", ")]
+    assert printed == pytest.approx(values, rel=1e-5)
+    assert len(lines) == 4

@@ -275,10 +275,19 @@ def fit_restarts(est, fit_one, warm):
     scores = []
     with _committee.Candidates(est) as tried:
         for k, start in enumerate(starts):
+            if est.verbose:
+                print(f"start {k + 1} of {len(starts)}: random_state={start!r}",
+                      flush=True)
             tried.fit(k, lambda: fit_one(start, k == 0))  # noqa: B023 (called at once)
             scores.append(_restart_score(est))
         best = int(np.argmax(scores))
         tried.keep(best)
+    if est.verbose:
+        evidence = isinstance(est.alpha, str)
+        values = ", ".join(f"{score if evidence else -score:.6g}" for score in scores)
+        print(f"kept start {best + 1} of {len(starts)}, the "
+              f"{'largest log_evidence_' if evidence else 'smallest loss_'} "
+              f"({values})", flush=True)
     fits = list(tried.fits.values())
     if ensemble:
         est.estimators_ = _committee.members(type(est), fits, starts)

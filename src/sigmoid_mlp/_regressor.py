@@ -405,7 +405,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         there is a validation set, elapsed time.  ``verbose=2`` first prints
         the plan of the fit: which driver and engine run it, how many epochs
         per engine call, and why a faster engine was declined (see the
-        Architecture page).  Watching a fit never changes its weights.
+        Architecture page).  With ``n_init > 1`` (or ``ensemble=True``) a
+        line before each start names it and its ``random_state``, and one
+        after the last says which start was kept and why; with
+        ``hidden_layer_sizes='auto'`` a line after each candidate size gives
+        its log evidence, determined units and total, and one at the end the
+        size chosen.  Watching a fit never changes its weights.
     n_init : int, default=1
         Number of fits from independent starting weights, as in ``KMeans``;
         the model kept is the one with the largest ``log_evidence_`` under

@@ -166,6 +166,7 @@ def search_sizes(est, fit_size, warm):
     """
     candidates = candidate_sizes(est, warm)
     caught_by = {}  # size -> the warnings of its fit
+    verbose = getattr(est, "verbose", False)
 
     with Candidates(est) as tried:
         def total_of(h):
@@ -173,10 +174,19 @@ def search_sizes(est, fit_size, warm):
                 warnings.simplefilter("always")
                 tried.fit(h, lambda: fit_size((h,)))
             caught_by[h] = list(caught)
-            return _total(est)
+            total = _total(est)
+            if verbose:
+                k = determined_units(est)
+                print(f"hidden_layer_sizes=({h},): log evidence "
+                      f"{float(est.log_evidence_):.6g}, {k} determined "
+                      f"unit{'' if k == 1 else 's'}, total {total:.6g}", flush=True)
+            return total
 
         h, evidence_by_size = walk(candidates, total_of)
         tried.keep(h)
+    if verbose:
+        print(f"chosen: hidden_layer_sizes_=({h},), the largest total of "
+              f"{len(evidence_by_size)} sizes tried", flush=True)
     est.hidden_layer_sizes_ = (h,)
     est.evidence_by_size_ = evidence_by_size
     for item in caught_by[h]:
