@@ -303,7 +303,7 @@ MUTANTS = [
            "    best = int(np.argmin(scores))",
            (T_EVIDENCE, "-k", "n_init_keeps_the_best"), "default"),
     # ------------------------------------------ small data (issue 28)
-    Mutant("n_init_first_start_drawn", "_fitting.py",
+    Mutant("n_init_first_start_drawn", "_committee.py",
            "    return [random_state, *(int(s) for s in seeds)]",
            "    return [int(s) for s in source.randint(np.iinfo(np.int32).max, "
            "size=n_init)]",

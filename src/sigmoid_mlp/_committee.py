@@ -1,6 +1,7 @@
 """Committees (``ensemble=True``): the members, their average and its spread.
 
-:func:`._fitting.fit_restarts` runs the ``n_init`` starts; with
+:func:`._fitting.fit_restarts` runs the ``n_init`` starts (seeded by
+:func:`start_points`); with
 ``ensemble=True`` it keeps every start as a member (:func:`members`), a
 fitted single-network estimator.  The committee predicts the mean of its
 members' predictions, and its predictive variance is that of the equal
@@ -20,12 +21,39 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+from sklearn.utils import check_random_state
+
 __all__ = ["COMMITTEE_ATTRIBUTES", "Candidates", "check_single_network", "combine",
-           "members"]
+           "members", "start_points"]
 
 # The fitted attributes only a committee has; a fit without ensemble=True
 # removes them.
 COMMITTEE_ATTRIBUTES = ("estimators_", "best_index_")
+
+
+def start_points(random_state, n_init):
+    """The ``n_init`` starting points: ``random_state`` itself, then seeds.
+
+    Start 1 is ``random_state`` itself (exactly the fit of ``n_init=1``);
+    starts 2 .. ``n_init`` are seeded by ``n_init - 1`` integers drawn, as
+    ``KMeans`` draws its seeds (``randint(np.iinfo(np.int32).max)``), from
+    a generator made from ``random_state``.  The draws of ``n_init=k`` are
+    the first ``k - 1`` of every larger ``n_init``: the starts of ``n_init=k``
+    are always among those of ``n_init=k+1``.  A ``RandomState`` instance
+    (or None, numpy's global generator) is not advanced by the seeds: they
+    come from a copy of its state at the call, and start 1 consumes the
+    instance itself, exactly as a fit with ``n_init=1`` does.
+    """
+    if n_init == 1:
+        return [random_state]
+    source = check_random_state(random_state)
+    if isinstance(random_state, np.random.RandomState) or random_state is None:
+        copy = np.random.RandomState()
+        copy.set_state(source.get_state())
+        source = copy
+    seeds = source.randint(np.iinfo(np.int32).max, size=n_init - 1)
+    return [random_state, *(int(s) for s in seeds)]
 
 
 class Candidates:

@@ -226,32 +226,8 @@ def _restart_score(est):
     return score if not np.isnan(score) else -np.inf
 
 
-def start_points(random_state, n_init):
-    """The ``n_init`` starting points: ``random_state`` itself, then seeds.
-
-    Start 1 is ``random_state`` itself (exactly the fit of ``n_init=1``);
-    starts 2 .. ``n_init`` are seeded by ``n_init - 1`` integers drawn, as
-    ``KMeans`` draws its seeds (``randint(np.iinfo(np.int32).max)``), from
-    a generator made from ``random_state``.  The draws of ``n_init=k`` are
-    the first ``k - 1`` of every larger ``n_init``: the starts of ``n_init=k``
-    are always among those of ``n_init=k+1``.  A ``RandomState`` instance
-    (or None, numpy's global generator) is not advanced by the seeds: they
-    come from a copy of its state at the call, and start 1 consumes the
-    instance itself, exactly as a fit with ``n_init=1`` does.
-    """
-    if n_init == 1:
-        return [random_state]
-    source = check_random_state(random_state)
-    if isinstance(random_state, np.random.RandomState) or random_state is None:
-        copy = np.random.RandomState()
-        copy.set_state(source.get_state())
-        source = copy
-    seeds = source.randint(np.iinfo(np.int32).max, size=n_init - 1)
-    return [random_state, *(int(s) for s in seeds)]
-
-
 def fit_restarts(est, fit_one, warm):
-    """``n_init`` fits from :func:`start_points`; keep the best (or all).
+    """``n_init`` fits from :func:`._committee.start_points`; keep the best (or all).
 
     ``fit_one(random_state, first)`` fits ``est`` once.  With ``n_init=1``
     or a warm start it runs once, seeded by ``random_state`` itself.
@@ -271,7 +247,7 @@ def fit_restarts(est, fit_one, warm):
         for name in _committee.COMMITTEE_ATTRIBUTES:  # of an earlier fit
             est.__dict__.pop(name, None)
         return
-    starts = start_points(est.random_state, est.n_init)
+    starts = _committee.start_points(est.random_state, est.n_init)
     scores = []
     with _committee.Candidates(est) as tried:
         for k, start in enumerate(starts):
