@@ -321,8 +321,8 @@ MUTANTS = [
            "        if kind is None:\n            self._become(self.saved)",
            ("tests/test_committee.py", "-k", "candidates_restore"), "default"),
     Mutant("size_search_cost_said_late", "_regressor.py",
-           "            check_lm_size(self, None, X, y, _WARN_STACKLEVEL,\n"
-           "                          candidates=candidate_sizes(self, warm))",
+           "            check_lm_size(self, None, X, y, _WARN_STACKLEVEL, "
+           "candidates=candidates)",
            "            pass",
            ("tests/test_auto_size.py", "-k", "slow_search"), "default"),
     Mutant("size_search_candidates_warn_again", "_regressor.py",

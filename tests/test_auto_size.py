@@ -229,7 +229,7 @@ def test_the_search_stops_after_two_sizes_that_do_not_gain(monkeypatch,
     raw = {h: t - _symmetries(h) for h, t in totals.items()}
     fake, est = _Fake(raw), _Est()
     with pytest.warns(UserWarning) as record:
-        _sizes.search_sizes(est, fake.fit_size(est), warm=False)
+        _sizes.search_sizes(est, fake.fit_size(est), _sizes.CANDIDATE_SIZES)
     assert fake.tried == tried
     assert list(est.evidence_by_size_) == tried
     assert_allclose([est.evidence_by_size_[h] for h in tried],
@@ -245,7 +245,7 @@ def test_a_nan_evidence_never_wins(monkeypatch):
     monkeypatch.setattr(_sizes, "CANDIDATE_SIZES", (1, 2, 3))
     fake, est = _Fake({1: np.nan, 2: -50.0, 3: np.nan}), _Est()
     with pytest.warns(UserWarning):
-        _sizes.search_sizes(est, fake.fit_size(est), warm=False)
+        _sizes.search_sizes(est, fake.fit_size(est), _sizes.CANDIDATE_SIZES)
     assert est.hidden_layer_sizes_ == (2,)
     assert est.evidence_by_size_[1] == -math.inf
 
@@ -257,7 +257,7 @@ def test_a_failing_candidate_leaves_the_estimator_as_it_was(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(RuntimeError, match="boom"):
-            _sizes.search_sizes(est, fake.fit_size(est), warm=False)
+            _sizes.search_sizes(est, fake.fit_size(est), _sizes.CANDIDATE_SIZES)
     assert vars(est) == {"before": "kept"}
 
 

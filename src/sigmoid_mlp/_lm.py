@@ -287,8 +287,9 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     re-estimates one strength per input's fan-out weights the same way.
 
     When the plan gives the compiled engine (``config.block > 0``: numba,
-    float64 dense data, at most 64 weights), the same iterations run in the
-    compiled kernel (:func:`_run_lm_compiled`), ``config.block`` per call:
+    float64 dense data, at most ``_compiled.MAX_GN_WEIGHTS`` = 100 weights),
+    the same iterations run in the compiled kernel (:func:`_run_lm_compiled`),
+    ``config.block`` per call:
     :data:`._plan.LM_BLOCK` when nothing runs between iterations, one
     when something does (``verbose``, callbacks, a validation set), with the
     same weights bit for bit.

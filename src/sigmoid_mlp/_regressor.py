@@ -808,10 +808,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
 
         searching = hidden == "auto"
         if searching:  # every candidate size with n_init starts each
+            candidates = candidate_sizes(self, warm)
             # the cost, said before the search (which records its fits' warnings)
-            check_lm_size(self, None, X, y, _WARN_STACKLEVEL,
-                          candidates=candidate_sizes(self, warm))
-            search_sizes(self, fit_size, warm)
+            check_lm_size(self, None, X, y, _WARN_STACKLEVEL, candidates=candidates)
+            search_sizes(self, fit_size, candidates)
         else:
             fit_size(hidden)
             for name in SIZE_ATTRIBUTES:  # a search's, no longer this model's

@@ -102,14 +102,14 @@ def determined_units(est):
     return int(np.sum(np.any(np.abs(out) > DETERMINED_Z * sd, axis=1)))
 
 
-def _total(est):
-    """The log evidence of the fit in ``est`` with the symmetry factor of its
+def _total(log_evidence, k):
+    """A size's log evidence with the symmetry factor of its ``k``
     determined units; NaN counts as ``-inf`` (a size whose evidence could
     not be computed never wins)."""
-    value = float(est.log_evidence_)
+    value = float(log_evidence)
     if math.isnan(value):
         return -math.inf
-    return value + symmetry_log_factor(determined_units(est))
+    return value + symmetry_log_factor(k)
 
 
 def walk(candidates, total_of):
@@ -149,7 +149,7 @@ def candidate_sizes(est, warm):
     return hidden
 
 
-def search_sizes(est, fit_size, warm):
+def search_sizes(est, fit_size, candidates):
     """Fit the candidate sizes with ``fit_size``; leave ``est`` at the best.
 
     ``fit_size(hidden)`` fits ``est`` with the hidden layers ``hidden``
@@ -161,10 +161,10 @@ def search_sizes(est, fit_size, warm):
     the search; those of the other candidates are dropped.  A failure of
     any candidate leaves ``est`` as it was before the call.
 
-    With ``warm`` (``warm_start=True`` on a fitted model) the fitted
-    network, of one hidden layer, is continued once, with no search.
+    ``candidates`` is :func:`candidate_sizes`'s answer: with
+    ``warm_start=True`` on a fitted model, the fitted network's one size,
+    continued once, with no search.
     """
-    candidates = candidate_sizes(est, warm)
     caught_by = {}  # size -> the warnings of its fit
     verbose = getattr(est, "verbose", False)
 
@@ -174,9 +174,9 @@ def search_sizes(est, fit_size, warm):
                 warnings.simplefilter("always")
                 tried.fit(h, lambda: fit_size((h,)))
             caught_by[h] = list(caught)
-            total = _total(est)
+            k = determined_units(est)
+            total = _total(est.log_evidence_, k)
             if verbose:
-                k = determined_units(est)
                 print(f"hidden_layer_sizes=({h},): log evidence "
                       f"{float(est.log_evidence_):.6g}, {k} determined "
                       f"unit{'' if k == 1 else 's'}, total {total:.6g}", flush=True)
