@@ -147,9 +147,24 @@ def test_predictive_variance_is_noise_plus_jacobian_covariance():
     A = B.T @ B + np.eye(6)
     factor = np.linalg.cholesky(np.linalg.inv(A))
     jac = rng.randn(7, 2, 6)
-    got = _evidence.predictive_variance(jac, factor, 4.0)
-    want = 0.25 + np.einsum("ikp,pq,ikq->ik", jac, np.linalg.inv(A), jac)
-    np.testing.assert_allclose(got, want, rtol=1e-12)
+    scale2 = 0.25 + np.einsum("ikp,pq,ikq->ik", jac, np.linalg.inv(A), jac)
+    # a Student t with nu degrees of freedom and scale s: variance s^2 nu/(nu-2)
+    got = _evidence.predictive_variance(jac, factor, 4.0, 12.0)
+    np.testing.assert_allclose(got, scale2 * 12.0 / 10.0, rtol=1e-12)
+    # the t's variance is infinite at nu <= 2
+    for dof in (2.0, 1.5):
+        assert np.all(np.isinf(_evidence.predictive_variance(jac, factor, 4.0, dof)))
+
+
+def test_residual_dof_is_what_beta_divides():
+    gamma, e_data = 5.5, 3.0
+    dof = _evidence.residual_dof(40.0, 2.0, gamma)
+    assert dof == 40.0 - 2.0 - gamma
+    _, _, beta = _evidence.reestimate(gamma, e_data, 1.0, 40.0, 2.0)
+    assert beta == pytest.approx(dof / (2 * e_data))
+    # the guard: at least min(1, N/2)
+    assert _evidence.residual_dof(10.0, 2.0, 9.5) == 1.0
+    assert _evidence.residual_dof(1.0, 0.0, 3.0) == 0.5
 
 
 # --------------------------------------------------------------- alpha='auto'
@@ -374,7 +389,11 @@ def test_return_std_matches_a_dense_laplace_computation(intercepts):
     Xt = np.array([[0.3, -1.0], [2.5, 2.5]])
     g = _network.output_jacobian(_network.forward(Xt, est.coefs_, est.intercepts_),
                                  est.coefs_)[:, 0, :]
-    want = np.sqrt(1 / beta + np.einsum("ip,pq,iq->i", g, np.linalg.inv(beta * C), g))
+    scale2 = 1 / beta + np.einsum("ip,pq,iq->i", g, np.linalg.inv(beta * C), g)
+    # beta integrated out: a Student t with nu = N - p_b - gamma degrees of
+    # freedom, whose variance is the scale's times nu / (nu - 2)
+    nu = 50 - (17 - n_penalised) - gamma
+    want = np.sqrt(scale2 * nu / (nu - 2))
     np.testing.assert_allclose(est.predict(Xt, return_std=True)[1], want, rtol=1e-6)
     assert e_weights > 0
 

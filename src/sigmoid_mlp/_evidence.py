@@ -178,6 +178,17 @@ def effective_parameters(L, penalised, alpha):
     return min(max(gamma, 0.0), n_penalised)
 
 
+def residual_dof(n_residuals, n_unpenalised, gamma):
+    r"""The residuals' degrees of freedom :math:`\nu = N - p_b - \gamma`.
+
+    :math:`\beta`'s re-estimate divides them by :math:`2E_D`
+    (:func:`reestimate`), and the predictive distribution is a Student t
+    with :math:`\nu` degrees of freedom (:func:`predictive_variance`).
+    Guard: at least ``min(1, N/2)`` (few residuals, many weights).
+    """
+    return max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
+
+
 def reestimate(gamma, e_data, e_weights, n_residuals, n_unpenalised,
                e_data_floor=0.0):
     r"""MacKay's re-estimation of :math:`\alpha_M` and :math:`\beta`.
@@ -200,6 +211,7 @@ def reestimate(gamma, e_data, e_weights, n_residuals, n_unpenalised,
         The L2 strength of :math:`J`, :math:`\alpha_M/\beta`.
     alpha_m, beta : float
     """
+    # residual_dof, written out: the compiled engine compiles this function
     dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
     e_data = max(float(e_data), float(e_data_floor), _TINY)
     beta = dof / (2.0 * e_data)
@@ -251,6 +263,7 @@ class Posterior(NamedTuple):
     gamma: float
     log_evidence: float
     covariance_factor: np.ndarray  # F with A^{-1} = F F^T, shape (p, p)
+    dof: float  # nu = N - p_b - gamma (residual_dof)
 
 
 def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
@@ -303,16 +316,23 @@ def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
                             n_residuals, n_penalised, n_unpenalised)
     factor = _triangular_inverse(L).T / math.sqrt(beta)
     return Posterior(float(alpha), float(alpha * beta), float(beta), gamma,
-                     evidence, factor)
+                     evidence, factor,
+                     residual_dof(n_residuals, n_unpenalised, gamma))
 
 
-def predictive_variance(jacobian, covariance_factor, beta):
-    r"""Predictive variance :math:`\sigma_k^2(x) = 1/\beta + g_k(x)^\top A^{-1} g_k(x)`.
+def predictive_variance(jacobian, covariance_factor, beta, dof):
+    r"""Predictive variance :math:`\frac{\nu}{\nu-2}\,s_k^2(x)`, :math:`s_k^2(x) = 1/\beta + g_k(x)^\top A^{-1} g_k(x)`.
 
     :math:`g_k(x) = \partial\hat y_k(x)/\partial w` is the output Jacobian at
-    a new input (:func:`sigmoid_mlp._network.output_jacobian`): the noise of
-    a new observation (weight 1) plus the spread of the network's output
-    under the Laplace posterior of the weights, linearised.
+    a new input (:func:`sigmoid_mlp._network.output_jacobian`): :math:`s_k^2`
+    is the noise of a new observation (weight 1) plus the spread of the
+    network's output under the Laplace posterior of the weights,
+    linearised, both at the estimate :math:`\beta`.  Integrating
+    :math:`\beta` out over its posterior (with :math:`A = \beta C`
+    every term scales with :math:`1/\beta`) makes the predictive
+    distribution a Student t with :math:`\nu` = ``dof`` degrees of freedom
+    (:func:`residual_dof`) and scale :math:`s_k`, whose variance is
+    :math:`s_k^2\,\nu/(\nu - 2)`: infinite for :math:`\nu \le 2`.
 
     Parameters
     ----------
@@ -320,13 +340,16 @@ def predictive_variance(jacobian, covariance_factor, beta):
     covariance_factor : ndarray of shape (p, p)
         :math:`F` with :math:`A^{-1} = F F^\top`.
     beta : float
+    dof : float
+        :math:`\nu`.
 
     Returns
     -------
     ndarray of shape (n_samples, n_outputs)
     """
     projected = jacobian @ covariance_factor
-    return 1.0 / beta + np.einsum("ikp,ikp->ik", projected, projected)
+    scale2 = 1.0 / beta + np.einsum("ikp,ikp->ik", projected, projected)
+    return scale2 * (dof / (dof - 2.0) if dof > 2.0 else math.inf)
 
 
 class EvidenceRegulariser:
@@ -554,7 +577,7 @@ def group_reestimate(gammas, e_data, e_weights, n_residuals, n_unpenalised,
     gammas = np.asarray(gammas, dtype=np.float64)
     e_weights = np.asarray(e_weights, dtype=np.float64)
     gamma = float(gammas.sum())
-    dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))
+    dof = residual_dof(n_residuals, n_unpenalised, gamma)
     e_data = max(float(e_data), float(e_data_floor), _TINY)
     beta = dof / (2.0 * e_data)
     usable = (e_weights > 0) & (gammas > 0)
@@ -618,8 +641,10 @@ def group_posterior(G, x, penalised, groups, alphas, e_data, n_residuals,
     evidence = group_log_evidence(e_data, e_weights, alphas, beta, log_det,
                                   n_residuals, sizes, n_unpenalised)
     factor = _triangular_inverse(L).T / math.sqrt(beta)
+    gamma = float(gammas.sum())
     post = Posterior(float(alphas[-1]), float(alphas[-1] * beta), float(beta),
-                     float(gammas.sum()), evidence, factor)
+                     gamma, evidence, factor,
+                     residual_dof(n_residuals, n_unpenalised, gamma))
     return post, gammas
 
 

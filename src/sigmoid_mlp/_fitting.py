@@ -530,7 +530,7 @@ def _error(message, solver, epoch, learning_rate, loss, coefs, intercepts,
 ARD_ATTRIBUTES = ("input_alphas_", "relevance_", "input_effective_n_params_")
 EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
                        "log_evidence_", "_posterior_factor", "_posterior_beta",
-                       *ARD_ATTRIBUTES)
+                       "_posterior_dof", *ARD_ATTRIBUTES)
 
 
 def target_scaling(y, sample_weight):

@@ -505,11 +505,12 @@ def evidence_attributes(system, x, loss, curvature, alpha, scale, ard=None):
         "log_evidence_": log_evidence,
         "_posterior_factor": post.covariance_factor,
         "_posterior_beta": post.beta,
+        "_posterior_dof": post.dof,
         **extra,
     }
 
 
-def predictive_std(X, coefs, intercepts, covariance_factor, beta, scale):
+def predictive_std(X, coefs, intercepts, covariance_factor, beta, dof, scale):
     """Predictive standard deviation, shape (n_samples, n_outputs), float64,
     at the trained-scale weights (``scale``: the target scaling per output)."""
     X = X.astype(np.float64)
@@ -521,5 +522,6 @@ def predictive_std(X, coefs, intercepts, covariance_factor, beta, scale):
         rows = slice(start, start + chunk)
         activations = _network.forward(X[rows], coefs, intercepts)
         jac = _network.output_jacobian(activations, coefs)
-        out[rows] = _evidence.predictive_variance(jac, covariance_factor, beta)
+        out[rows] = _evidence.predictive_variance(jac, covariance_factor, beta,
+                                                    dof)
     return np.sqrt(out) * scale

@@ -928,7 +928,13 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             ``MLPRegressor`` does.  The dtype is that of the weights.
         y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Only with ``return_std=True``: the predictive standard deviation,
-            on the scale of ``y``, float64.
+            on the scale of ``y``, float64.  The predictive distribution is
+            a Student t (the noise precision integrated out; its degrees of
+            freedom are :math:`N - p_b - \gamma`, those of
+            ``noise_variance_``), and this is its standard deviation: the
+            Laplace approximation's noise plus weight uncertainty times
+            :math:`\nu/(\nu - 2)`, ``inf`` when :math:`\nu \le 2` (see
+            :doc:`/evidence`).
         """
         if return_std:
             check_is_fitted(self)
@@ -1025,7 +1031,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                                                        scaling)
             scale = np.asarray(scaling[1], dtype=np.float64)
         return _lm.predictive_std(X, coefs, intercepts, self._posterior_factor,
-                                  self._posterior_beta, scale)
+                                  self._posterior_beta, self._posterior_dof,
+                                  scale)
 
     def _shape_output(self, y_pred):
         if y_pred.shape[1] != 1:
