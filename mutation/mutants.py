@@ -197,11 +197,19 @@ MUTANTS = [
            "    gamma = n_penalised - 0.5 * float(alpha) * float(penalised @ diagonal)",
            (T_ORACLE, "-k", "mackay"), "default"),
     Mutant("evidence_dof", "_evidence.py",
-           "    alpha_m, beta : float\n    \"\"\"\n"
+           "    # residual_dof, written out: the compiled engine compiles this function\n"
            "    dof = max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))\n",
-           "    alpha_m, beta : float\n    \"\"\"\n"
+           "    # residual_dof, written out: the compiled engine compiles this function\n"
            "    dof = max(n_residuals - n_unpenalised, min(1.0, 0.5 * n_residuals))\n",
            (T_ORACLE, "-k", "mackay"), "default"),
+    Mutant("predictive_t_dof", "_evidence.py",
+           "    return max(n_residuals - n_unpenalised - gamma, min(1.0, 0.5 * n_residuals))",
+           "    return max(n_residuals - n_unpenalised, min(1.0, 0.5 * n_residuals))",
+           (T_EVIDENCE, "-k", "dense_laplace or residual_dof"), "default"),
+    Mutant("predictive_normal_not_t", "_evidence.py",
+           "    return scale2 * (dof / (dof - 2.0) if dof > 2.0 else math.inf)",
+           "    return scale2",
+           (T_EVIDENCE, "-k", "dense_laplace or predictive_variance"), "default"),
     Mutant("evidence_alpha_ratio", "_evidence.py",
            "        alpha = gamma * e_data / (dof * e_weights)",
            "        alpha = gamma * e_data / (dof * e_weights) * 1.01",
