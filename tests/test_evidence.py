@@ -398,6 +398,31 @@ def test_return_std_matches_a_dense_laplace_computation(intercepts):
     assert e_weights > 0
 
 
+def test_return_std_is_inf_with_a_warning_when_the_t_has_no_variance():
+    # 6 rows, 10 weights: nu = N - p_b - gamma is at most 2, and the
+    # Student t's variance is infinite
+    rng = np.random.RandomState(0)
+    X = rng.randn(6, 1)
+    y = np.sin(X[:, 0])
+    for alpha in (1e-6, "auto"):
+        est = SigmoidMLPRegressor((3,), solver="lm", alpha=alpha,
+                                  random_state=0).fit(X, y)
+        assert est._posterior_dof <= 2.0
+        with pytest.warns(UserWarning, match="no finite variance") as caught:
+            mean, std = est.predict(X[:2], return_std=True)
+        assert np.all(np.isinf(std)) and np.all(np.isfinite(mean))
+        assert caught[0].filename == __file__
+        assert f"effective_n_params_={est.effective_n_params_:.3g}" in str(
+            caught[0].message)
+    # with enough rows: finite, and no warning
+    X, y = _problem()
+    est = _auto().fit(X, y)
+    assert est._posterior_dof > 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.all(np.isfinite(est.predict(X[:3], return_std=True)[1]))
+
+
 def test_return_std_through_a_pipeline_and_after_fixed_alpha():
     X, y = _problem()
     pipe = make_pipeline(StandardScaler(), _auto(normalize_y=True)).fit(X, y)

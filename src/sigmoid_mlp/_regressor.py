@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _committee, _lm, _network
 from ._array_api import move, to_numpy
-from ._diagnostics import diagnose
+from ._diagnostics import diagnose, warn_user
 from ._fitting import (
     EVIDENCE_ATTRIBUTES,
     check_lm_size,
@@ -908,10 +908,15 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             Also return the predictive standard deviation (the convention of
             ``BayesianRidge`` and ``GaussianProcessRegressor``): the Laplace
             (Gauss-Newton) approximation
-            :math:`\sigma^2(x) = 1/\beta + g(x)^\top A^{-1} g(x)`, noise of
+            :math:`s^2(x) = 1/\beta + g(x)^\top A^{-1} g(x)`, noise of
             a new observation plus the uncertainty of the weights, with
             :math:`g(x) = \partial\hat y(x)/\partial w` and :math:`A` the
-            posterior precision at the fit (see :doc:`/evidence`).  Needs a
+            posterior precision at the fit, and :math:`\beta` integrated
+            out: the predictive distribution is a Student t with
+            :math:`\nu = N - p_b - \gamma` degrees of freedom and scale
+            :math:`s`, whose variance is
+            :math:`\sigma^2 = s^2\,\nu/(\nu - 2)` (infinite when
+            :math:`\nu \le 2`, with a warning; see :doc:`/evidence`).  Needs a
             model fitted with ``solver='lm'``: with ``alpha='auto'`` all
             hyperparameters come from the evidence; with a fixed ``alpha``
             the noise precision :math:`\beta` is estimated from the
@@ -927,14 +932,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             One column per output; a single output is returned as 1-D, as
             ``MLPRegressor`` does.  The dtype is that of the weights.
         y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Only with ``return_std=True``: the predictive standard deviation,
-            on the scale of ``y``, float64.  The predictive distribution is
-            a Student t (the noise precision integrated out; its degrees of
-            freedom are :math:`N - p_b - \gamma`, those of
-            ``noise_variance_``), and this is its standard deviation: the
-            Laplace approximation's noise plus weight uncertainty times
-            :math:`\nu/(\nu - 2)`, ``inf`` when :math:`\nu \le 2` (see
-            :doc:`/evidence`).
+            Only with ``return_std=True``: the predictive standard deviation
+            :math:`\sigma`, on the scale of ``y``, float64.
         """
         if return_std:
             check_is_fitted(self)
@@ -1022,6 +1021,17 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
     def _predict_std(self, X):
         """Predictive standard deviation (n_samples, n_outputs), float64: the
         posterior is that of the trained (standardised-target) weights."""
+        if self._posterior_dof <= 2.0:
+            warn_user(
+                "predict(X, return_std=True): the predictive distribution is "
+                f"a Student t with {self._posterior_dof:.3g} degrees of "
+                "freedom (the training rows, minus the weights without a "
+                "prior, minus effective_n_params_="
+                f"{self.effective_n_params_:.3g}), which has no finite "
+                "variance, so the standard deviations are inf. Fit on more "
+                "rows, with fewer hidden units, or with a stronger prior "
+                "(alpha='auto' chooses one from the evidence).",
+                UserWarning)
         coefs = [np.asarray(c, dtype=np.float64) for c in self.coefs_]
         intercepts = [np.asarray(b, dtype=np.float64) for b in self.intercepts_]
         scaling = getattr(self, "_y_scaling", None)
