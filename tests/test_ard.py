@@ -17,7 +17,14 @@ from sklearn.datasets import make_friedman1
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
-from sigmoid_mlp import SigmoidMLPRegressor, _compiled, _evidence, _fitting, _network
+from sigmoid_mlp import (
+    SigmoidMLPRegressor,
+    _compiled,
+    _evidence,
+    _fitting,
+    _lm,
+    _network,
+)
 from sigmoid_mlp._lm import GaussNewtonSystem
 
 
@@ -108,6 +115,59 @@ def test_ard_update_and_log_evidence_against_the_literal_formulas(
     grad2, curvature2 = system.gradient_curvature(x)
     np.testing.assert_allclose(new_grad, grad2, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(new_curvature, curvature2, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("penalise_intercepts", [True, False])
+def test_ard_error_bars_against_the_literal_formulas(penalise_intercepts):
+    """The t's variance plus the strengths' error bars, written out."""
+    X, y, (W, b, v, c), x = small_problem()
+    n, d = X.shape
+    h = W.shape[1]
+    input_alphas = np.array([0.3, 2.0, 40.0])
+    other = 0.7
+    system = GaussNewtonSystem(X, y, None, other, [d, h, 1], np.float64,
+                               penalise_intercepts=penalise_intercepts)
+    reg = _evidence.ARDRegulariser(other, input_alphas)
+    reg.attach(system)
+    loss = system.loss(x)
+    _, curvature = system.gradient_curvature(x)
+    attrs = _lm.evidence_attributes(system, x, loss, curvature, other,
+                                    np.ones(1), ard=reg, chosen=True)
+    p = x.size
+    group = np.full(p, d)
+    group[: d * h] = np.repeat(np.arange(d), h)
+    penalised = np.ones(p)
+    if not penalise_intercepts:
+        penalised[d * h + h:] = 0.0
+        group[d * h + h:] = -1
+    alphas = np.append(input_alphas, other)
+    a = np.array([alphas[g] if g >= 0 else 0.0 for g in group])
+    Jac = literal_jacobian(X, W, b, v, c)
+    C = Jac.T @ Jac + np.diag(a) + np.diag(1e-3 * other * (1 - penalised))
+    C_inv = np.linalg.inv(C)
+    gammas = np.array([np.sum(group == g) - alphas[g] * np.trace(
+        C_inv[np.ix_(group == g, group == g)]) for g in range(d + 1)])
+    residual = y[:, 0] - (sigmoid(X @ W + b) @ v[:, 0] + c[0])
+    nu = n - (p - penalised.sum()) - gammas.sum()
+    beta = nu / (residual @ residual)
+    # d w* / d ln alpha_g = -C^-1 alpha_g P_g w*
+    u = np.stack([C_inv @ (alphas[g] * (group == g) * x) for g in range(d + 1)])
+    X_new = np.array([[0.5, -1.0, 2.0], [3.0, 0.0, -2.0]])
+    g_new = literal_jacobian(X_new, W, b, v, c)
+    scale2 = 1 / beta + np.einsum("ip,pq,iq->i", g_new, C_inv / beta, g_new)
+    moved = g_new @ u.T                       # (n_new, groups)
+    hyper = (moved**2 @ (2 / gammas)) + 2 / nu * moved.sum(axis=1) ** 2
+    want = scale2 * nu / (nu - 2) + hyper
+    got = _evidence.predictive_variance(
+        g_new[:, None, :], attrs["_posterior_factor"], attrs["_posterior_beta"],
+        attrs["_posterior_dof"], attrs["_posterior_hyper"])[:, 0]
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert attrs["_posterior_dof"] == pytest.approx(nu, rel=1e-12)
+    assert np.all(hyper > 1e-3 * scale2)  # not negligible in this check
+    # a fixed alpha: no error bars of the strengths
+    fixed = _lm.evidence_attributes(system, x, loss, curvature, other,
+                                    np.ones(1), ard=reg, chosen=False)
+    assert fixed["_posterior_hyper"] is None
 
 
 def test_group_functions_with_one_group_are_the_scalar_ones():

@@ -393,8 +393,12 @@ def test_return_std_matches_a_dense_laplace_computation(intercepts):
     # beta integrated out: a Student t with nu = N - p_b - gamma degrees of
     # freedom, whose variance is the scale's times nu / (nu - 2)
     nu = 50 - (17 - n_penalised) - gamma
-    want = np.sqrt(scale2 * nu / (nu - 2))
+    # and alpha's error bars: ln alpha_M +- 2/gamma and ln beta +- 2/nu move
+    # the trained weights along -C^-1 alpha P w (first order)
+    moved = g @ (inverse @ (est.alpha_ * penalised * x))
+    want = np.sqrt(scale2 * nu / (nu - 2) + (2 / gamma + 2 / nu) * moved**2)
     np.testing.assert_allclose(est.predict(Xt, return_std=True)[1], want, rtol=1e-6)
+    assert np.all(moved**2 > 1e-3 * scale2)  # the term is not negligible here
     assert e_weights > 0
 
 
@@ -433,6 +437,9 @@ def test_return_std_through_a_pipeline_and_after_fixed_alpha():
     fixed.fit(X, y)
     assert np.all(fixed.predict(X, return_std=True)[1] > 0)
     assert fixed.alpha_ == 1e-2
+    # a fixed alpha has no error bar of its own: only beta's t
+    assert fixed._posterior_hyper is None
+    assert pipe[-1]._posterior_hyper is not None
 
 
 def test_return_std_needs_an_lm_fit():

@@ -320,8 +320,58 @@ def posterior(G, x, penalised, e_data, n_residuals, alpha, beta=None,
                      residual_dof(n_residuals, n_unpenalised, gamma))
 
 
-def predictive_variance(jacobian, covariance_factor, beta, dof):
-    r"""Predictive variance :math:`\frac{\nu}{\nu-2}\,s_k^2(x)`, :math:`s_k^2(x) = 1/\beta + g_k(x)^\top A^{-1} g_k(x)`.
+def hyperparameter_factor(covariance_factor, beta, x, groups, alphas, gammas,
+                          dof):
+    r"""The prediction's spread from the evidence's error bars on the strengths.
+
+    The trained weights :math:`\mathbf w^*(\alpha)` move with the
+    strengths the evidence chose: at the minimum of :math:`J`,
+    :math:`\partial\mathbf w^*/\partial\ln\alpha_g
+    = -C^{-1}\alpha_g P_g\mathbf w^* =: -\mathbf u_g`, with :math:`P_g`
+    the diagonal mask of group :math:`g`'s weights (implicit differentiation
+    of :math:`\nabla E_D + \sum_g \alpha_g P_g\mathbf w = 0`, with the
+    Gauss-Newton curvature).  The evidence gives :math:`\ln\alpha_{M,g}`
+    the error bar :math:`2/\gamma_g` and :math:`\ln\beta` the error bar
+    :math:`2/\nu` (MacKay 1992), independently, and
+    :math:`\ln\alpha_g = \ln\alpha_{M,g} - \ln\beta`; to first order
+    the prediction :math:`\hat y(x)` then varies by
+
+    .. math:: \sum_g \frac{2}{\gamma_g}\,(g(x)^\top\mathbf u_g)^2
+              + \frac{2}{\nu}\Bigl(g(x)^\top\sum_g\mathbf u_g\Bigr)^2
+              = \lVert H^\top g(x)\rVert^2 .
+
+    Returns ``H``, shape ``(p, n_groups + 1)``: the columns
+    :math:`\sqrt{2/\gamma_g}\,\mathbf u_g` (0 for a group with
+    :math:`\gamma_g = 0`, the limit of a group the prior has switched off)
+    and :math:`\sqrt{2/\nu}\sum_g\mathbf u_g`.
+
+    Parameters
+    ----------
+    covariance_factor : ndarray of shape (p, p)
+        :math:`F` with :math:`A^{-1} = (\beta C)^{-1} = F F^\top`.
+    beta : float
+    x : ndarray of shape (p,)
+        The packed trained weights.
+    groups : ndarray of shape (p,), int
+        Each weight's group, -1 for one without a prior.
+    alphas, gammas : ndarray of shape (n_groups,)
+        The groups' strengths (:math:`J`'s units) and :math:`\gamma_g`.
+    dof : float
+        :math:`\nu` (:func:`residual_dof`).
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    gammas = np.asarray(gammas, dtype=np.float64)
+    members = np.asarray(groups)[:, None] == np.arange(alphas.size)[None, :]
+    pulls = members * alphas[None, :] * np.asarray(x, dtype=np.float64)[:, None]
+    directions = beta * (covariance_factor @ (covariance_factor.T @ pulls))
+    weights = np.zeros_like(gammas)
+    weights[gammas > 0] = np.sqrt(2.0 / gammas[gammas > 0])
+    shared = math.sqrt(2.0 / dof) * directions.sum(axis=1, keepdims=True)
+    return np.hstack([directions * weights, shared])
+
+
+def predictive_variance(jacobian, covariance_factor, beta, dof, hyper=None):
+    r"""Predictive variance :math:`\frac{\nu}{\nu-2}\,s_k^2(x) + \lVert H^\top g_k(x)\rVert^2`, :math:`s_k^2(x) = 1/\beta + g_k(x)^\top A^{-1} g_k(x)`.
 
     :math:`g_k(x) = \partial\hat y_k(x)/\partial w` is the output Jacobian at
     a new input (:func:`sigmoid_mlp._network.output_jacobian`): :math:`s_k^2`
@@ -333,6 +383,9 @@ def predictive_variance(jacobian, covariance_factor, beta, dof):
     distribution a Student t with :math:`\nu` = ``dof`` degrees of freedom
     (:func:`residual_dof`) and scale :math:`s_k`, whose variance is
     :math:`s_k^2\,\nu/(\nu - 2)`: infinite for :math:`\nu \le 2`.
+    ``hyper`` (:func:`hyperparameter_factor`, the fits whose strengths the
+    evidence chose) adds the prediction's first-order spread over the
+    strengths' error bars.
 
     Parameters
     ----------
@@ -342,6 +395,8 @@ def predictive_variance(jacobian, covariance_factor, beta, dof):
     beta : float
     dof : float
         :math:`\nu`.
+    hyper : ndarray of shape (p, r), optional
+        :math:`H`.
 
     Returns
     -------
@@ -349,7 +404,11 @@ def predictive_variance(jacobian, covariance_factor, beta, dof):
     """
     projected = jacobian @ covariance_factor
     scale2 = 1.0 / beta + np.einsum("ikp,ikp->ik", projected, projected)
-    return scale2 * (dof / (dof - 2.0) if dof > 2.0 else math.inf)
+    variance = scale2 * (dof / (dof - 2.0) if dof > 2.0 else math.inf)
+    if hyper is not None:
+        moved = jacobian @ hyper
+        variance = variance + np.einsum("ikr,ikr->ik", moved, moved)
+    return variance
 
 
 class EvidenceRegulariser:

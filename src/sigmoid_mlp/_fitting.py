@@ -530,7 +530,7 @@ def _error(message, solver, epoch, learning_rate, loss, coefs, intercepts,
 ARD_ATTRIBUTES = ("input_alphas_", "relevance_", "input_effective_n_params_")
 EVIDENCE_ATTRIBUTES = ("alpha_", "noise_variance_", "effective_n_params_",
                        "log_evidence_", "_posterior_factor", "_posterior_beta",
-                       "_posterior_dof", *ARD_ATTRIBUTES)
+                       "_posterior_dof", "_posterior_hyper", *ARD_ATTRIBUTES)
 
 
 def target_scaling(y, sample_weight):
@@ -600,4 +600,4 @@ def evidence_attributes(est, state, X, y, sample_weight, scaling):
     scale = np.ones(y.shape[1]) if scaling is None else np.asarray(
         scaling[1], dtype=np.float64)
     return _lm.evidence_attributes(system, x, loss, curvature, alpha, scale,
-                                   ard=ard)
+                                   ard=ard, chosen=regulariser is not None)

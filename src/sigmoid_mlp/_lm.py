@@ -466,7 +466,8 @@ def _run_lm_compiled(state, system, x, loss, grad, curvature, damping, n_fun,
     return x, kernel.loss, curvature, status
 
 
-def evidence_attributes(system, x, loss, curvature, alpha, scale, ard=None):
+def evidence_attributes(system, x, loss, curvature, alpha, scale, ard=None,
+                        chosen=False):
     """``alpha_``, ``noise_variance_``, ``effective_n_params_``,
     ``log_evidence_`` and the posterior of the error bars, from the
     Gauss-Newton system at the final (trained-scale) weights ``x``;
@@ -474,7 +475,10 @@ def evidence_attributes(system, x, loss, curvature, alpha, scale, ard=None):
 
     ``ard`` (``alpha='ard'``: the :class:`~._evidence.ARDRegulariser` whose
     strengths the system has): also ``input_alphas_``, ``relevance_`` and
-    ``input_effective_n_params_``; ``alpha_`` is then the other weights'."""
+    ``input_effective_n_params_``; ``alpha_`` is then the other weights'.
+    ``chosen``: the evidence chose the strengths (``alpha='auto'`` or
+    ``'ard'``), so the error bars count their uncertainty too
+    (:func:`~._evidence.hyperparameter_factor`); a fixed ``alpha`` has none."""
     floor = _evidence.EvidenceRegulariser().data_floor(system)
     extra = {}
     if ard is None:
@@ -482,11 +486,14 @@ def evidence_attributes(system, x, loss, curvature, alpha, scale, ard=None):
             system, x, loss, curvature)
         post = _evidence.posterior(G, x, system.penalised, e_data, n_residuals,
                                    alpha, e_data_floor=floor)
+        groups = np.where(system.penalised > 0, 0, -1)
+        alphas, gammas = [post.alpha], [post.gamma]
     else:
         G, e_data, _, n_residuals = ard.quantities(system, x, loss, curvature)
         post, gammas = _evidence.group_posterior(
             G, x, system.penalised, ard.groups, ard.alphas, e_data, n_residuals,
             e_data_floor=floor)
+        groups, alphas = ard.groups, ard.alphas
         input_alphas = np.array(ard.input_alphas, dtype=np.float64)
         # the prior variances of the inputs' fan-out weights, as fractions
         variances = 1.0 / input_alphas
@@ -506,11 +513,15 @@ def evidence_attributes(system, x, loss, curvature, alpha, scale, ard=None):
         "_posterior_factor": post.covariance_factor,
         "_posterior_beta": post.beta,
         "_posterior_dof": post.dof,
+        "_posterior_hyper": _evidence.hyperparameter_factor(
+            post.covariance_factor, post.beta, x, groups, alphas, gammas,
+            post.dof) if chosen else None,
         **extra,
     }
 
 
-def predictive_std(X, coefs, intercepts, covariance_factor, beta, dof, scale):
+def predictive_std(X, coefs, intercepts, covariance_factor, beta, dof, hyper,
+                   scale):
     """Predictive standard deviation, shape (n_samples, n_outputs), float64,
     at the trained-scale weights (``scale``: the target scaling per output)."""
     X = X.astype(np.float64)
@@ -523,5 +534,5 @@ def predictive_std(X, coefs, intercepts, covariance_factor, beta, dof, scale):
         activations = _network.forward(X[rows], coefs, intercepts)
         jac = _network.output_jacobian(activations, coefs)
         out[rows] = _evidence.predictive_variance(jac, covariance_factor, beta,
-                                                    dof)
+                                                    dof, hyper)
     return np.sqrt(out) * scale

@@ -916,7 +916,10 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             :math:`\nu = N - p_b - \gamma` degrees of freedom and scale
             :math:`s`, whose variance is
             :math:`\sigma^2 = s^2\,\nu/(\nu - 2)` (infinite when
-            :math:`\nu \le 2`, with a warning; see :doc:`/evidence`).  Needs a
+            :math:`\nu \le 2`, with a warning), plus, under
+            ``alpha='auto'`` or ``'ard'``, the prediction's first-order
+            spread over the evidence's error bars on the prior strengths
+            (see :doc:`/evidence`).  Needs a
             model fitted with ``solver='lm'``: with ``alpha='auto'`` all
             hyperparameters come from the evidence; with a fixed ``alpha``
             the noise precision :math:`\beta` is estimated from the
@@ -1042,7 +1045,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             scale = np.asarray(scaling[1], dtype=np.float64)
         return _lm.predictive_std(X, coefs, intercepts, self._posterior_factor,
                                   self._posterior_beta, self._posterior_dof,
-                                  scale)
+                                  self._posterior_hyper, scale)
 
     def _shape_output(self, y_pred):
         if y_pred.shape[1] != 1:
