@@ -331,8 +331,8 @@ def hyperparameter_factor(covariance_factor, beta, x, groups, alphas, gammas,
     the diagonal mask of group :math:`g`'s weights (implicit differentiation
     of :math:`\nabla E_D + \sum_g \alpha_g P_g\mathbf w = 0`, with the
     Gauss-Newton curvature).  The evidence gives :math:`\ln\alpha_{M,g}`
-    the error bar :math:`2/\gamma_g` and :math:`\ln\beta` the error bar
-    :math:`2/\nu` (MacKay 1992), independently, and
+    the variance :math:`2/\gamma_g` and :math:`\ln\beta` the variance
+    :math:`2/\nu` (MacKay 1992's error bars), independently, and
     :math:`\ln\alpha_g = \ln\alpha_{M,g} - \ln\beta`; to first order
     the prediction :math:`\hat y(x)` then varies by
 
