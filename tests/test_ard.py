@@ -51,25 +51,28 @@ def small_problem(seed=0, n=25, d=3, h=2):
     return X, y, (W, b, v, c), x
 
 
-@pytest.mark.parametrize("penalise_intercepts", [True, False])
-def test_ard_update_and_log_evidence_against_the_literal_formulas(
-        penalise_intercepts):
+INPUT_ALPHAS, OTHER = np.array([0.3, 2.0, 40.0]), 0.7
+
+
+def ard_case(penalise_intercepts):
+    """:func:`small_problem` under ARD strengths ``INPUT_ALPHAS``, ``OTHER``.
+
+    Returns ``(X, params, x, system, reg, literal)``: the package's
+    Gauss-Newton system with the regulariser attached (split groups, as
+    after a warm start), and the literal quantities written out with dense
+    numpy: each weight's group (0..d-1 the rows of W, d the rest, -1 an
+    unpenalised intercept), ``penalised``, ``alphas`` (per group), ``a``
+    (per weight), ``sizes``, ``residual`` and, from the hand-written
+    Jacobian, ``C``, ``C_inv`` and ``gammas``.
+    """
     X, y, (W, b, v, c), x = small_problem()
-    n, d = X.shape
-    h = W.shape[1]
-    input_alphas = np.array([0.3, 2.0, 40.0])
-    other = 0.7
-    system = GaussNewtonSystem(X, y, None, other, [d, h, 1], np.float64,
+    d, h = X.shape[1], W.shape[1]
+    system = GaussNewtonSystem(X, y, None, OTHER, [d, h, 1], np.float64,
                                penalise_intercepts=penalise_intercepts)
-    reg = _evidence.ARDRegulariser(other, input_alphas)
+    reg = _evidence.ARDRegulariser(OTHER, INPUT_ALPHAS)
     assert not reg.tied  # a warm start: the groups are split already
     reg.attach(system)
-    loss = system.loss(x)
-    grad, curvature = system.gradient_curvature(x)
-    new_loss, new_grad, new_curvature = reg.update(system, x, loss, grad,
-                                                   curvature)
 
-    # the literal quantities: groups 0..d-1 the rows of W, group d the rest
     p = x.size
     group = np.full(p, d)
     group[: d * h] = np.repeat(np.arange(d), h)
@@ -77,20 +80,42 @@ def test_ard_update_and_log_evidence_against_the_literal_formulas(
     if not penalise_intercepts:
         penalised[d * h + h:] = 0.0  # b and c
         group[d * h + h:] = -1
-    alphas = np.append(input_alphas, other)
+    alphas = np.append(INPUT_ALPHAS, OTHER)
     a = np.array([alphas[g] if g >= 0 else 0.0 for g in group])
     Jac = literal_jacobian(X, W, b, v, c)
     G = Jac.T @ Jac
     residual = y[:, 0] - (sigmoid(X @ W + b) @ v[:, 0] + c[0])
-    e_data = 0.5 * residual @ residual
-    e_w = np.array([0.5 * np.sum(x[group == g] ** 2) for g in range(d + 1)])
     sizes = np.array([np.sum(group == g) for g in range(d + 1)])
     # the intercepts' floor 1e-3 * alpha (the other weights') when unpenalised
-    C = G + np.diag(a) + np.diag(1e-3 * other * (1 - penalised))
+    C = G + np.diag(a) + np.diag(1e-3 * OTHER * (1 - penalised))
     C_inv = np.linalg.inv(C)
     gammas = np.array([sizes[g] - alphas[g] * np.trace(C_inv[np.ix_(group == g,
                                                                        group == g)])
                        for g in range(d + 1)])
+    literal = dict(group=group, penalised=penalised, alphas=alphas, a=a,
+                   sizes=sizes, residual=residual, C=C, C_inv=C_inv,
+                   gammas=gammas)
+    return X, (W, b, v, c), x, system, reg, literal
+
+
+@pytest.mark.parametrize("penalise_intercepts", [True, False])
+def test_ard_update_and_log_evidence_against_the_literal_formulas(
+        penalise_intercepts):
+    X, _, x, system, reg, literal = ard_case(penalise_intercepts)
+    n, d = X.shape
+    loss = system.loss(x)
+    grad, curvature = system.gradient_curvature(x)
+    new_loss, new_grad, new_curvature = reg.update(system, x, loss, grad,
+                                                   curvature)
+
+    # the literal quantities
+    p = x.size
+    group, penalised, alphas, a = (literal[k] for k in
+                                   ("group", "penalised", "alphas", "a"))
+    sizes, C, gammas = literal["sizes"], literal["C"], literal["gammas"]
+    residual = literal["residual"]
+    e_data = 0.5 * residual @ residual
+    e_w = np.array([0.5 * np.sum(x[group == g] ** 2) for g in range(d + 1)])
     n_b = p - penalised.sum()
     beta = (n - n_b - gammas.sum()) / (2 * e_data)
     new_alphas = gammas / (2 * e_w * beta)  # alpha_M,g / beta
@@ -120,34 +145,17 @@ def test_ard_update_and_log_evidence_against_the_literal_formulas(
 @pytest.mark.parametrize("penalise_intercepts", [True, False])
 def test_ard_error_bars_against_the_literal_formulas(penalise_intercepts):
     """The t's variance plus the strengths' error bars, written out."""
-    X, y, (W, b, v, c), x = small_problem()
+    X, (W, b, v, c), x, system, reg, literal = ard_case(penalise_intercepts)
     n, d = X.shape
-    h = W.shape[1]
-    input_alphas = np.array([0.3, 2.0, 40.0])
-    other = 0.7
-    system = GaussNewtonSystem(X, y, None, other, [d, h, 1], np.float64,
-                               penalise_intercepts=penalise_intercepts)
-    reg = _evidence.ARDRegulariser(other, input_alphas)
-    reg.attach(system)
     loss = system.loss(x)
     _, curvature = system.gradient_curvature(x)
-    attrs = _lm.evidence_attributes(system, x, loss, curvature, other,
+    attrs = _lm.evidence_attributes(system, x, loss, curvature, OTHER,
                                     np.ones(1), ard=reg, chosen=True)
     p = x.size
-    group = np.full(p, d)
-    group[: d * h] = np.repeat(np.arange(d), h)
-    penalised = np.ones(p)
-    if not penalise_intercepts:
-        penalised[d * h + h:] = 0.0
-        group[d * h + h:] = -1
-    alphas = np.append(input_alphas, other)
-    a = np.array([alphas[g] if g >= 0 else 0.0 for g in group])
-    Jac = literal_jacobian(X, W, b, v, c)
-    C = Jac.T @ Jac + np.diag(a) + np.diag(1e-3 * other * (1 - penalised))
-    C_inv = np.linalg.inv(C)
-    gammas = np.array([np.sum(group == g) - alphas[g] * np.trace(
-        C_inv[np.ix_(group == g, group == g)]) for g in range(d + 1)])
-    residual = y[:, 0] - (sigmoid(X @ W + b) @ v[:, 0] + c[0])
+    group, penalised, alphas = (literal[k] for k in
+                                ("group", "penalised", "alphas"))
+    C_inv, gammas, residual = (literal[k] for k in
+                               ("C_inv", "gammas", "residual"))
     nu = n - (p - penalised.sum()) - gammas.sum()
     beta = nu / (residual @ residual)
     # d w* / d ln alpha_g = -C^-1 alpha_g P_g w*
@@ -165,7 +173,7 @@ def test_ard_error_bars_against_the_literal_formulas(penalise_intercepts):
     assert attrs["_posterior_dof"] == pytest.approx(nu, rel=1e-12)
     assert np.all(hyper > 1e-3 * scale2)  # not negligible in this check
     # a fixed alpha: no error bars of the strengths
-    fixed = _lm.evidence_attributes(system, x, loss, curvature, other,
+    fixed = _lm.evidence_attributes(system, x, loss, curvature, OTHER,
                                     np.ones(1), ard=reg, chosen=False)
     assert fixed["_posterior_hyper"] is None
 
