@@ -198,6 +198,29 @@ def test_return_std_is_the_mixture_of_the_members(committee):
     assert np.all(std ** 2 >= (sigmas ** 2).mean(axis=0) * (1 - 1e-12))
 
 
+def test_a_committee_without_finite_variance_warns_once():
+    # 6 rows, 10 weights: every member's t has nu <= 2 degrees of freedom
+    rng = np.random.RandomState(0)
+    X = rng.randn(6, 1)
+    y = np.sin(X[:, 0])
+    est = SigmoidMLPRegressor((3,), solver="lm", alpha=1e-6, n_init=3,
+                              ensemble=True, random_state=0).fit(X, y)
+    dofs = [m._posterior_dof for m in est.estimators_]
+    assert max(dofs) <= 2.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mean, std = est.predict(X[:2], return_std=True)
+    assert len(caught) == 1, [str(w.message) for w in caught]
+    message = str(caught[0].message)
+    assert "3 of the committee's 3 members" in message
+    assert all(f"{d:.3g}" in message for d in dofs)
+    assert caught[0].filename == __file__
+    assert np.all(np.isinf(std)) and np.all(np.isfinite(mean))
+    # the members, asked one by one, each warn for themselves
+    with pytest.warns(UserWarning, match="no finite variance"):
+        est.estimators_[0].predict(X[:2], return_std=True)
+
+
 def test_coverage_of_the_committees_intervals():
     """90 % intervals on held-out data of a known noise level: the
     committee covers between 80 % and 98 % of 2,000 test points (the

@@ -953,10 +953,12 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         X = check_X_predict(self, X, "predict")
         committee = getattr(self, "estimators_", None)
         if committee is not None:  # ensemble=True: the members' mixture
+            if return_std:  # one warning for the committee, not one per member
+                _warn_infinite_std(committee)
             y_pred, variance = _committee.combine(
                 [_network.predict(X, m.coefs_, m.intercepts_) for m in committee],
-                [m._predict_std(X) ** 2 for m in committee] if return_std
-                else None)
+                [m._predict_std(X, warn=False) ** 2 for m in committee]
+                if return_std else None)
             if not return_std:
                 return self._shape_output(y_pred)
             return (self._shape_output(y_pred),
@@ -1024,20 +1026,11 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             sample_weight = xp.astype(sample_weight, y_pred.dtype)
         return Validation(y, y, sample_weight, 0.0).r2(y_pred)
 
-    def _predict_std(self, X):
+    def _predict_std(self, X, warn=True):
         """Predictive standard deviation (n_samples, n_outputs), float64: the
         posterior is that of the trained (standardised-target) weights."""
-        if self._posterior_dof <= 2.0:
-            warn_user(
-                "predict(X, return_std=True): the predictive distribution is "
-                f"a Student t with {self._posterior_dof:.3g} degrees of "
-                "freedom (the training rows, minus the weights without a "
-                "prior, minus effective_n_params_="
-                f"{self.effective_n_params_:.3g}), which has no finite "
-                "variance, so the standard deviations are inf. Fit on more "
-                "rows, with fewer hidden units, or with a stronger prior "
-                "(alpha='auto' chooses one from the evidence).",
-                UserWarning)
+        if warn:
+            _warn_infinite_std([self])
         coefs = [np.asarray(c, dtype=np.float64) for c in self.coefs_]
         intercepts = [np.asarray(b, dtype=np.float64) for b in self.intercepts_]
         scaling = getattr(self, "_y_scaling", None)
@@ -1207,3 +1200,23 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                                for g, b in zip(intercept_grads, self.intercepts_)]
         return LossGradient(loss, coef_grads, intercept_grads)
 
+
+def _warn_infinite_std(fits):
+    """Warn once if any of ``fits`` (a model, or a committee's members) has a
+    Student t predictive distribution without a finite variance (nu <= 2)."""
+    bad = [m for m in fits if m._posterior_dof <= 2.0]
+    if not bad:
+        return
+    dof = ", ".join(f"{m._posterior_dof:.3g}" for m in bad)
+    gammas = ", ".join(f"{m.effective_n_params_:.3g}" for m in bad)
+    whose = ("the predictive distribution is a Student t" if len(fits) == 1 else
+             f"{len(bad)} of the committee's {len(fits)} members have a "
+             "Student t predictive distribution")
+    warn_user(
+        f"predict(X, return_std=True): {whose} with {dof} degrees of freedom "
+        "(the training rows, minus the weights without a prior, minus "
+        f"effective_n_params_={gammas}), which has no finite variance, so the "
+        "standard deviations are inf. Fit on more rows, with fewer hidden "
+        "units, or with a stronger prior (alpha='auto' chooses one from the "
+        "evidence).",
+        UserWarning)
