@@ -51,7 +51,7 @@ __all__ = ["fit_once", "fit_restarts", "run_call", "train"]
 
 
 def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
-             random_state, *, warn_size, stacklevel):
+             random_state, *, warn_size):
     """One ``fit`` from ``random_state``'s weights (or a warm start): checks,
     target scaling, state, validation set, then :func:`run_call`.
 
@@ -69,7 +69,7 @@ def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
             "enabled. Use solver='gd', 'sgd' or 'adam', or pass numpy arrays."
         )
     if warn_size:
-        check_lm_size(est, hidden, X, y, stacklevel=stacklevel)
+        check_lm_size(est, hidden, X, y)
     # normalize_y: train on standardised targets (a warm start keeps the
     # scaling of the fit it continues)
     scaling = None
@@ -117,7 +117,7 @@ def fit_once(est, X, y, sample_weight, X_val, y_val, sample_weight_val, hidden,
         return attrs
 
     run_call(est, state, X, y, sample_weight, validation, fit_call=True,
-             stacklevel=stacklevel, finish=finish,
+             finish=finish,
              remove=(EVIDENCE_ATTRIBUTES if est.solver != "lm"
                      else () if est.alpha == "ard" else ARD_ATTRIBUTES))
     return checked
@@ -166,7 +166,7 @@ def budget_text(est):
     return f"max_iter={est.max_iter}"
 
 
-def check_lm_size(est, hidden, X, y, stacklevel, *, candidates=None):
+def check_lm_size(est, hidden, X, y, *, candidates=None):
     """Warn when solver='lm' would spend seconds per iteration (or more).
 
     ``X`` and ``y`` are only measured (``shape``), so the check can run
@@ -175,7 +175,8 @@ def check_lm_size(est, hidden, X, y, stacklevel, *, candidates=None):
     ``hidden_layer_sizes='auto'``, :func:`._sizes.candidate_sizes`) the
     warning is about the search's largest network, issued before the
     search starts: the search records its candidates' warnings and
-    re-issues only the kept one's, too late for this one."""
+    re-issues only the kept one's, too late for this one.  Warnings point
+    at the user's line (:func:`._diagnostics.warn_user`)."""
     if est.solver != "lm":
         return
     n_fits = 1
@@ -303,7 +304,7 @@ def initial_state(est, hidden, X, y, random_state=None):
     return state
 
 
-def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stacklevel,
+def run_call(est, state, X, y, sample_weight, validation, *, fit_call,
              finish=None, remove=()):
     """One ``fit``/``partial_fit`` call: callbacks around :func:`train`, commit.
 
@@ -313,7 +314,7 @@ def run_call(est, state, X, y, sample_weight, validation, *, fit_call, stackleve
     attributes: the evidence and the target scaling;
     the attributes named in ``remove`` go in the same update);
     warnings (interrupt, iteration limits) point at the caller's line
-    (:func:`._diagnostics.warn_user`; ``stacklevel`` is no longer used).
+    (:func:`._diagnostics.warn_user`).
     """
     n_epochs = iteration_budget(est) if fit_call else 1
     ctx = None

@@ -37,7 +37,6 @@ from ._fitting import (
 from ._network import device_of, namespace_of
 from ._plan import SOLVERS, penalises_intercepts
 from ._protocol import (
-    HAS_CALLBACK_API,
     CallbackSupportMixin,
     State,
     TrainingDivergedError,
@@ -67,12 +66,6 @@ __all__ = [
     "SigmoidMLPRegressor",
     "TrainingDivergedError",
 ]
-
-# Unused: every warning now finds the user's frame itself
-# (sigmoid_mlp._diagnostics.warn_user); passed on only because run_call and
-# check_lm_size still take a ``stacklevel`` argument.
-_WARN_STACKLEVEL = 4 if HAS_CALLBACK_API else 3
-
 
 @dataclass(frozen=True)
 class ForwardPass:
@@ -804,7 +797,6 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
                 checked[:] = fit_once(
                     self, X, y, sample_weight, X_val, y_val, sample_weight_val,
                     hidden, random_state, warn_size=first and not searching,
-                    stacklevel=_WARN_STACKLEVEL + 3,
                 )
 
             fit_restarts(self, fit_one, warm)
@@ -813,7 +805,7 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         if searching:  # every candidate size with n_init starts each
             candidates = candidate_sizes(self, warm)
             # the cost, said before the search (which records its fits' warnings)
-            check_lm_size(self, None, X, y, _WARN_STACKLEVEL, candidates=candidates)
+            check_lm_size(self, None, X, y, candidates=candidates)
             search_sizes(self, fit_size, candidates)
         else:
             fit_size(hidden)
@@ -892,7 +884,6 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
             # the evidence of an earlier 'lm' fit no longer describes the
             # weights; partial_fit never scales the targets
             run_call(self, state, X, y, sample_weight, None, fit_call=False,
-                     stacklevel=_WARN_STACKLEVEL,
                      finish=lambda state: {"_y_scaling": None},
                      remove=EVIDENCE_ATTRIBUTES + SIZE_ATTRIBUTES)
             if first:  # the inputs' scale, once (a stream has no stopping rule)
