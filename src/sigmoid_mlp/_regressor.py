@@ -527,8 +527,8 @@ class SigmoidMLPRegressor(CallbackSupportMixin, RegressorMixin, BaseEstimator):
         ``alpha='ard'`` the prior has one precision per group and the
         log evidence sums its terms over the groups (:doc:`/evidence`).
         Compare it between fits made the same way: a fixed ``alpha`` runs
-        to the minimum of the loss, where the evidence is higher than
-        where ``alpha='auto'`` stops, without predicting better.
+        to the minimum of the loss, where the evidence is typically higher
+        than where ``alpha='auto'`` stops, without predicting better.
     estimators_ : list of SigmoidMLPRegressor
         Only with ``ensemble=True``: the committee's members, one fitted
         single network per start, in the order of the starts; member ``k``
