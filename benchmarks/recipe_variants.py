@@ -76,13 +76,6 @@ FIXED = (0.01, 0.1, 0.3, 1.0, 3.0)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def panel_data(panel):
-    if panel == "statsmodels":
-        return small_data.datasets()
-    table = small_data.R_PANEL if panel == "r" else small_data.R_HOLDOUT
-    return small_data.r_datasets(table, with_diabetes=panel == "r")
-
-
 def make(alpha, hidden, random_state=0, **extra):
     return SigmoidMLPRegressor(solver="lm", alpha=alpha, normalize_y=True,
                                hidden_layer_sizes=hidden,
@@ -166,17 +159,25 @@ RULES = {
 }
 
 
+def _labels(path):
+    """The configurations a small_data.py JSON has results for."""
+    with open(path) as handle:
+        per_set = json.load(handle)["per_dataset"]
+    return {label for row in per_set.values() for label in row}
+
+
 def best_contenders(panel, reference):
     """Per set, the best mean R^2 of a full small_data.py run, recipes left out."""
     if reference is None:
         found = sorted(glob.glob(os.path.join(
             HERE, "results", f"small-data-{panel}-2*.json")))
-        runs = [f for f in found if "recipe n_init=5 ensemble" in open(f).read()
-                and "GP ARD" in open(f).read()]
+        runs = [f for f in found if {"recipe n_init=5 ensemble", small_data.GP_LABEL}
+                <= set(_labels(f))]
         if not runs:
             return None, None
         reference = runs[-1]
-    per_set = json.load(open(reference))["per_dataset"]
+    with open(reference) as handle:
+        per_set = json.load(handle)["per_dataset"]
     best = {name: max(v["r2"] for label, v in row.items()
                       if isinstance(v, dict) and "r2" in v
                       and not label.startswith("recipe"))
@@ -207,7 +208,7 @@ def main(argv=None):
     print(f"panel {args.panel}; best contender from {reference}")
     started = time.perf_counter()
     scores = {rule: {} for rule in RULES}
-    for name, (X, y) in panel_data(args.panel).items():
+    for name, (X, y) in small_data.panel_datasets(args.panel).items():
         per_rule = {rule: ([], 0) for rule in RULES}
         fixed = []
         cv = RepeatedKFold(n_splits=5, n_repeats=3, random_state=0)

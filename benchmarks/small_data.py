@@ -168,6 +168,16 @@ def r_datasets(panel=None, with_diabetes=True):
     return out
 
 
+def panel_datasets(panel):
+    """``{name: (X, y)}`` of a panel: 'statsmodels', 'r' (with diabetes)
+    or 'r-holdout'."""
+    if panel == "statsmodels":
+        return datasets()
+    if panel == "r":
+        return r_datasets()
+    return r_datasets(R_HOLDOUT, with_diabetes=False)
+
+
 def r_panel_available():
     if shutil.which("Rscript") is None:
         return False
@@ -472,12 +482,7 @@ def main(argv=None):
     if args.panel != "statsmodels" and not r_panel_available():
         parser.error(f"--panel {args.panel} needs Rscript with the MASS package "
                      "(Debian: apt-get install r-base-core r-cran-mass)")
-    if args.panel == "statsmodels":
-        data = datasets()
-    elif args.panel == "r":
-        data = r_datasets()
-    else:
-        data = r_datasets(R_HOLDOUT, with_diabetes=False)
+    data = panel_datasets(args.panel)
     if args.datasets:
         wanted = [n.strip() for n in args.datasets.split(",") if n.strip()]
         unknown = [n for n in wanted if n not in data]
