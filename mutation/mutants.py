@@ -191,6 +191,16 @@ MUTANTS = [
            # (not the 'mackay' tests: without the JIT, the fused iterations
            # call reestimate with its keyword-only argument by position)
            (T_ORACLE, "-k", "lm_iterations"), "nojit"),
+    Mutant("compiled_curvature_unweighted", "_compiled/lm.py",
+           "                    for i in range(c):\n                        ja[i] *= wj[i]\n",
+           "",
+           ("tests/test_training_lm.py", "-k", "system_matches_the_reference_math"),
+           "nojit"),
+    Mutant("compiled_curvature_whole_block", "_compiled/lm.py",
+           "    ints[1] = c\n",
+           "    ints[1] = jac.shape[1]\n",
+           ("tests/test_training_lm.py", "-k", "system_matches_the_reference_math"),
+           "nojit"),
     # --------------------------------------------------------- the evidence
     Mutant("evidence_gamma", "_evidence.py",
            "    gamma = n_penalised - float(alpha) * float(penalised @ diagonal)",

@@ -135,7 +135,7 @@ def test_the_plan_says_why_a_faster_engine_was_declined(monkeypatch):
         "float32": _full_plan("gd", X.astype(np.float32), y.astype(np.float32)),
         "n_samples x hidden units = 15000 > 4096": _full_plan(
             "gd", *scaled_data(n=5000)),
-        "106 weights > 100": _full_plan("lm", X, y, hidden=21),
+        "256 weights > 250": _full_plan("lm", X, y, hidden=51),
     }
     for reason, the_plan in cases.items():
         assert the_plan.engine == "numpy"

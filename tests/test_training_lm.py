@@ -53,7 +53,8 @@ def _reference(X, y, sw, alpha, sizes, x):
 
 
 # ------------------------------------------------------------ the system
-CASES = [([1, 3, 1], 200), ([3, 4, 2, 2], 70), ([2, 5, 3, 4, 3], 600)]
+CASES = [([1, 3, 1], 200), ([3, 4, 2, 2], 70), ([2, 5, 3, 4, 3], 600),
+         ([13, 12, 1], 300)]  # 181 weights: the compiled engine still
 
 
 @pytest.mark.parametrize(("sizes", "n"), CASES)
@@ -98,7 +99,7 @@ def test_compiled_path_is_only_for_small_float64_dense_problems():
     X, y = rng.randn(50, 2), rng.randn(50, 1)
     assert _system(X.astype(np.float32), y.astype(np.float32), None, 0.0,
                    [2, 3, 1], "auto", np.float32)._compiled is None
-    wide = [2, 30, 1]  # 121 weights > MAX_GN_WEIGHTS (100)
+    wide = [2, 70, 1]  # 281 weights > MAX_GN_WEIGHTS (250)
     assert _system(X, y, None, 0.0, wide, "auto")._compiled is None
     assert _system(X, y, None, 0.0, [2, 3, 1], "numpy")._compiled is None
 
@@ -220,7 +221,12 @@ def test_fused_lm_takes_the_steps_of_the_iteration_loop(monkeypatch, case):
     loop = _fit_lm(X, y, sw, **params)
     assert len(blocks) == (fused.n_iter_ - 1) // plan.LM_BLOCK + 1
     assert fused.n_iter_ == loop.n_iter_
-    assert_allclose(fused.loss_curve_, loop.loss_curve_, rtol=1e-10)
+    # The two solve the damped system differently (the kernel's Cholesky
+    # loops, LAPACK's dposv), and a long fit at a small alpha amplifies that
+    # rounding: on this data at alpha=1e-3 and 12 seeds the curves differed
+    # by up to 1e-10 relative (8e-11 before the curvature went to BLAS's
+    # syrk), where a different step changes J by more than 1e-6.
+    assert_allclose(fused.loss_curve_, loop.loss_curve_, rtol=1e-9)
     for a, b in zip(fused.coefs_ + fused.intercepts_, loop.coefs_ + loop.intercepts_):
         assert_allclose(a, b, rtol=1e-8, atol=1e-10)
     for name in ("alpha_", "effective_n_params_", "log_evidence_", "loss_"):

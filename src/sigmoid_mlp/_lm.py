@@ -287,7 +287,7 @@ def run_lm(state, objective, X, y, sample_weight, config, protocol):
     re-estimates one strength per input's fan-out weights the same way.
 
     When the plan gives the compiled engine (``config.block > 0``: numba,
-    float64 dense data, at most ``_compiled.MAX_GN_WEIGHTS`` = 100 weights),
+    float64 dense data, at most ``_compiled.MAX_GN_WEIGHTS`` = 250 weights),
     the same iterations run in the compiled kernel (:func:`_run_lm_compiled`),
     ``config.block`` per call:
     :data:`._plan.LM_BLOCK` when nothing runs between iterations, one

@@ -2,7 +2,8 @@
 Levenberg-Marquardt iterations (:func:`run_block`).
 
 :func:`_gauss_newton_sums` is :func:`sigmoid_mlp._network.gauss_newton_sums`
-(``s``, ``u = Σ wᵢ Jᵢᵀ rᵢ``, ``M = Σ wᵢ Jᵢᵀ Jᵢ``) for networks of at most
+(``s``, ``u = Σ wᵢ Jᵢᵀ rᵢ``, ``M = Σ wᵢ Jᵢᵀ Jᵢ``, the last by BLAS's
+``dsyrk`` as numpy's ``J.T @ J`` is) for networks of at most
 :data:`MAX_GN_WEIGHTS` weights.
 
 When nothing runs between iterations, or one iteration at a time when
@@ -19,6 +20,7 @@ Python loop to ``1e-8`` over whole fits.
 
 from __future__ import annotations
 
+import ctypes
 import math
 
 import numpy as np
@@ -26,7 +28,7 @@ import numpy as np
 from .._evidence import log_evidence
 from .._network import FlatLayout
 from .._solvers import lm_damping_after_accept
-from .core import _carry_back, _no_improvement_count, _sigmoid_row, jit
+from .core import AVAILABLE, _carry_back, _no_improvement_count, _sigmoid_row, jit
 from .evidence import (
     G_GAMMA,
     _cholesky,
@@ -37,15 +39,64 @@ from .evidence import (
     _reestimate,
 )
 
-# Networks with more weights use numpy (BLAS and LAPACK): the per-sample
-# outer product of the curvature costs n p^2/2 operations and the Cholesky
-# factors and inverse of each iteration p^3/6 to p^3/3, where BLAS and LAPACK
-# win for wide networks.  Measured per 'lm' fit (alpha='ard', one hidden layer,
-# OPENBLAS_NUM_THREADS=1, compiled vs numpy): 76 weights on 405 rows 14 vs
-# 18 ms, 73 on 800 rows 8 vs 16 ms, 97 on 25 rows 5.5 vs 6.8 ms, 97 on 353
-# rows 9.1 vs 10.1 ms; but 121 weights on 405 rows 40 vs 34 ms and 145 on 25
-# rows 17 vs 13 ms.
-MAX_GN_WEIGHTS = 100
+# Networks with more weights use numpy (LAPACK): the curvature's sum is BLAS's
+# syrk on both engines, but the Cholesky factors and inverse of each iteration
+# (p^3/6 to p^3/3 operations) are loops here, and LAPACK's blocked ones win for
+# wide networks.  Measured per 'lm' iteration (Boston's inputs, one hidden
+# layer, OPENBLAS_NUM_THREADS=1, compiled / numpy): alpha='ard' on 404 rows
+# 0.52 at 121 weights, 0.76 at 241, 0.84 at 301, 1.01 at 451; on 40 rows 0.79
+# at 241, 0.89 at 301; alpha=0.001 on 404 rows 0.87 at 241, 1.00 at 301, 1.22
+# at 451, and on 40 rows 0.92 at 241, 1.09 at 301.
+MAX_GN_WEIGHTS = 250
+
+
+def _blas_dsyrk():
+    """BLAS's ``dsyrk``, the one scipy links (``scipy.linalg.cython_blas``),
+    callable from the kernels: by symbol name (``ExternalFunction``), so the
+    kernels that call it stay cacheable; a ctypes function as plain Python
+    (``NUMBA_DISABLE_JIT``); None without numba."""
+    if not AVAILABLE:
+        return None
+    import llvmlite.binding
+    from numba import config, types
+    from numba.extending import get_cython_function_address
+
+    address = get_cython_function_address("scipy.linalg.cython_blas", "dsyrk")
+    if config.DISABLE_JIT:
+        return ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * 10)(address)
+    llvmlite.binding.add_symbol("sigmoid_mlp_dsyrk", address)
+    return types.ExternalFunction("sigmoid_mlp_dsyrk", types.void(*[types.intp] * 10))
+
+
+_DSYRK = _blas_dsyrk()
+
+
+def syrk_scratch():
+    """The arguments :func:`_syrk_upper` passes by reference: four int32
+    (n, k, lda, ldc), the flags ``'L'``, ``'T'`` and the scalars 1, 1.  The
+    caller owns them, so they outlive the call."""
+    return (np.zeros(4, np.int32), np.array([ord("L"), ord("T")], np.uint8),
+            np.ones(2))
+
+
+def _syrk_upper(jac, c, M, scratch):
+    """``M[a, b] += Σ_{i<c} jac[a, i] jac[b, i]`` for ``b >= a`` (the upper
+    triangle of C-ordered ``M``; ``jac`` C-ordered, one weight per row) by
+    BLAS's ``dsyrk``.  In BLAS's column-major terms ``jac`` is
+    ``A (lda x p)`` and ``M`` the lower triangle of ``A[:c]ᵀ A[:c]``.
+    ``scratch``: :func:`syrk_scratch`."""
+    ints, flags, ones = scratch
+    ints[0] = jac.shape[0]
+    ints[1] = c
+    ints[2] = jac.shape[1]
+    ints[3] = M.shape[1]
+    _DSYRK(flags.ctypes.data, flags[1:].ctypes.data, ints.ctypes.data,
+           ints[1:].ctypes.data, ones.ctypes.data, jac.ctypes.data,
+           ints[2:].ctypes.data, ones[1:].ctypes.data, M.ctypes.data,
+           ints[3:].ctypes.data)
+
+
+_syrk_upper = jit(_syrk_upper)
 
 
 # Rows per block of the Gauss-Newton sums' forward pass.
@@ -54,12 +105,13 @@ _BLOCK_ROWS = 256
 
 def _gauss_newton_sums(X, y, sw, has_sw, theta, sizes, coef_off, intercept_off,
                        act_off, want, acts, kbuf, d_cur, d_next, jac, res, wj, u,
-                       M):
+                       M, syrk):
     """``s``; with ``want`` also ``u`` and ``M``.
 
     Rows go in blocks of ``acts.shape[1]``, every quantity of a block laid
     out unit by unit over its rows (``acts[unit, i]``, ``jac[weight, i]``),
-    so the inner loops run over contiguous rows and vectorise.
+    so the inner loops run over contiguous rows and vectorise; ``M`` by
+    BLAS (:func:`_syrk_upper`, ``syrk``: its :func:`syrk_scratch`).
     """
     n = X.shape[0]
     n_out = y.shape[1]
@@ -132,21 +184,25 @@ def _gauss_newton_sums(X, y, sw, has_sw, theta, sizes, coef_off, intercept_off,
                     _carry_back(theta, co, fan_out, 1, fan_in, fan_out, d_cur,
                                 d_next, acts, a_in, c)
                     d_cur, d_next = d_next, d_cur
-            # ---- accumulate u += Σ_i w_i r_i J_i and M += Σ_i w_i J_iᵀ J_i
+            # ---- accumulate u += Σ_i w_i r_i J_i and M += Σ_i w_i J_iᵀ J_i:
+            # with weights, each Jacobian row is scaled by √w_i first (the
+            # weights are non-negative); M's upper triangle by BLAS's syrk
+            if has_sw:
+                for i in range(c):
+                    wj[i] = math.sqrt(sw[start + i])
             for a_ in range(p):
                 ja = jac[a_]
-                for i in range(c):
-                    wj[i] = (sw[start + i] * ja[i]) if has_sw else ja[i]
                 t = 0.0
-                for i in range(c):
-                    t += wj[i] * res[i]
-                u[a_] += t
-                for b_ in range(a_, p):
-                    jb = jac[b_]
-                    t = 0.0
+                if has_sw:
                     for i in range(c):
-                        t += wj[i] * jb[i]
-                    M[a_, b_] += t
+                        ja[i] *= wj[i]
+                    for i in range(c):
+                        t += ja[i] * wj[i] * res[i]
+                else:
+                    for i in range(c):
+                        t += ja[i] * res[i]
+                u[a_] += t
+            _syrk_upper(jac, c, M, syrk)
     if want:
         for a_ in range(p):
             for b_ in range(a_):
@@ -290,7 +346,7 @@ def _damped_step(curv, mu, grad, step, L):
 
 
 def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
-              kbuf, d_cur, d_next, jac, res, wj, u, M, x, grad, curv, new_x,
+              kbuf, d_cur, d_next, jac, res, wj, u, M, syrk, x, grad, curv, new_x,
               new_grad, new_curv, step, A, L, inv, pen, alphas, slot, work,
               fl, it, losses):
     """Up to ``losses.shape[0]`` Levenberg-Marquardt iterations of
@@ -347,7 +403,7 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
                 break
             s = _gauss_newton_sums(X, y, sw, has_sw, new_x, sizes, coef_off,
                                    intercept_off, act_off, False, acts, kbuf,
-                                   d_cur, d_next, jac, res, wj, u, M)
+                                   d_cur, d_next, jac, res, wj, u, M, syrk)
             new_loss = s / (2.0 * S)
             if grouped:
                 new_loss += _group_penalty(new_x, pen, slot, alphas) / S
@@ -378,7 +434,7 @@ def _lm_block(X, y, sw, has_sw, sizes, coef_off, intercept_off, act_off, acts,
         # ---- gradient and curvature at the accepted step
         _gauss_newton_sums(X, y, sw, has_sw, new_x, sizes, coef_off, intercept_off,
                            act_off, True, acts, kbuf, d_cur, d_next, jac, res, wj,
-                           u, M)
+                           u, M, syrk)
         finite = True
         for a in range(p):
             g = u[a]
@@ -507,6 +563,7 @@ class CompiledSystem:
         self.wj = np.empty(rows)
         self.u = np.empty(self.n_weights)
         self.M = np.empty((self.n_weights, self.n_weights))
+        self.syrk = syrk_scratch()
         # lm_block's: the trial point, its gradient and curvature, the step,
         # a p x p scratch matrix, a Cholesky factor and its inverse
         p = self.n_weights
@@ -523,7 +580,7 @@ class CompiledSystem:
                       np.ascontiguousarray(theta, dtype=np.float64), self.sizes,
                       self.coef_off, self.intercept_off, self.act_off, want, self.acts,
                       self.kbuf, self.d_cur, self.d_next, self.jac, self.res, self.wj,
-                      self.u, self.M)
+                      self.u, self.M, self.syrk)
         return (float(s), self.u, self.M) if want else (float(s), None, None)
 
 
@@ -545,6 +602,6 @@ def run_block(system, x, grad, curv, penalised, state, n_max):
     with np.errstate(over="ignore", invalid="ignore"):
         _lm_block(s.X, s.y, s.sw, s.has_sw, s.sizes, s.coef_off, s.intercept_off,
                   s.act_off, s.acts, s.kbuf, s.d_cur, s.d_next, s.jac, s.res, s.wj,
-                  s.u, s.M, x, grad, curv, new_x, new_grad, new_curv, step, A, L,
+                  s.u, s.M, s.syrk, x, grad, curv, new_x, new_grad, new_curv, step, A, L,
                   inv, penalised, alphas, slot, work, state.fl, state.it, losses)
     return losses[: state.done]
