@@ -166,13 +166,20 @@ def _labels(path):
     return {label for row in per_set.values() for label in row}
 
 
+def _full_run(path):
+    """Whether a small_data.py JSON ran every configuration."""
+    with open(path) as handle:
+        return json.load(handle).get("configurations") is None
+
+
 def best_contenders(panel, reference):
     """Per set, the best mean R^2 of a full small_data.py run, recipes left out."""
     if reference is None:
         found = sorted(glob.glob(os.path.join(
             HERE, "results", f"small-data-{panel}-2*.json")))
-        runs = [f for f in found if {"recipe n_init=5 ensemble", small_data.GP_LABEL}
-                <= set(_labels(f))]
+        # a full run (every configuration), not one of --configurations
+        runs = [f for f in found if _full_run(f)
+                and {"recipe n_init=5 ensemble", small_data.GP_LABEL} <= _labels(f)]
         if not runs:
             return None, None
         reference = runs[-1]

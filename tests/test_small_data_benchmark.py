@@ -129,3 +129,29 @@ def test_target_figures_read_the_issues_targets_off_one_run(bench):
         "n_init1_seconds_over_nnet": pytest.approx(0.3)}
     del summary[one]
     assert bench.target_figures(results, summary, ["a", "b"]) == {}
+
+
+def test_recipe_variants_take_the_best_contender_from_a_full_run(tmp_path, monkeypatch):
+    """A --configurations run (a few contenders) is newer than the full run,
+    but the best contender of a set comes from the full run; the recipes are
+    left out of it."""
+    import json
+
+    monkeypatch.syspath_prepend(str(_PATH.parent))
+    spec = importlib.util.spec_from_file_location(
+        "recipe_variants_benchmark", _PATH.parent / "recipe_variants.py")
+    variants = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(variants)
+    gp, recipe = "GP ARD RBF+white, normalize_y", "recipe n_init=5 ensemble"
+    full = {"configurations": None, "per_dataset": {"cars": {
+        gp: {"r2": 0.5}, "BayesianRidge": {"r2": 0.6}, recipe: {"r2": 0.9},
+        "n_samples": 50}}}
+    partial = {"configurations": "recipe|GP", "per_dataset": {"cars": {
+        gp: {"r2": 0.5}, recipe: {"r2": 0.9}}}}
+    (tmp_path / "results").mkdir()
+    for stamp, run in (("20260101-000000", full), ("20260102-000000", partial)):
+        (tmp_path / "results" / f"small-data-r-{stamp}.json").write_text(json.dumps(run))
+    monkeypatch.setattr(variants, "HERE", str(tmp_path))
+    best, reference = variants.best_contenders("r", None)
+    assert reference.endswith("small-data-r-20260101-000000.json")
+    assert best == {"cars": 0.6}
