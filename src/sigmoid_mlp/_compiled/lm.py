@@ -42,11 +42,12 @@ from .evidence import (
 # Networks with more weights use numpy (LAPACK): the curvature's sum is BLAS's
 # syrk on both engines, but the Cholesky factors and inverse of each iteration
 # (p^3/6 to p^3/3 operations) are loops here, and LAPACK's blocked ones win for
-# wide networks.  Measured per 'lm' iteration (Boston's inputs, one hidden
-# layer, OPENBLAS_NUM_THREADS=1, compiled / numpy): alpha='ard' on 404 rows
-# 0.52 at 121 weights, 0.76 at 241, 0.84 at 301, 1.01 at 451; on 40 rows 0.79
-# at 241, 0.89 at 301; alpha=0.001 on 404 rows 0.87 at 241, 1.00 at 301, 1.22
-# at 451, and on 40 rows 0.92 at 241, 1.09 at 301.
+# wide networks.  Per 'lm' iteration, compiled / numpy (benchmarks/lm_engines.py,
+# Boston's 13 inputs, OPENBLAS_NUM_THREADS=1, two runs): alpha='ard' on 404
+# rows 0.52 at 121 weights, 0.68-0.74 at 181, 0.76-0.93 at 241, 0.84-0.90 at
+# 301, 0.98-1.01 at 451; on 40 rows 0.54-0.57, 0.74-0.80, 0.79-0.89, 0.89-0.91
+# at 121-301; alpha=0.001 on 404 rows 0.87 at 241, 0.86-1.00 at 301, 1.16-1.22
+# at 451, on 40 rows 0.92-0.96 at 241 and 1.09-1.13 at 301.
 MAX_GN_WEIGHTS = 250
 
 
