@@ -28,12 +28,10 @@ Run::
 from __future__ import annotations
 
 import argparse
-import json
-import time
 import warnings
 
 import small_data
-from recipe_variants import best_contenders
+from recipe_variants import best_of, reference_run
 from sklearn.model_selection import RepeatedKFold
 
 from sigmoid_mlp import SigmoidMLPRegressor
@@ -60,13 +58,12 @@ def main(argv=None):
     parser.add_argument("--all", action="store_true",
                         help="every set, not only those the recipe misses")
     args = parser.parse_args(argv)
-    best, reference = best_contenders(args.panel, args.reference)
-    if best is None:
+    reference, per_set = reference_run(args.panel, args.reference)
+    if per_set is None:
         parser.error(f"no full small_data.py run of the {args.panel} panel "
                      "in benchmarks/results; run it first or pass --reference")
-    with open(reference) as handle:
-        recipe = {name: row[RECIPE]["r2"]
-                  for name, row in json.load(handle)["per_dataset"].items()}
+    best = best_of(per_set)
+    recipe = {name: row[RECIPE]["r2"] for name, row in per_set.items()}
     print(f"panel {args.panel}; best contender and recipe from {reference}")
     data = small_data.panel_datasets(args.panel)
     names = [n for n in data if args.all or best[n] - recipe[n] > GAP]
@@ -74,29 +71,24 @@ def main(argv=None):
     print(f"{len(configs)} networks per set: sizes {SIZES} x alpha {ALPHAS}")
     print(f"{'set':12s} {'contender':>9s} {'recipe':>7s} {'best net':>8s}  "
           f"{'its size, alpha':18s} {'behind':>6s}  within {GAP}?")
-    rows = {}
+    behind = {}  # set -> how far the best network is behind the best contender
     for name in names:
         X, y = data[name]
         folds = list(RepeatedKFold(n_splits=5, n_repeats=3,
                                    random_state=0).split(X))
-        start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             scores = {key: small_data.run_config(make, X, y, folds)["r2"]
                       for key, make in configs.items()}
         (h, a), top = max(scores.items(), key=lambda item: item[1])
-        behind = best[name] - top
-        rows[name] = dict(best_contender=best[name], recipe=recipe[name],
-                          best_network=top, size=h, alpha=a,
-                          seconds=time.perf_counter() - start,
-                          scores={f"{k[0]}, {k[1]}": v for k, v in scores.items()})
+        behind[name] = best[name] - top
         print(f"{name:12s} {best[name]:9.3f} {recipe[name]:7.3f} {top:8.3f}  "
-              f"{f'({h},), {a}':18s} {behind:6.3f}  "
-              f"{'yes' if behind <= GAP else 'NO'}", flush=True)
-    missed = [n for n, r in rows.items() if r["best_contender"] - r["best_network"] > GAP]
+              f"{f'({h},), {a}':18s} {behind[name]:6.3f}  "
+              f"{'yes' if behind[name] <= GAP else 'NO'}", flush=True)
+    missed = [n for n, gap in behind.items() if gap > GAP]
     print(f"sets where no network of the grid is within {GAP} of the best "
-          f"contender: {len(missed)} of {len(rows)} ({', '.join(missed) or '-'})")
-    return rows
+          f"contender: {len(missed)} of {len(behind)} ({', '.join(missed) or '-'})")
+    return behind
 
 
 if __name__ == "__main__":

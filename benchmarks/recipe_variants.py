@@ -159,37 +159,38 @@ RULES = {
 }
 
 
-def _labels(path):
-    """The configurations a small_data.py JSON has results for."""
-    with open(path) as handle:
-        per_set = json.load(handle)["per_dataset"]
-    return {label for row in per_set.values() for label in row}
-
-
-def _full_run(path):
-    """Whether a small_data.py JSON ran every configuration."""
-    with open(path) as handle:
-        return json.load(handle).get("configurations") is None
-
-
-def best_contenders(panel, reference):
-    """Per set, the best mean R^2 of a full small_data.py run, recipes left out."""
+def reference_run(panel, reference=None):
+    """``(path, per_dataset)`` of ``reference``, or of the newest full
+    small_data.py run of ``panel`` (every configuration, not one of
+    ``--configurations``) with the recipe and the GP; ``(None, None)`` if
+    there is none.  Each JSON is read once."""
     if reference is None:
         found = sorted(glob.glob(os.path.join(
             HERE, "results", f"small-data-{panel}-2*.json")))
-        # a full run (every configuration), not one of --configurations
-        runs = [f for f in found if _full_run(f)
-                and {"recipe n_init=5 ensemble", small_data.GP_LABEL} <= _labels(f)]
-        if not runs:
-            return None, None
-        reference = runs[-1]
+        for path in reversed(found):
+            with open(path) as handle:
+                run = json.load(handle)
+            labels = {label for row in run["per_dataset"].values() for label in row}
+            if (run.get("configurations") is None
+                    and {"recipe n_init=5 ensemble", small_data.GP_LABEL} <= labels):
+                return path, run["per_dataset"]
+        return None, None
     with open(reference) as handle:
-        per_set = json.load(handle)["per_dataset"]
-    best = {name: max(v["r2"] for label, v in row.items()
+        return reference, json.load(handle)["per_dataset"]
+
+
+def best_of(per_set):
+    """Per set, the best mean R^2 of a run's ``per_dataset``, recipes left out."""
+    return {name: max(v["r2"] for label, v in row.items()
                       if isinstance(v, dict) and "r2" in v
                       and not label.startswith("recipe"))
             for name, row in per_set.items()}
-    return best, reference
+
+
+def best_contenders(panel, reference):
+    """:func:`best_of` the run :func:`reference_run` finds, and its path."""
+    reference, per_set = reference_run(panel, reference)
+    return (None, None) if per_set is None else (best_of(per_set), reference)
 
 
 def fixed_alpha_evidence(X_train, y_train, X_test, y_test):
