@@ -148,6 +148,9 @@ def _gauss_newton_sums(X, y, sw, has_sw, theta, sizes, coef_off, intercept_off,
                         z[i] += w * a[i]
                 if layer < n_layers - 1:
                     _sigmoid_row(z, kbuf, c)
+        if want and has_sw:  # √w_i, which scales the Jacobian rows below
+            for i in range(c):
+                wj[i] = math.sqrt(sw[start + i])
         for q in range(n_out):
             # ---- residual r_iq = ŷ_iq - y_iq, weighted sum of squares
             yq = acts[out + q]
@@ -188,9 +191,6 @@ def _gauss_newton_sums(X, y, sw, has_sw, theta, sizes, coef_off, intercept_off,
             # ---- accumulate u += Σ_i w_i r_i J_i and M += Σ_i w_i J_iᵀ J_i:
             # with weights, each Jacobian row is scaled by √w_i first (the
             # weights are non-negative); M's upper triangle by BLAS's syrk
-            if has_sw:
-                for i in range(c):
-                    wj[i] = math.sqrt(sw[start + i])
             for a_ in range(p):
                 ja = jac[a_]
                 t = 0.0
